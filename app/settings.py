@@ -1,0 +1,168 @@
+"""The one settings object, read from ``settings.toml`` in the data folder.
+
+Every option has a default, so a missing or empty file is fine.  Values are checked
+when the file is read: a bad one raises :class:`SettingsError` naming the file, the
+key and the problem, because a silently ignored typo in a settings file is the kind
+of bug a user never finds.  This module is Qt-free so the core and the CLI can use it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+SETTINGS_FILE = "settings.toml"
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be used; the message names file, key and problem."""
+
+
+@dataclass
+class IngestSettings:
+    max_file_mb: float = 200.0
+    chunk_tokens: int = 200
+    chunk_overlap: float = 0.15
+    parse_workers: int = 1
+    embed_batch: int = 64
+
+
+@dataclass
+class RetrievalSettings:
+    top_k: int = 6
+    fusion: str = "adaptive"  # "adaptive" | "rrf" | "keyword" | "embedding"
+    rrf_k: int = 60
+    use_keywords: bool = True
+    mmr: bool = False
+    reranker: str = ""  # path of a local cross-encoder folder; empty = off
+    min_relevance: float = 0.0
+
+
+@dataclass
+class ModelSettings:
+    embedder: str = ""  # empty = the bundled all-MiniLM-L6-v2
+    embedder_backend: str = "torch"  # "torch" | "onnx"
+    chat_model: str = ""  # empty = the bundled gemma-3-270m
+    extra_model_dirs: list[str] = field(default_factory=list)
+    threads: int = 0  # 0 = number of physical cores
+
+
+@dataclass
+class UISettings:
+    language: str = "en"  # "en" | "zh"
+
+
+@dataclass
+class Settings:
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
+    ui: UISettings = field(default_factory=UISettings)
+
+    # --- reading and writing -------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path) -> "Settings":
+        """Read ``path``; a missing file gives the defaults."""
+        if not path.exists():
+            return cls()
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        except OSError as exc:
+            raise SettingsError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+        return cls.from_dict(raw, source=str(path))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], source: str = "settings") -> "Settings":
+        settings = cls()
+        sections = {f.name: f for f in dataclasses.fields(cls)}
+        for name, value in raw.items():
+            if name not in sections:
+                raise SettingsError(
+                    f"{source}: unknown section [{name}]; known sections: "
+                    + ", ".join(sorted(sections))
+                )
+            if not isinstance(value, dict):
+                raise SettingsError(f"{source}: [{name}] must be a table of keys")
+            section = getattr(settings, name)
+            _fill_section(section, value, f"{source}: [{name}]")
+        settings.validate(source)
+        return settings
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def save(self, path: Path) -> None:
+        """Write atomically so a crash never leaves half a settings file."""
+        self.validate(str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".toml.tmp")
+        tmp.write_text(tomli_w.dumps(self.to_dict()), encoding="utf-8")
+        tmp.replace(path)
+
+    # --- checks -------------------------------------------------------------------
+
+    def validate(self, source: str = "settings") -> None:
+        checks = [
+            ("ingest", "max_file_mb", self.ingest.max_file_mb > 0, "must be greater than 0"),
+            ("ingest", "chunk_tokens", 16 <= self.ingest.chunk_tokens <= 8192,
+             "must be between 16 and 8192"),
+            ("ingest", "chunk_overlap", 0 <= self.ingest.chunk_overlap < 0.5,
+             "must be at least 0 and below 0.5"),
+            ("ingest", "parse_workers", 0 <= self.ingest.parse_workers <= 64,
+             "must be between 0 and 64"),
+            ("ingest", "embed_batch", 1 <= self.ingest.embed_batch <= 4096,
+             "must be between 1 and 4096"),
+            ("retrieval", "top_k", 1 <= self.retrieval.top_k <= 100, "must be between 1 and 100"),
+            ("retrieval", "fusion",
+             self.retrieval.fusion in ("adaptive", "rrf", "keyword", "embedding"),
+             "must be one of adaptive, rrf, keyword, embedding"),
+            ("retrieval", "rrf_k", 1 <= self.retrieval.rrf_k <= 1000, "must be between 1 and 1000"),
+            ("models", "embedder_backend", self.models.embedder_backend in ("torch", "onnx"),
+             "must be torch or onnx"),
+            ("models", "threads", 0 <= self.models.threads <= 256, "must be between 0 and 256"),
+            ("ui", "language", self.ui.language in ("en", "zh"), "must be en or zh"),
+        ]
+        for section, key, ok, problem in checks:
+            if not ok:
+                value = getattr(getattr(self, section), key)
+                raise SettingsError(f"{source}: [{section}] {key} = {value!r}: {problem}")
+
+
+def _fill_section(section: Any, values: dict[str, Any], where: str) -> None:
+    fields = {f.name: f for f in dataclasses.fields(section)}
+    for key, value in values.items():
+        if key not in fields:
+            raise SettingsError(
+                f"{where} unknown key {key!r}; known keys: " + ", ".join(sorted(fields))
+            )
+        default = getattr(section, key)
+        setattr(section, key, _coerce(value, default, f"{where} {key}"))
+
+
+def _coerce(value: Any, default: Any, where: str) -> Any:
+    """Accept a value of the default's type (ints where floats are expected)."""
+    expected = type(default)
+    if expected is bool:
+        ok = isinstance(value, bool)
+    elif expected is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif expected is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif expected is list:
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    else:
+        ok = isinstance(value, expected)
+    if not ok:
+        kind = {bool: "true or false", float: "a number", int: "a whole number",
+                list: "a list of strings", str: "a string"}.get(expected, expected.__name__)
+        raise SettingsError(f"{where} = {value!r}: expected {kind}")
+    return value

@@ -1,0 +1,396 @@
+"""The SQLite catalog: knowledge bases, documents, chunk texts and the keyword index.
+
+Chunk rows and the FTS5 keyword index live in the same SQLite file, so the two can never
+disagree: they change together in one transaction.  Chroma is the other store; the
+ingest pipeline writes a document's vectors there *before* the transaction that makes
+the document ready, and a generation number on each chunk lets start-up remove vectors
+of generations that never became current (see ``ingest.library``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kbs (
+    id INTEGER PRIMARY KEY,
+    name TEXT UNIQUE NOT NULL,
+    embedder TEXT,
+    status TEXT NOT NULL DEFAULT 'ready',          -- ready | deleting
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    kb_id INTEGER NOT NULL REFERENCES kbs(id),
+    path TEXT NOT NULL,
+    title TEXT,
+    kind TEXT,
+    content_hash TEXT,
+    size INTEGER,
+    mtime REAL,
+    status TEXT NOT NULL,        -- ready | failed | pending | removing
+    code TEXT,                   -- short failure code (corrupt, encrypted, no_text, ...)
+    reason TEXT,                 -- one line for the user
+    pages INTEGER DEFAULT 0,
+    empty_pages INTEGER DEFAULT 0,
+    chunks INTEGER DEFAULT 0,
+    embedder TEXT,
+    gen INTEGER NOT NULL DEFAULT 0,      -- generation of the chunks that are current
+    pending_gen INTEGER,                 -- generation being written, NULL when none
+    updated REAL,
+    UNIQUE (kb_id, path)
+);
+CREATE INDEX IF NOT EXISTS documents_hash ON documents(kb_id, content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT UNIQUE NOT NULL,
+    doc_id INTEGER NOT NULL,
+    kb_id INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    page INTEGER,
+    heading TEXT,
+    start INTEGER,
+    end INTEGER,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+"""
+
+TERMINAL_OK = "ready"
+FAILED = "failed"
+PENDING = "pending"
+REMOVING = "removing"
+
+
+def chunk_id(doc_id: int, gen: int, index: int) -> str:
+    return f"d{doc_id}g{gen}c{index}"
+
+
+@dataclass
+class KnowledgeBase:
+    id: int
+    name: str
+    embedder: str | None
+    status: str
+    created: float
+
+    @property
+    def collection(self) -> str:
+        """Chroma collection name: stable across renames."""
+        return f"kb{self.id}"
+
+    @property
+    def fts_table(self) -> str:
+        return f"fts_kb{self.id}"
+
+
+@dataclass
+class DocumentRow:
+    id: int
+    kb_id: int
+    path: str
+    title: str | None
+    kind: str | None
+    content_hash: str | None
+    size: int | None
+    mtime: float | None
+    status: str
+    code: str | None
+    reason: str | None
+    pages: int
+    empty_pages: int
+    chunks: int
+    embedder: str | None
+    gen: int
+    pending_gen: int | None
+    updated: float | None
+
+
+@dataclass
+class ChunkRow:
+    id: str
+    doc_id: int
+    kb_id: int
+    index: int
+    page: int | None
+    heading: str | None
+    start: int
+    end: int
+    text: str
+
+
+class Catalog:
+    """Thread-safe wrapper around one SQLite file (WAL mode, one writer at a time)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30,
+                                  isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        with self.transaction():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+
+    # --- transactions ----------------------------------------------------------
+
+    def transaction(self):
+        return _Transaction(self)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    # --- knowledge bases -------------------------------------------------------
+
+    def kbs(self, include_deleting: bool = False) -> list[KnowledgeBase]:
+        rows = self.db.execute("SELECT * FROM kbs ORDER BY name").fetchall()
+        kbs = [KnowledgeBase(**dict(r)) for r in rows]
+        return kbs if include_deleting else [kb for kb in kbs if kb.status == "ready"]
+
+    def kb(self, name: str) -> KnowledgeBase | None:
+        row = self.db.execute("SELECT * FROM kbs WHERE name = ? AND status = 'ready'",
+                              (name,)).fetchone()
+        return KnowledgeBase(**dict(row)) if row else None
+
+    def kb_by_id(self, kb_id: int) -> KnowledgeBase | None:
+        row = self.db.execute("SELECT * FROM kbs WHERE id = ?", (kb_id,)).fetchone()
+        return KnowledgeBase(**dict(row)) if row else None
+
+    def create_kb(self, name: str, embedder: str | None) -> KnowledgeBase:
+        with self.transaction():
+            cur = self.db.execute("INSERT INTO kbs (name, embedder, created) VALUES (?, ?, ?)",
+                                  (name, embedder, time.time()))
+            kb = self.kb_by_id(cur.lastrowid)
+            self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {kb.fts_table} USING fts5("
+                            "tokens, tokenize = 'unicode61 remove_diacritics 2')")
+        return kb
+
+    def rename_kb(self, kb: KnowledgeBase, new_name: str) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE kbs SET name = ? WHERE id = ?", (new_name, kb.id))
+
+    def set_kb_embedder(self, kb: KnowledgeBase, embedder: str) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE kbs SET embedder = ? WHERE id = ?", (embedder, kb.id))
+
+    def mark_kb_deleting(self, kb: KnowledgeBase) -> None:
+        with self.transaction():
+            # Free the name at once so a new knowledge base may take it.
+            self.db.execute("UPDATE kbs SET status = 'deleting', name = ? WHERE id = ?",
+                            (f"\x00deleting-{kb.id}", kb.id))
+
+    def drop_kb_rows(self, kb: KnowledgeBase) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM chunks WHERE kb_id = ?", (kb.id,))
+            self.db.execute("DELETE FROM documents WHERE kb_id = ?", (kb.id,))
+            self.db.execute(f"DROP TABLE IF EXISTS {kb.fts_table}")
+            self.db.execute("DELETE FROM kbs WHERE id = ?", (kb.id,))
+
+    # --- documents -------------------------------------------------------------
+
+    def documents(self, kb_id: int | None = None, status: str | None = None) -> list[DocumentRow]:
+        sql, args = "SELECT * FROM documents WHERE 1=1", []
+        if kb_id is not None:
+            sql += " AND kb_id = ?"
+            args.append(kb_id)
+        if status is not None:
+            sql += " AND status = ?"
+            args.append(status)
+        rows = self.db.execute(sql + " ORDER BY path", args).fetchall()
+        return [DocumentRow(**dict(r)) for r in rows]
+
+    def document(self, kb_id: int, path: str) -> DocumentRow | None:
+        row = self.db.execute("SELECT * FROM documents WHERE kb_id = ? AND path = ?",
+                              (kb_id, path)).fetchone()
+        return DocumentRow(**dict(row)) if row else None
+
+    def document_by_id(self, doc_id: int) -> DocumentRow | None:
+        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return DocumentRow(**dict(row)) if row else None
+
+    def documents_with_hash(self, kb_id: int, content_hash: str) -> list[DocumentRow]:
+        rows = self.db.execute("SELECT * FROM documents WHERE kb_id = ? AND content_hash = ?",
+                               (kb_id, content_hash)).fetchall()
+        return [DocumentRow(**dict(r)) for r in rows]
+
+    def dirty_documents(self) -> list[DocumentRow]:
+        """Documents an interrupted run left half-done."""
+        rows = self.db.execute("SELECT * FROM documents WHERE pending_gen IS NOT NULL "
+                               "OR status = 'removing'").fetchall()
+        return [DocumentRow(**dict(r)) for r in rows]
+
+    def begin_document(self, kb_id: int, path: str, content_hash: str, size: int,
+                       mtime: float) -> DocumentRow:
+        """Record that a new generation of ``path`` is about to be written."""
+        with self.transaction():
+            existing = self.document(kb_id, path)
+            if existing is None:
+                self.db.execute(
+                    "INSERT INTO documents (kb_id, path, content_hash, size, mtime, status, "
+                    "reason, gen, pending_gen, updated) VALUES (?, ?, ?, ?, ?, 'pending', "
+                    "'being indexed', 0, 1, ?)",
+                    (kb_id, path, content_hash, size, mtime, time.time()))
+            else:
+                self.db.execute("UPDATE documents SET pending_gen = ? WHERE id = ?",
+                                (existing.gen + 1, existing.id))
+            return self.document(kb_id, path)
+
+    def commit_document(self, doc: DocumentRow, kb: KnowledgeBase, *, title: str, kind: str,
+                        content_hash: str, size: int, mtime: float, pages: int,
+                        empty_pages: int, reason: str | None, embedder: str,
+                        chunks: Sequence[ChunkRow], tokens: Sequence[str]) -> None:
+        """Swap in the pending generation: chunks, keyword rows and status in one go."""
+        gen = doc.pending_gen
+        with self.transaction():
+            self._delete_chunk_rows(doc.id, kb)
+            for chunk, toks in zip(chunks, tokens):
+                cur = self.db.execute(
+                    "INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, end, text)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (chunk.id, doc.id, kb.id, chunk.index, chunk.page, chunk.heading,
+                     chunk.start, chunk.end, chunk.text))
+                self.db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
+                                (cur.lastrowid, toks))
+            self.db.execute(
+                "UPDATE documents SET title = ?, kind = ?, content_hash = ?, size = ?, mtime = ?,"
+                " status = 'ready', code = NULL, reason = ?, pages = ?, empty_pages = ?,"
+                " chunks = ?, embedder = ?, gen = ?, pending_gen = NULL, updated = ?"
+                " WHERE id = ?",
+                (title, kind, content_hash, size, mtime, reason, pages, empty_pages,
+                 len(chunks), embedder, gen, time.time(), doc.id))
+
+    def abandon_pending(self, doc: DocumentRow) -> None:
+        """The pending generation will not be finished (cancel, crash, failure)."""
+        with self.transaction():
+            row = self.document_by_id(doc.id)
+            if row is None:
+                return
+            if row.gen == 0 and row.status != "ready":
+                self.db.execute("UPDATE documents SET pending_gen = NULL, status = 'pending', "
+                                "reason = 'interrupted before it was indexed; ingest again' "
+                                "WHERE id = ?", (doc.id,))
+            else:
+                self.db.execute("UPDATE documents SET pending_gen = NULL WHERE id = ?", (doc.id,))
+
+    def record_failure(self, kb: KnowledgeBase, path: str, *, code: str, reason: str,
+                       content_hash: str | None, size: int | None, mtime: float | None,
+                       kind: str | None) -> None:
+        """A file that cannot be indexed: keep its row (with the reason), drop any chunks."""
+        with self.transaction():
+            doc = self.document(kb.id, path)
+            if doc is None:
+                self.db.execute(
+                    "INSERT INTO documents (kb_id, path, kind, content_hash, size, mtime, status,"
+                    " code, reason, updated) VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)",
+                    (kb.id, path, kind, content_hash, size, mtime, code, reason, time.time()))
+                return
+            self._delete_chunk_rows(doc.id, kb)
+            self.db.execute(
+                "UPDATE documents SET kind = ?, content_hash = ?, size = ?, mtime = ?,"
+                " status = 'failed', code = ?, reason = ?, chunks = 0, pending_gen = NULL,"
+                " updated = ? WHERE id = ?",
+                (kind, content_hash, size, mtime, code, reason, time.time(), doc.id))
+
+    def move_document(self, doc: DocumentRow, new_path: str, mtime: float) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE documents SET path = ?, mtime = ?, updated = ? WHERE id = ?",
+                            (new_path, mtime, time.time(), doc.id))
+
+    def touch_document(self, doc: DocumentRow, mtime: float) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE documents SET mtime = ? WHERE id = ?", (mtime, doc.id))
+
+    def mark_removing(self, doc: DocumentRow) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE documents SET status = 'removing' WHERE id = ?", (doc.id,))
+
+    def delete_document(self, doc: DocumentRow, kb: KnowledgeBase) -> None:
+        with self.transaction():
+            self._delete_chunk_rows(doc.id, kb)
+            self.db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+
+    def _delete_chunk_rows(self, doc_id: int, kb: KnowledgeBase) -> None:
+        self.db.execute(f"DELETE FROM {kb.fts_table} WHERE rowid IN "
+                        "(SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
+        self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+
+    # --- chunks ----------------------------------------------------------------
+
+    def chunk_ids(self, kb_id: int, ready_only: bool = True) -> set[str]:
+        sql = "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.kb_id = ?"
+        if ready_only:
+            sql += " AND d.status = 'ready'"
+        return {r[0] for r in self.db.execute(sql, (kb_id,))}
+
+    def keyword_rowids(self, kb: KnowledgeBase) -> set[int]:
+        return {r[0] for r in self.db.execute(f"SELECT rowid FROM {kb.fts_table}")}
+
+    def chunks_by_ids(self, ids: Iterable[str]) -> dict[str, ChunkRow]:
+        """Chunks of ready documents with these ids (others are silently absent)."""
+        ids = list(ids)
+        out: dict[str, ChunkRow] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                f"SELECT c.* FROM chunks c JOIN documents d ON d.id = c.doc_id "
+                f"WHERE c.id IN ({marks}) AND d.status = 'ready'", part).fetchall()
+            for r in rows:
+                out[r["id"]] = _chunk_row(r)
+        return out
+
+    def chunks_by_rowids(self, rowids: Sequence[int]) -> dict[int, ChunkRow]:
+        out: dict[int, ChunkRow] = {}
+        for i in range(0, len(rowids), 500):
+            part = list(rowids[i:i + 500])
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                f"SELECT c.* FROM chunks c JOIN documents d ON d.id = c.doc_id "
+                f"WHERE c.rowid IN ({marks}) AND d.status = 'ready'", part).fetchall()
+            for r in rows:
+                out[r["rowid"]] = _chunk_row(r)
+        return out
+
+    def chunk_count(self, kb_id: int) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.doc_id"
+                               " WHERE c.kb_id = ? AND d.status = 'ready'", (kb_id,)).fetchone()[0]
+
+
+def _chunk_row(r: sqlite3.Row) -> ChunkRow:
+    return ChunkRow(id=r["id"], doc_id=r["doc_id"], kb_id=r["kb_id"], index=r["idx"],
+                    page=r["page"], heading=r["heading"], start=r["start"], end=r["end"],
+                    text=r["text"])
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``; nested uses join the outer transaction."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.outer = False
+
+    def __enter__(self):
+        self.catalog._lock.acquire()
+        if not self.catalog.db.in_transaction:
+            self.catalog.db.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return self.catalog.db
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if self.outer:
+                self.catalog.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.catalog._lock.release()
+        return False

@@ -1,0 +1,140 @@
+"""A library of knowledge bases: the catalog and the vector store kept consistent.
+
+Opening a library reconciles whatever an interrupted run left behind, so that after a
+crash (even ``kill -9``) every ready document has all of its chunks in both stores and
+nothing else is in either:
+
+* a document with a ``pending_gen`` was being (re)indexed: vectors of any generation but
+  the current one are deleted and the pending mark is cleared;
+* a document marked ``removing`` is removed from both stores;
+* a knowledge base marked ``deleting`` is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from ingest.catalog import Catalog, DocumentRow, KnowledgeBase
+from ingest.vectors import VectorStore
+
+log = logging.getLogger(__name__)
+
+DEFAULT_KB = "default"
+_KB_NAME = re.compile(r"^[^\x00-\x1f/\\]{1,64}$")
+
+
+class LibraryError(Exception):
+    """A request the library cannot carry out; the message is for the user."""
+
+
+class Library:
+    def __init__(self, store_dir: Path):
+        self.store_dir = Path(store_dir)
+        self.catalog = Catalog(self.store_dir / "catalog.sqlite3")
+        self.vectors = VectorStore(self.store_dir / "chroma")
+        self.reconcile()
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # --- crash recovery ----------------------------------------------------------
+
+    def reconcile(self) -> int:
+        """Finish or undo what an interrupted run left; returns how many items it fixed."""
+        fixed = 0
+        for kb in self.catalog.kbs(include_deleting=True):
+            if kb.status == "deleting":
+                self._finish_kb_delete(kb)
+                fixed += 1
+        for doc in self.catalog.dirty_documents():
+            kb = self.catalog.kb_by_id(doc.kb_id)
+            if kb is None:
+                continue
+            if doc.status == "removing":
+                self.vectors.delete_document(kb.collection, doc.id)
+                self.catalog.delete_document(doc, kb)
+            else:
+                self.vectors.delete_document(kb.collection, doc.id, keep_gen=doc.gen)
+                self.catalog.abandon_pending(doc)
+            fixed += 1
+        if fixed:
+            log.warning("reconciled %d item(s) left by an interrupted run", fixed)
+        return fixed
+
+    # --- knowledge bases ---------------------------------------------------------
+
+    def kbs(self) -> list[KnowledgeBase]:
+        return self.catalog.kbs()
+
+    def kb(self, name: str | None, create: bool = False,
+           embedder: str | None = None) -> KnowledgeBase:
+        name = name or DEFAULT_KB
+        kb = self.catalog.kb(name)
+        if kb is None:
+            if not create:
+                known = ", ".join(k.name for k in self.kbs()) or "none yet"
+                raise LibraryError(f"no knowledge base named {name!r} (known: {known})")
+            kb = self.create_kb(name, embedder)
+        return kb
+
+    def create_kb(self, name: str, embedder: str | None = None) -> KnowledgeBase:
+        self._check_name(name)
+        if self.catalog.kb(name) is not None:
+            raise LibraryError(f"a knowledge base named {name!r} already exists")
+        kb = self.catalog.create_kb(name, embedder)
+        self.vectors.collection(kb.collection)
+        return kb
+
+    def rename_kb(self, old: str, new: str) -> KnowledgeBase:
+        kb = self.kb(old)
+        self._check_name(new)
+        if self.catalog.kb(new) is not None:
+            raise LibraryError(f"a knowledge base named {new!r} already exists")
+        self.catalog.rename_kb(kb, new)
+        return self.kb(new)
+
+    def delete_kb(self, name: str) -> None:
+        kb = self.kb(name)
+        self.catalog.mark_kb_deleting(kb)
+        self._finish_kb_delete(kb)
+
+    def _finish_kb_delete(self, kb: KnowledgeBase) -> None:
+        self.vectors.drop(kb.collection)
+        self.catalog.drop_kb_rows(kb)
+
+    @staticmethod
+    def _check_name(name: str) -> None:
+        if not _KB_NAME.match(name or "") or not name.strip():
+            raise LibraryError(f"invalid knowledge base name {name!r}: use 1-64 characters, "
+                               "no slashes or control characters")
+
+    # --- documents ---------------------------------------------------------------
+
+    def documents(self, kb: KnowledgeBase | None = None) -> list[DocumentRow]:
+        return self.catalog.documents(kb.id if kb else None)
+
+    def remove_document(self, kb: KnowledgeBase, doc: DocumentRow) -> None:
+        self.catalog.mark_removing(doc)
+        self.vectors.delete_document(kb.collection, doc.id)
+        self.catalog.delete_document(doc, kb)
+
+    def remove_path(self, kb: KnowledgeBase, path: Path) -> list[DocumentRow]:
+        """Remove a file, or every document under a folder; returns what was removed."""
+        target = str(Path(path).expanduser().resolve())
+        removed = []
+        for doc in self.catalog.documents(kb.id):
+            if doc.path == target or doc.path.startswith(target.rstrip("/") + "/"):
+                self.remove_document(kb, doc)
+                removed.append(doc)
+        return removed
+
+    def consistency_report(self, kb: KnowledgeBase) -> dict[str, int]:
+        """Counts that must agree after any run (used by tests and ``wenji doctor``)."""
+        chroma = self.vectors.ids(kb.collection)
+        sql = self.catalog.chunk_ids(kb.id, ready_only=False)
+        ready = self.catalog.chunk_ids(kb.id, ready_only=True)
+        keyword = len(self.catalog.keyword_rowids(kb))
+        return {"chroma": len(chroma), "catalog": len(sql), "ready": len(ready),
+                "keyword": keyword, "mismatch": len(chroma ^ ready)}

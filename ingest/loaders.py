@@ -1,0 +1,291 @@
+"""Read a PDF or Markdown file into sections of text that remember where they came from.
+
+A section is a PDF page (with its 1-based page number) or a Markdown block under one
+heading path (``Guide > Install > Linux``).  Every way a file can be unusable raises
+:class:`LoadError` with a one-line reason a user can act on; a file that loads but is
+partly unusable (scanned pages) carries a note instead.  Pure functions, no stores: this
+runs in worker processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PDF_EXTENSIONS = {".pdf"}
+MARKDOWN_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd", ".txt"}
+SUPPORTED_EXTENSIONS = PDF_EXTENSIONS | MARKDOWN_EXTENSIONS
+
+SCANNED_REASON = "scanned, no text layer: OCR is not supported"
+
+
+class LoadError(Exception):
+    """A file that cannot be used.  ``status`` is a short code, ``reason`` a sentence."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass
+class Section:
+    text: str
+    page: int | None = None  # 1-based PDF page
+    heading: str | None = None  # Markdown heading path
+
+
+@dataclass
+class LoadedDocument:
+    path: Path
+    kind: str  # "pdf" | "markdown"
+    sections: list[Section]
+    title: str
+    pages: int = 0  # PDF pages (0 for Markdown)
+    empty_pages: int = 0  # PDF pages without a text layer
+    notes: list[str] = field(default_factory=list)
+
+
+def kind_of(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in PDF_EXTENSIONS:
+        return "pdf"
+    if suffix in MARKDOWN_EXTENSIONS:
+        return "markdown"
+    return None
+
+
+def load(path: Path, max_bytes: int | None = None) -> LoadedDocument:
+    """Load one file; raise :class:`LoadError` if it cannot be used."""
+    kind = kind_of(path)
+    if kind is None:
+        raise LoadError("unsupported", f"unsupported file type {path.suffix or '(none)'!r}: "
+                        "Wenji reads PDF and Markdown")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise LoadError("missing", "file not found (deleted or moved before it was read)")
+    except OSError as exc:
+        raise LoadError("unreadable", f"cannot read the file: {exc.strerror or exc}")
+    if size == 0:
+        raise LoadError("empty", "empty file (0 bytes)")
+    if max_bytes is not None and size > max_bytes:
+        raise LoadError("too_large", f"file is {size / 1e6:.0f} MB, over the "
+                        f"{max_bytes / 1e6:.0f} MB limit (setting ingest.max_file_mb)")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LoadError("missing", "file not found (deleted or moved before it was read)")
+    except OSError as exc:
+        raise LoadError("unreadable", f"cannot read the file: {exc.strerror or exc}")
+    if kind == "pdf":
+        return load_pdf_bytes(path, data)
+    return load_markdown_bytes(path, data)
+
+
+# --- PDF ---------------------------------------------------------------------------
+
+def _pdf_limits():
+    """pypdf caps array sizes and parsing work against hostile files; real filings exceed
+    the defaults (two of the 20 SEC 10-Qs hold arrays of more than 100,000 elements and
+    fail with ``LimitReachedError``).  Raise those caps for our reads only; the file size
+    limit (``ingest.max_file_mb``) still bounds what one document can cost."""
+    import contextlib
+
+    try:
+        from pypdf import apply_configuration
+    except ImportError:  # pypdf before 7: no configurable limits
+        return contextlib.nullcontext()
+    return apply_configuration(array_maximum_element_count=20_000_000,
+                               dictionary_maximum_element_count=2_000_000,
+                               stream_parsing_work_maximum_count=100_000_000)
+
+
+def load_pdf_bytes(path: Path, data: bytes) -> LoadedDocument:
+    with _pdf_limits():
+        return _load_pdf(path, data)
+
+
+def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise LoadError("corrupt", "not a PDF file (no %PDF header)")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception as exc:  # unsupported crypto, missing backend
+                raise LoadError("encrypted", f"encrypted PDF that cannot be opened: {exc}")
+            if not ok:
+                raise LoadError("encrypted", "encrypted PDF: it needs a password")
+        n_pages = len(reader.pages)
+    except LoadError:
+        raise
+    except FileNotDecryptedError:
+        raise LoadError("encrypted", "encrypted PDF: it needs a password")
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OSError, AssertionError) as exc:
+        raise LoadError("corrupt", f"damaged or truncated PDF: {_short(exc)}")
+    if n_pages == 0:
+        raise LoadError("corrupt", "damaged or truncated PDF: no pages found")
+
+    sections: list[Section] = []
+    empty = 0
+    failed_pages: list[int] = []
+    for number in range(1, n_pages + 1):
+        try:
+            text = reader.pages[number - 1].extract_text() or ""
+        except Exception as exc:  # one bad page must not lose the document
+            log.warning("%s: page %d: text extraction failed: %s", path, number, exc)
+            failed_pages.append(number)
+            text = ""
+        text = clean_text(text)
+        if len(text.strip()) < 8:
+            empty += 1
+            continue
+        sections.append(Section(text=text, page=number))
+    if not sections:
+        if failed_pages and len(failed_pages) == n_pages:
+            raise LoadError("corrupt", "damaged PDF: no page's text could be extracted")
+        raise LoadError("no_text", SCANNED_REASON)
+    notes = []
+    if empty:
+        notes.append(f"{empty} of {n_pages} pages have no text layer (scanned?); "
+                     "OCR is not supported")
+    title = _pdf_title(reader) or path.stem
+    return LoadedDocument(path=path, kind="pdf", sections=sections, title=title,
+                          pages=n_pages, empty_pages=empty, notes=notes)
+
+
+def _pdf_title(reader) -> str | None:
+    try:
+        meta = reader.metadata
+        title = (meta.title if meta else None) or ""
+    except Exception:
+        return None
+    title = str(title).strip()
+    return title if 3 <= len(title) <= 200 else None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters and collapse runs of spaces; keep paragraph breaks."""
+    text = _CONTROL.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.splitlines())
+    return _MANY_NEWLINES.sub("\n\n", text).strip()
+
+
+# --- Markdown ----------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\r?\n.*?\r?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\r?\n|\Z)",
+                           re.S)
+_ATX = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
+
+
+def decode_text_bytes(data: bytes) -> str:
+    """UTF-8 (with or without BOM) first; otherwise detect the encoding, or refuse."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            try:
+                return data.decode("utf-16")
+            except UnicodeDecodeError:
+                pass
+        if _looks_binary(data):
+            raise LoadError("binary", "binary data, not text (is it really Markdown?)")
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:200_000]).best()
+        if best is None or best.encoding is None:
+            raise LoadError("encoding", "not UTF-8, and its text encoding could not be detected")
+        try:
+            text = data.decode(best.encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise LoadError("encoding", f"not UTF-8, and it does not decode as the detected "
+                            f"{best.encoding}")
+        log.info("decoded as %s", best.encoding)
+    if _looks_binary(text.encode("utf-8", "ignore")[:8192]) or "\x00" in text[:8192]:
+        raise LoadError("binary", "binary data, not text (is it really Markdown?)")
+    return text
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return bool(sample) and controls / len(sample) > 0.05
+
+
+def load_markdown_bytes(path: Path, data: bytes) -> LoadedDocument:
+    text = decode_text_bytes(data).replace("\r\n", "\n").replace("\r", "\n")
+    text = _FRONT_MATTER.sub("", text, count=1)
+    sections = split_markdown_sections(text)
+    if not sections:
+        raise LoadError("no_text", "no text (the file has only front matter or white space)")
+    title = next((s.heading.split(" > ")[0] for s in sections if s.heading), path.stem)
+    return LoadedDocument(path=path, kind="markdown", sections=sections, title=title)
+
+
+def split_markdown_sections(text: str) -> list[Section]:
+    """Cut at headings (outside code fences); each section keeps its heading path."""
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    buf: list[str] = []
+    fence: str | None = None
+
+    def flush():
+        body = "\n".join(buf).strip()
+        buf.clear()
+        if body and not (_ATX.match(body) and "\n" not in body):  # a bare heading line
+            heading = " > ".join(title for _, title in stack) or None
+            sections.append(Section(text=body, heading=heading))
+
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if m:
+            marker = m.group(1)
+            if fence is None:
+                fence = marker[0] * 3
+            elif marker.startswith(fence):
+                fence = None
+            buf.append(line)
+            continue
+        heading = _ATX.match(line) if fence is None else None
+        if heading:
+            flush()
+            level = len(heading.group(1))
+            title = heading.group(2).strip()
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, title))
+            buf.append(line)  # the heading's words are searchable text too
+            continue
+        buf.append(line)
+    flush()
+    return sections

@@ -1,0 +1,387 @@
+"""Ingest files and folders into a knowledge base, incrementally, with progress and cancel.
+
+Worker processes load and split files while the main process embeds and writes, so
+parsing overlaps with the embedder (the bottleneck).  Per file the decision is:
+
+* same size and mtime as the catalog, or same content hash → unchanged, skipped;
+* a new path whose content matches a document whose file is gone → moved: the path is
+  updated, nothing is re-embedded;
+* otherwise → (re)indexed as a new generation, swapped in atomically (see
+  ``ingest.library`` for the crash rules);
+* a file under an ingested folder that no longer exists → its document is removed.
+
+Progress is reported through a plain callback so the CLI and the GUI share it; cancel is
+a ``threading.Event`` checked between embedding batches (well under a second apart).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing as mp
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ingest.catalog import ChunkRow, DocumentRow, KnowledgeBase, chunk_id
+from ingest.library import Library, LibraryError
+from ingest.loaders import SUPPORTED_EXTENSIONS, kind_of
+from ingest.prepare import Prepared, file_hash, prepare, worker_init
+
+log = logging.getLogger(__name__)
+
+# Outcome statuses shown to the user.
+ADDED, UPDATED, UNCHANGED, MOVED, FAILED, SKIPPED, REMOVED, CANCELLED = (
+    "added", "updated", "unchanged", "moved", "failed", "skipped", "removed", "cancelled")
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    status: str
+    reason: str = ""
+    chunks: int = 0
+    pages: int = 0
+
+
+@dataclass
+class Progress:
+    files_total: int
+    files_done: int = 0
+    chunks_done: int = 0
+    current: str = ""
+    stage: str = "scanning"  # scanning | indexing | done | cancelled
+    elapsed: float = 0.0
+    rate: float = 0.0  # chunks per second
+    eta: float | None = None  # seconds
+    outcome: FileOutcome | None = None  # set when a file has just finished
+
+
+@dataclass
+class IngestReport:
+    kb: str
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    cancelled: bool = False
+    elapsed: float = 0.0
+
+    @property
+    def chunks(self) -> int:
+        return sum(o.chunks for o in self.outcomes if o.status in (ADDED, UPDATED))
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileOutcome], list[Path]]:
+    """Expand folders.  Returns (supported files, outcomes for unusable ones, folders)."""
+    files: list[Path] = []
+    rejected: list[FileOutcome] = []
+    folders: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw).expanduser()
+        try:
+            p = p.resolve()
+        except OSError:
+            pass
+        if p.is_dir():
+            folders.append(p)
+            for root, dirs, names in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    if name.startswith("."):
+                        continue
+                    f = Path(root) / name
+                    if f.suffix.lower() in SUPPORTED_EXTENSIONS:
+                        if f not in seen:
+                            seen.add(f)
+                            files.append(f)
+                    else:
+                        rejected.append(FileOutcome(str(f), SKIPPED,
+                                                    f"unsupported file type {f.suffix or '(none)'!r}"))
+        elif p.exists():
+            if kind_of(p) is None:
+                rejected.append(FileOutcome(str(p), SKIPPED, f"unsupported file type "
+                                            f"{p.suffix or '(none)'!r}: Wenji reads PDF and Markdown"))
+            elif p not in seen:
+                seen.add(p)
+                files.append(p)
+        else:
+            rejected.append(FileOutcome(str(p), FAILED, "not found"))
+    return files, rejected, folders
+
+
+class Ingestor:
+    def __init__(self, library: Library, embedder, *, chunk_tokens: int = 200,
+                 overlap: float = 0.15, max_file_mb: float = 200.0, parse_workers: int = 1,
+                 embed_batch: int = 32):
+        self.library = library
+        self.embedder = embedder
+        self.chunk_tokens = chunk_tokens
+        self.overlap = overlap
+        self.max_bytes = int(max_file_mb * 1_000_000)
+        self.parse_workers = parse_workers
+        self.embed_batch = embed_batch
+
+    @classmethod
+    def from_settings(cls, library: Library, embedder, ingest_settings) -> "Ingestor":
+        s = ingest_settings
+        return cls(library, embedder, chunk_tokens=s.chunk_tokens, overlap=s.chunk_overlap,
+                   max_file_mb=s.max_file_mb, parse_workers=s.parse_workers,
+                   embed_batch=s.embed_batch)
+
+    # --- the run -----------------------------------------------------------------
+
+    def run(self, paths: Iterable[str | os.PathLike], kb_name: str | None = None,
+            on_progress: ProgressCallback | None = None,
+            cancel: threading.Event | None = None) -> IngestReport:
+        cancel = cancel or threading.Event()
+        t0 = time.perf_counter()
+        kb = self.library.kb(kb_name, create=True, embedder=self.embedder.name)
+        if kb.embedder and kb.embedder != self.embedder.name:
+            raise LibraryError(
+                f"knowledge base {kb.name!r} was built with the embedder {kb.embedder!r}, not "
+                f"{self.embedder.name!r}; re-embed it or pick that embedder")
+        if not kb.embedder:
+            self.library.catalog.set_kb_embedder(kb, self.embedder.name)
+
+        report = IngestReport(kb=kb.name)
+        files, rejected, folders = collect_files(paths)
+        report.outcomes.extend(rejected)
+        progress = Progress(files_total=len(files))
+
+        def emit(outcome: FileOutcome | None = None, current: str = "") -> None:
+            if outcome is not None:
+                report.outcomes.append(outcome)
+            if on_progress is None:
+                return
+            progress.elapsed = time.perf_counter() - t0
+            progress.current = current
+            progress.outcome = outcome
+            done = progress.files_done
+            if progress.chunks_done and progress.elapsed > 0:
+                progress.rate = progress.chunks_done / progress.elapsed
+            if done and progress.files_total > done:
+                progress.eta = progress.elapsed / done * (progress.files_total - done)
+            elif progress.files_total == done:
+                progress.eta = 0.0
+            try:
+                on_progress(progress)
+            except Exception:  # a broken progress display must not break ingest
+                log.exception("progress callback failed")
+
+        for outcome in rejected:
+            emit(outcome)
+
+        # Documents under an ingested folder whose files are gone: removed (after the
+        # move check below has had a chance to claim them).
+        todo: list[tuple[Path, str | None, DocumentRow | None]] = []
+        progress.stage = "scanning"
+        for f in files:
+            if cancel.is_set():
+                break
+            decision = self._decide(kb, f)
+            if isinstance(decision, FileOutcome):
+                progress.files_done += 1
+                emit(decision, str(f))
+            else:
+                todo.append(decision)
+        if not cancel.is_set():
+            for outcome in self._remove_vanished(kb, folders):
+                emit(outcome)
+
+        progress.stage = "indexing"
+        if todo and not cancel.is_set():
+            self._index(kb, todo, progress, emit, cancel)
+        if cancel.is_set():
+            report.cancelled = True
+            progress.stage = "cancelled"
+        else:
+            progress.stage = "done"
+        report.elapsed = time.perf_counter() - t0
+        emit(None)
+        return report
+
+    def _decide(self, kb: KnowledgeBase, f: Path):
+        """Either a final FileOutcome (unchanged, moved, failed) or work to do."""
+        catalog = self.library.catalog
+        path = str(f)
+        try:
+            st = f.stat()
+        except OSError as exc:
+            return FileOutcome(path, FAILED, f"cannot read the file: {exc.strerror or exc}")
+        existing = catalog.document(kb.id, path)
+        if (existing and existing.status in ("ready", "failed") and existing.size == st.st_size
+                and existing.mtime == st.st_mtime and existing.embedder in (None, self.embedder.name)
+                and existing.code not in ("missing", "unreadable")):
+            return FileOutcome(path, UNCHANGED if existing.status == "ready" else FAILED,
+                               existing.reason or "", existing.chunks, existing.pages)
+        if st.st_size > self.max_bytes or st.st_size == 0:
+            return (f, None, existing)  # the loader gives the reason; no need to hash
+        try:
+            digest = file_hash(f)
+        except OSError as exc:
+            return FileOutcome(path, FAILED, f"cannot read the file: {exc.strerror or exc}")
+        if existing and existing.content_hash == digest and existing.status in ("ready", "failed") \
+                and existing.code not in ("missing", "unreadable"):
+            catalog.touch_document(existing, st.st_mtime)
+            return FileOutcome(path, UNCHANGED if existing.status == "ready" else FAILED,
+                               existing.reason or "", existing.chunks, existing.pages)
+        if existing is None:
+            for twin in catalog.documents_with_hash(kb.id, digest):
+                if twin.status == "ready" and not Path(twin.path).exists():
+                    catalog.move_document(twin, path, st.st_mtime)
+                    return FileOutcome(path, MOVED, f"moved from {twin.path}", twin.chunks,
+                                       twin.pages)
+        return (f, digest, existing)
+
+    def _remove_vanished(self, kb: KnowledgeBase, folders: list[Path]) -> list[FileOutcome]:
+        out = []
+        for folder in folders:
+            prefix = str(folder).rstrip("/") + "/"
+            for doc in self.library.catalog.documents(kb.id):
+                if doc.path.startswith(prefix) and not Path(doc.path).exists():
+                    self.library.remove_document(kb, doc)
+                    out.append(FileOutcome(doc.path, REMOVED, "file no longer exists"))
+        return out
+
+    # --- parsing in workers, embedding here -------------------------------------
+
+    def _index(self, kb, todo, progress: Progress, emit, cancel: threading.Event) -> None:
+        model_dir = str(self.embedder.model_dir)
+        args = lambda f, digest: (str(f), digest, model_dir, self.chunk_tokens, self.overlap,
+                                  self.max_bytes)
+        existing_by_path = {str(f): existing for f, _, existing in todo}
+        if self.parse_workers <= 0:
+            results = (prepare(*args(f, d)) for f, d, _ in todo)
+            for prepared in results:
+                if cancel.is_set():
+                    break
+                self._store(kb, prepared, existing_by_path.get(prepared.path), progress,
+                            emit, cancel)
+            return
+
+        make_pool = lambda: cf.ProcessPoolExecutor(max_workers=self.parse_workers,
+                                                   mp_context=mp.get_context("spawn"),
+                                                   initializer=worker_init)
+        pool = make_pool()
+        try:
+            queue = list(todo)
+            in_flight: dict[cf.Future, tuple] = {}
+            limit = max(2, self.parse_workers * 2)
+            while (queue or in_flight) and not cancel.is_set():
+                while queue and len(in_flight) < limit:
+                    item = queue.pop(0)
+                    in_flight[pool.submit(prepare, *args(item[0], item[1]))] = item
+                done, _ = cf.wait(list(in_flight), timeout=0.2,
+                                  return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    item = in_flight.pop(fut)
+                    path = str(item[0])
+                    try:
+                        prepared = fut.result()
+                    except cf.process.BrokenProcessPool:
+                        # A worker died (a parser crash, out of memory).  The pool is
+                        # unusable: start a new one and retry the other files in flight.
+                        prepared = Prepared(path=path, ok=False, code="error",
+                                            reason="the file crashed the PDF reader")
+                        queue[:0] = list(in_flight.values())
+                        in_flight.clear()
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = make_pool()
+                    except Exception as exc:
+                        prepared = Prepared(path=path, ok=False, code="error",
+                                            reason=f"could not be read: {type(exc).__name__}: {exc}"[:300])
+                    if cancel.is_set():
+                        break
+                    self._store(kb, prepared, existing_by_path.get(path), progress, emit, cancel)
+                    if not in_flight:
+                        break
+        finally:
+            if cancel.is_set():
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.terminate()
+            pool.shutdown(wait=not cancel.is_set(), cancel_futures=True)
+
+    def _store(self, kb: KnowledgeBase, prepared: Prepared, existing: DocumentRow | None,
+               progress: Progress, emit, cancel: threading.Event) -> None:
+        catalog, vectors = self.library.catalog, self.library.vectors
+        path = prepared.path
+        emit(None, path)
+        if not prepared.ok:
+            if prepared.code == "missing":
+                if existing is not None:
+                    self.library.remove_document(kb, existing)
+                    outcome = FileOutcome(path, REMOVED, "file no longer exists")
+                else:
+                    outcome = FileOutcome(path, FAILED, prepared.reason or "")
+            else:
+                catalog.record_failure(kb, path, code=prepared.code or "error",
+                                       reason=prepared.reason or "", kind=prepared.kind,
+                                       content_hash=prepared.content_hash, size=prepared.size,
+                                       mtime=prepared.mtime)
+                if existing is not None and existing.gen:
+                    vectors.delete_document(kb.collection, existing.id)
+                outcome = FileOutcome(path, FAILED, prepared.reason or "")
+            progress.files_done += 1
+            emit(outcome, path)
+            return
+
+        doc = catalog.begin_document(kb.id, path, prepared.content_hash or "", prepared.size or 0,
+                                     prepared.mtime or 0.0)
+        gen = doc.pending_gen
+        ids = [chunk_id(doc.id, gen, c.index) for c in prepared.chunks]
+        texts = [c.text for c in prepared.chunks]
+        try:
+            for i in range(0, len(texts), self.embed_batch):
+                if cancel.is_set():
+                    raise _Cancelled
+                vecs = self.embedder.encode(texts[i:i + self.embed_batch])
+                metas = [{"doc_id": doc.id, "gen": gen, "idx": c.index,
+                          **({"page": c.page} if c.page is not None else {})}
+                         for c in prepared.chunks[i:i + self.embed_batch]]
+                vectors.add(kb.collection, ids[i:i + self.embed_batch], np.asarray(vecs), metas)
+                progress.chunks_done += len(vecs)
+                emit(None, path)
+            if cancel.is_set():
+                raise _Cancelled
+            rows = [ChunkRow(id=cid, doc_id=doc.id, kb_id=kb.id, index=c.index, page=c.page,
+                             heading=c.heading, start=c.start, end=c.end, text=c.text)
+                    for cid, c in zip(ids, prepared.chunks)]
+            reason = "; ".join(prepared.notes) or None
+            catalog.commit_document(doc, kb, title=prepared.title, kind=prepared.kind or "",
+                                    content_hash=prepared.content_hash or "",
+                                    size=prepared.size or 0, mtime=prepared.mtime or 0.0,
+                                    pages=prepared.pages, empty_pages=prepared.empty_pages,
+                                    reason=reason, embedder=self.embedder.name, chunks=rows,
+                                    tokens=prepared.tokens)
+        except BaseException as exc:
+            # Undo the pending generation in both stores, then let the exception go on.
+            try:
+                vectors.delete_document(kb.collection, doc.id, keep_gen=doc.gen)
+                catalog.abandon_pending(doc)
+            except Exception:
+                log.exception("cleanup after an interrupted document failed; "
+                              "it will be reconciled at the next start")
+            if isinstance(exc, _Cancelled):
+                progress.files_done += 1
+                emit(FileOutcome(path, CANCELLED, "cancelled"), path)
+                return
+            raise
+        if doc.gen:  # the previous generation's vectors are no longer current
+            vectors.delete_document(kb.collection, doc.id, keep_gen=gen)
+        progress.files_done += 1
+        status = UPDATED if existing is not None and existing.status == "ready" else ADDED
+        emit(FileOutcome(path, status, reason or "", len(rows), prepared.pages), path)
+
+
+class _Cancelled(Exception):
+    pass

@@ -1,0 +1,101 @@
+"""The CPU-heavy, store-free half of ingesting one file: load, split, tokenize.
+
+Runs in worker processes (so PDF parsing overlaps with embedding in the main process);
+everything it returns is plain data that pickles cheaply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.loaders import LoadError, kind_of, load
+from ingest.splitter import Chunk, Splitter
+
+
+@dataclass
+class Prepared:
+    path: str
+    ok: bool
+    code: str | None = None
+    reason: str | None = None
+    kind: str | None = None
+    content_hash: str | None = None
+    size: int | None = None
+    mtime: float | None = None
+    title: str = ""
+    pages: int = 0
+    empty_pages: int = 0
+    notes: list[str] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)  # keyword tokens per chunk, space-joined
+    seconds: float = 0.0
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+_splitters: dict[tuple, Splitter] = {}
+
+
+def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: int,
+            overlap: float, max_bytes: int) -> Prepared:
+    """Load and split one file.  Never raises for a bad file: ``ok`` says what happened."""
+    import time
+
+    from retrieval.tokenizer import tokenize
+
+    t0 = time.perf_counter()
+    p = Path(path)
+    out = Prepared(path=path, ok=False, kind=kind_of(p), content_hash=content_hash)
+    try:
+        st = p.stat()
+        out.size, out.mtime = st.st_size, st.st_mtime
+        doc = load(p, max_bytes=max_bytes)
+    except LoadError as exc:
+        out.code, out.reason = exc.status, exc.reason
+        return out
+    except FileNotFoundError:
+        out.code, out.reason = "missing", "file not found (deleted or moved before it was read)"
+        return out
+    except OSError as exc:
+        out.code, out.reason = "unreadable", f"cannot read the file: {exc.strerror or exc}"
+        return out
+    except Exception as exc:  # a parser bug must cost one file, not the batch
+        out.code, out.reason = "error", f"could not be read: {type(exc).__name__}: {exc}"[:300]
+        return out
+    key = (model_dir, chunk_tokens, overlap)
+    splitter = _splitters.get(key)
+    if splitter is None:
+        splitter = _splitters[key] = Splitter(Path(model_dir), chunk_tokens, overlap)
+    chunks = splitter.split(doc)
+    if not chunks:
+        out.code, out.reason = "no_text", "no text to index"
+        return out
+    out.ok = True
+    out.title, out.pages, out.empty_pages, out.notes = doc.title, doc.pages, doc.empty_pages, doc.notes
+    out.chunks = chunks
+    out.tokens = [" ".join(tokenize(_with_context(c))) for c in chunks]
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def _with_context(chunk: Chunk) -> str:
+    """Keyword text of a chunk: its heading path counts as words of the chunk."""
+    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+
+
+def worker_init() -> None:
+    """Worker processes parse; they must not compete with the embedder for threads."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        os.nice(5)  # embedding (the bottleneck) keeps priority over parsing
+    except OSError:
+        pass

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up everything Wenji needs in ./.venv, once: later runs see the stamp and return
+# in well under a second.  Usage: scripts/setup.sh   (WENJI_PYTHON picks the interpreter)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv
+PY=${WENJI_PYTHON:-python3}
+STAMP="$VENV/.wenji-setup"
+# Everything that decides what gets installed; a change to any of them re-runs the setup.
+want=$(cat pyproject.toml scripts/setup.sh scripts/system-packages.txt | sha256sum | cut -c1-16)
+
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" && -x "$VENV/bin/wenji" ]]; then
+    exit 0
+fi
+
+echo "wenji: setting up (first run or changed requirements) ..."
+
+# Qt's offscreen/xcb platforms and the screenshot tooling need a few system libraries.
+missing=()
+while read -r pkg; do
+    [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done < scripts/system-packages.txt
+if ((${#missing[@]})); then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "wenji: installing system packages: ${missing[*]}"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "wenji: warning: missing system packages (install them for the GUI): ${missing[*]}" >&2
+    fi
+fi
+
+[[ -x "$VENV/bin/python" ]] || "$PY" -m venv "$VENV"
+PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check -q)
+# torch first, pinned: anything that asks for plain "torch" later is then satisfied by the
+# CPU build instead of pulling a multi-gigabyte CUDA build.
+"${PIP[@]}" "torch==2.13.0"
+# llama-cpp-python compiles llama.cpp (about 4 minutes on 2 cores); CMAKE_ARGS passes through
+# for GPU builds, e.g. CMAKE_ARGS="-DGGML_CUDA=on".
+"${PIP[@]}" -e ".[test,bench]"
+echo "$want" > "$STAMP"
+echo "wenji: setup done"
