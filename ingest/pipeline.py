@@ -145,39 +145,11 @@ class Ingestor:
             cancel: threading.Event | None = None) -> IngestReport:
         cancel = cancel or threading.Event()
         t0 = time.perf_counter()
-        kb = self.library.kb(kb_name, create=True, embedder=self.embedder.name)
-        if kb.embedder and kb.embedder != self.embedder.name:
-            raise LibraryError(
-                f"knowledge base {kb.name!r} was built with the embedder {kb.embedder!r}, not "
-                f"{self.embedder.name!r}; re-embed it or pick that embedder")
-        if not kb.embedder:
-            self.library.catalog.set_kb_embedder(kb, self.embedder.name)
-
+        kb = self._open_kb(kb_name)
         report = IngestReport(kb=kb.name)
         files, rejected, folders = collect_files(paths)
-        report.outcomes.extend(rejected)
         progress = Progress(files_total=len(files))
-
-        def emit(outcome: FileOutcome | None = None, current: str = "") -> None:
-            if outcome is not None:
-                report.outcomes.append(outcome)
-            if on_progress is None:
-                return
-            progress.elapsed = time.perf_counter() - t0
-            progress.current = current
-            progress.outcome = outcome
-            done = progress.files_done
-            if progress.chunks_done and progress.elapsed > 0:
-                progress.rate = progress.chunks_done / progress.elapsed
-            if done and progress.files_total > done:
-                progress.eta = progress.elapsed / done * (progress.files_total - done)
-            elif progress.files_total == done:
-                progress.eta = 0.0
-            try:
-                on_progress(progress)
-            except Exception:  # a broken progress display must not break ingest
-                log.exception("progress callback failed")
-
+        emit = self._emitter(report, progress, on_progress, t0)
         for outcome in rejected:
             emit(outcome)
 
@@ -209,6 +181,40 @@ class Ingestor:
         report.elapsed = time.perf_counter() - t0
         emit(None)
         return report
+
+    def _open_kb(self, kb_name: str | None) -> KnowledgeBase:
+        kb = self.library.kb(kb_name, create=True, embedder=self.embedder.name)
+        if kb.embedder and kb.embedder != self.embedder.name:
+            raise LibraryError(
+                f"knowledge base {kb.name!r} was built with the embedder {kb.embedder!r}, not "
+                f"{self.embedder.name!r}; re-embed it or pick that embedder")
+        if not kb.embedder:
+            self.library.catalog.set_kb_embedder(kb, self.embedder.name)
+        return kb
+
+    @staticmethod
+    def _emitter(report: IngestReport, progress: Progress,
+                 on_progress: ProgressCallback | None, t0: float):
+        def emit(outcome: FileOutcome | None = None, current: str = "") -> None:
+            if outcome is not None:
+                report.outcomes.append(outcome)
+            if on_progress is None:
+                return
+            progress.elapsed = time.perf_counter() - t0
+            progress.current = current
+            progress.outcome = outcome
+            done = progress.files_done
+            if progress.chunks_done and progress.elapsed > 0:
+                progress.rate = progress.chunks_done / progress.elapsed
+            if done and progress.files_total > done:
+                progress.eta = progress.elapsed / done * (progress.files_total - done)
+            elif progress.files_total == done:
+                progress.eta = 0.0
+            try:
+                on_progress(progress)
+            except Exception:  # a broken progress display must not break ingest
+                log.exception("progress callback failed")
+        return emit
 
     def _decide(self, kb: KnowledgeBase, f: Path):
         """Either a final FileOutcome (unchanged, moved, failed) or work to do."""
@@ -259,14 +265,14 @@ class Ingestor:
         model_dir = str(self.embedder.model_dir)
         args = lambda f, digest: (str(f), digest, model_dir, self.chunk_tokens, self.overlap,
                                   self.max_bytes)
-        existing_by_path = {str(f): existing for f, _, existing in todo}
+        existing = {str(f): row for f, _, row in todo}
+        group = _Group()
         if self.parse_workers <= 0:
-            results = (prepare(*args(f, d)) for f, d, _ in todo)
-            for prepared in results:
+            for f, digest, _ in todo:
                 if cancel.is_set():
                     break
-                self._store(kb, prepared, existing_by_path.get(prepared.path), progress,
-                            emit, cancel)
+                self._accept(kb, prepare(*args(f, digest)), existing, group, progress, emit, cancel)
+                self._flush(kb, group, existing, progress, emit, cancel)
             return
 
         make_pool = lambda: cf.ProcessPoolExecutor(max_workers=self.parse_workers,
@@ -284,6 +290,8 @@ class Ingestor:
                 done, _ = cf.wait(list(in_flight), timeout=0.2,
                                   return_when=cf.FIRST_COMPLETED)
                 for fut in done:
+                    if fut not in in_flight:
+                        continue  # re-queued after a broken pool
                     item = in_flight.pop(fut)
                     path = str(item[0])
                     try:
@@ -300,87 +308,144 @@ class Ingestor:
                     except Exception as exc:
                         prepared = Prepared(path=path, ok=False, code="error",
                                             reason=f"could not be read: {type(exc).__name__}: {exc}"[:300])
-                    if cancel.is_set():
-                        break
-                    self._store(kb, prepared, existing_by_path.get(path), progress, emit, cancel)
-                    if not in_flight:
-                        break
+                    self._accept(kb, prepared, existing, group, progress, emit, cancel)
+                # Embed what is parsed while the workers parse the next files; wait for
+                # more only to fill a batch of small documents.
+                if group.chunks >= self.embed_batch or not done or not in_flight:
+                    self._flush(kb, group, existing, progress, emit, cancel)
+            self._flush(kb, group, existing, progress, emit, cancel)
         finally:
             if cancel.is_set():
                 for proc in list((getattr(pool, "_processes", None) or {}).values()):
                     proc.terminate()
             pool.shutdown(wait=not cancel.is_set(), cancel_futures=True)
 
-    def _store(self, kb: KnowledgeBase, prepared: Prepared, existing: DocumentRow | None,
-               progress: Progress, emit, cancel: threading.Event) -> None:
+    def ingest_prepared(self, prepared: Iterable[Prepared], kb_name: str | None = None,
+                        on_progress: ProgressCallback | None = None,
+                        cancel: threading.Event | None = None, total: int = 0) -> IngestReport:
+        """Index documents prepared elsewhere (e.g. records of a BEIR corpus, keyed by a
+        pseudo-path) through the same batching, stores and crash rules as files."""
+        cancel = cancel or threading.Event()
+        t0 = time.perf_counter()
+        kb = self._open_kb(kb_name)
+        report = IngestReport(kb=kb.name)
+        progress = Progress(files_total=total, stage="indexing")
+        emit = self._emitter(report, progress, on_progress, t0)
+        group = _Group()
+        existing: dict[str, DocumentRow | None] = {}
+        for item in prepared:
+            if cancel.is_set():
+                break
+            existing[item.path] = self.library.catalog.document(kb.id, item.path)
+            self._accept(kb, item, existing, group, progress, emit, cancel)
+            if group.chunks >= self.embed_batch * 4:
+                self._flush(kb, group, existing, progress, emit, cancel)
+        self._flush(kb, group, existing, progress, emit, cancel)
+        report.cancelled = cancel.is_set()
+        progress.stage = "cancelled" if report.cancelled else "done"
+        report.elapsed = time.perf_counter() - t0
+        emit(None)
+        return report
+
+    def _accept(self, kb: KnowledgeBase, prepared: Prepared, existing: dict, group: "_Group",
+                progress: Progress, emit, cancel: threading.Event) -> None:
+        """A failed file is recorded at once; a good one joins the group to embed."""
         catalog, vectors = self.library.catalog, self.library.vectors
         path = prepared.path
-        emit(None, path)
-        if not prepared.ok:
-            if prepared.code == "missing":
-                if existing is not None:
-                    self.library.remove_document(kb, existing)
-                    outcome = FileOutcome(path, REMOVED, "file no longer exists")
-                else:
-                    outcome = FileOutcome(path, FAILED, prepared.reason or "")
-            else:
-                catalog.record_failure(kb, path, code=prepared.code or "error",
-                                       reason=prepared.reason or "", kind=prepared.kind,
-                                       content_hash=prepared.content_hash, size=prepared.size,
-                                       mtime=prepared.mtime)
-                if existing is not None and existing.gen:
-                    vectors.delete_document(kb.collection, existing.id)
-                outcome = FileOutcome(path, FAILED, prepared.reason or "")
-            progress.files_done += 1
-            emit(outcome, path)
+        old = existing.get(path)
+        if prepared.ok:
+            group.items.append(prepared)
+            group.chunks += len(prepared.chunks)
             return
+        if prepared.code == "missing":
+            if old is not None:
+                self.library.remove_document(kb, old)
+                outcome = FileOutcome(path, REMOVED, "file no longer exists")
+            else:
+                outcome = FileOutcome(path, FAILED, prepared.reason or "")
+        else:
+            catalog.record_failure(kb, path, code=prepared.code or "error",
+                                   reason=prepared.reason or "", kind=prepared.kind,
+                                   content_hash=prepared.content_hash, size=prepared.size,
+                                   mtime=prepared.mtime)
+            if old is not None and old.gen:
+                vectors.delete_document(kb.collection, old.id)
+            outcome = FileOutcome(path, FAILED, prepared.reason or "")
+        progress.files_done += 1
+        emit(outcome, path)
 
-        doc = catalog.begin_document(kb.id, path, prepared.content_hash or "", prepared.size or 0,
-                                     prepared.mtime or 0.0)
-        gen = doc.pending_gen
-        ids = [chunk_id(doc.id, gen, c.index) for c in prepared.chunks]
-        texts = [c.text for c in prepared.chunks]
+    def _flush(self, kb: KnowledgeBase, group: "_Group", existing: dict, progress: Progress,
+               emit, cancel: threading.Event) -> None:
+        """Embed and write every document of the group; each becomes ready on its own."""
+        if not group.items:
+            return
+        items, group.items, group.chunks = group.items, [], 0
+        catalog, vectors = self.library.catalog, self.library.vectors
+        docs: list[DocumentRow] = []
         try:
-            for i in range(0, len(texts), self.embed_batch):
+            for prepared in items:
+                docs.append(catalog.begin_document(kb.id, prepared.path,
+                                                   prepared.content_hash or "",
+                                                   prepared.size or 0, prepared.mtime or 0.0))
+            flat = [(doc, prepared, c) for doc, prepared in zip(docs, items)
+                    for c in prepared.chunks]
+            for i in range(0, len(flat), self.embed_batch):
                 if cancel.is_set():
                     raise _Cancelled
-                vecs = self.embedder.encode(texts[i:i + self.embed_batch])
-                metas = [{"doc_id": doc.id, "gen": gen, "idx": c.index,
+                part = flat[i:i + self.embed_batch]
+                emit(None, part[0][1].path)
+                vecs = self.embedder.encode([c.text for _, _, c in part])
+                ids = [chunk_id(d.id, d.pending_gen, c.index) for d, _, c in part]
+                metas = [{"doc_id": d.id, "gen": d.pending_gen, "idx": c.index,
                           **({"page": c.page} if c.page is not None else {})}
-                         for c in prepared.chunks[i:i + self.embed_batch]]
-                vectors.add(kb.collection, ids[i:i + self.embed_batch], np.asarray(vecs), metas)
-                progress.chunks_done += len(vecs)
-                emit(None, path)
+                         for d, _, c in part]
+                vectors.add(kb.collection, ids, np.asarray(vecs), metas)
+                progress.chunks_done += len(part)
             if cancel.is_set():
                 raise _Cancelled
-            rows = [ChunkRow(id=cid, doc_id=doc.id, kb_id=kb.id, index=c.index, page=c.page,
-                             heading=c.heading, start=c.start, end=c.end, text=c.text)
-                    for cid, c in zip(ids, prepared.chunks)]
-            reason = "; ".join(prepared.notes) or None
-            catalog.commit_document(doc, kb, title=prepared.title, kind=prepared.kind or "",
-                                    content_hash=prepared.content_hash or "",
-                                    size=prepared.size or 0, mtime=prepared.mtime or 0.0,
-                                    pages=prepared.pages, empty_pages=prepared.empty_pages,
-                                    reason=reason, embedder=self.embedder.name, chunks=rows,
-                                    tokens=prepared.tokens)
-        except BaseException as exc:
-            # Undo the pending generation in both stores, then let the exception go on.
-            try:
-                vectors.delete_document(kb.collection, doc.id, keep_gen=doc.gen)
-                catalog.abandon_pending(doc)
-            except Exception:
-                log.exception("cleanup after an interrupted document failed; "
-                              "it will be reconciled at the next start")
-            if isinstance(exc, _Cancelled):
+            for doc, prepared in zip(docs, items):
+                rows = [ChunkRow(id=chunk_id(doc.id, doc.pending_gen, c.index), doc_id=doc.id,
+                                 kb_id=kb.id, index=c.index, page=c.page, heading=c.heading,
+                                 start=c.start, end=c.end, text=c.text)
+                        for c in prepared.chunks]
+                reason = "; ".join(prepared.notes) or None
+                catalog.commit_document(doc, kb, title=prepared.title, kind=prepared.kind or "",
+                                        content_hash=prepared.content_hash or "",
+                                        size=prepared.size or 0, mtime=prepared.mtime or 0.0,
+                                        pages=prepared.pages, empty_pages=prepared.empty_pages,
+                                        reason=reason, embedder=self.embedder.name, chunks=rows,
+                                        tokens=prepared.tokens)
+                if doc.gen:  # the previous generation's vectors are no longer current
+                    vectors.delete_document(kb.collection, doc.id, keep_gen=doc.pending_gen)
+                old = existing.get(prepared.path)
+                status = UPDATED if old is not None and old.status == "ready" else ADDED
                 progress.files_done += 1
-                emit(FileOutcome(path, CANCELLED, "cancelled"), path)
-                return
-            raise
-        if doc.gen:  # the previous generation's vectors are no longer current
-            vectors.delete_document(kb.collection, doc.id, keep_gen=gen)
-        progress.files_done += 1
-        status = UPDATED if existing is not None and existing.status == "ready" else ADDED
-        emit(FileOutcome(path, status, reason or "", len(rows), prepared.pages), path)
+                emit(FileOutcome(prepared.path, status, reason or "", len(rows), prepared.pages),
+                     prepared.path)
+            docs = []
+        except BaseException as exc:
+            # Undo the pending generations not yet committed, in both stores.
+            for doc in docs:
+                row = catalog.document_by_id(doc.id)
+                if row is None or row.pending_gen is None:
+                    continue  # committed before the interruption
+                try:
+                    vectors.delete_document(kb.collection, doc.id, keep_gen=row.gen)
+                    catalog.abandon_pending(row)
+                except Exception:
+                    log.exception("cleanup after an interrupted document failed; "
+                                  "it will be reconciled at the next start")
+                if isinstance(exc, _Cancelled):
+                    progress.files_done += 1
+                    emit(FileOutcome(row.path, CANCELLED, "cancelled"), row.path)
+            if not isinstance(exc, _Cancelled):
+                raise
+
+
+@dataclass
+class _Group:
+    items: list[Prepared] = field(default_factory=list)
+    chunks: int = 0
 
 
 class _Cancelled(Exception):

@@ -99,3 +99,29 @@ def worker_init() -> None:
         os.nice(5)  # embedding (the bottleneck) keeps priority over parsing
     except OSError:
         pass
+
+
+def prepare_text(key: str, title: str, text: str, model_dir: str, chunk_tokens: int,
+                 overlap: float, kind: str = "text") -> Prepared:
+    """Like :func:`prepare` for text that is not a file (a corpus record); ``key`` plays
+    the part of the path (e.g. ``beir:4983``).  Title and text are indexed together."""
+    from ingest.loaders import LoadedDocument, Section, clean_text
+    from retrieval.tokenizer import tokenize
+
+    body = clean_text(f"{title}\n{text}" if title else text)
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    out = Prepared(path=key, ok=False, kind=kind, content_hash=digest,
+                   size=len(body.encode("utf-8")), mtime=0.0, title=title or key)
+    if not body.strip():
+        out.code, out.reason = "no_text", "no text to index"
+        return out
+    doc = LoadedDocument(path=Path(key), kind=kind, sections=[Section(text=body)],
+                         title=title or key)
+    sk = (model_dir, chunk_tokens, overlap)
+    splitter = _splitters.get(sk)
+    if splitter is None:
+        splitter = _splitters[sk] = Splitter(Path(model_dir), chunk_tokens, overlap)
+    out.chunks = splitter.split(doc)
+    out.tokens = [" ".join(tokenize(_with_context(c))) for c in out.chunks]
+    out.ok = bool(out.chunks)
+    return out
