@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     home = Home.open(args.home)
     setup_logging(home, args.verbose)
+    log.info("wenji %s, data folder %s", __version__, home.root)
     func = getattr(args, "func", None)
     if func is None:  # no command: the desktop window
         from app.commands.gui import run_gui

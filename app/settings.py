@@ -46,7 +46,7 @@ class RetrievalSettings:
 @dataclass
 class ModelSettings:
     embedder: str = ""  # empty = the bundled all-MiniLM-L6-v2
-    embedder_backend: str = "torch"  # "torch" | "onnx"
+    embedder_backend: str = "onnx"  # "onnx" (int8, fast) | "torch" (fp32)
     chat_model: str = ""  # empty = the bundled gemma-3-270m
     extra_model_dirs: list[str] = field(default_factory=list)
     threads: int = 0  # 0 = number of physical cores

@@ -77,6 +77,8 @@ class GGUFHeader:
     tensors: list[TensorInfo] = field(default_factory=list)
     data_offset: int = 0
     file_size: int = 0
+    kv_end: int = 0  # byte offset where the metadata ends and the tensor table starts
+    tensor_table_end: int = 0
 
     @property
     def architecture(self) -> str:
@@ -214,6 +216,7 @@ def _parse(buf, path: Path, size: int) -> GGUFHeader:
         key = cur.string("metadata key")
         vtype = cur.unpack("I", key)
         metadata[key] = cur.value(vtype, key)
+    kv_end = cur.pos
     tensors = []
     for _ in range(n_tensors):
         name = cur.string("tensor name")
@@ -227,7 +230,7 @@ def _parse(buf, path: Path, size: int) -> GGUFHeader:
         tensors.append(TensorInfo(name, shape, ggml_type, offset))
     alignment = int(metadata.get("general.alignment", 32) or 32)
     data_offset = (cur.pos + alignment - 1) // alignment * alignment
-    header = GGUFHeader(path, version, metadata, tensors, data_offset, size)
+    header = GGUFHeader(path, version, metadata, tensors, data_offset, size, kv_end, cur.pos)
     _check_tensor_bounds(header)
     return header
 

@@ -378,6 +378,12 @@ class LocalModel:
             del llm
             gc.collect()
 
+    def reset_cache(self) -> None:
+        """Forget the KV cache: the next prompt is evaluated from scratch."""
+        with self._lock:
+            self.llm.reset()
+            self.llm._ctx.kv_cache_clear()
+
     # --- tokens -------------------------------------------------------------------
 
     def count_tokens(self, text: str) -> int:

@@ -12,6 +12,9 @@ import logging
 import re
 import threading
 
+# Bump when tokens change: keyword indexes built with another version must be rebuilt.
+TOKENIZER_VERSION = "1"
+
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
 _IS_CJK = re.compile(rf"[{_CJK}]")
@@ -82,3 +85,10 @@ def tokenize(text: str) -> list[str]:
 
 def has_cjk(text: str) -> bool:
     return bool(_IS_CJK.search(text))
+
+
+def cjk_share(text: str) -> float:
+    """Share of CJK characters among the letters and CJK characters of ``text``."""
+    cjk = len(_IS_CJK.findall(text))
+    letters = sum(1 for ch in text if ch.isalpha())  # CJK characters count as alpha too
+    return cjk / letters if letters else 0.0

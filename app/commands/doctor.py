@@ -1,0 +1,130 @@
+"""``wenji doctor``: what Wenji found on this machine, and what to do about anything missing.
+
+Exit 0 when the app can run (settings valid, libraries importable, an embedder and a
+chat model present); 1 otherwise.  Never downloads anything.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import sys
+
+from app.context import Context
+from app.settings import SettingsError
+
+KEY_LIBRARIES = ["torch", "sentence-transformers", "chromadb", "llama-cpp-python", "pypdf",
+                 "PySide6-Essentials", "pyside6-pdf", "jieba", "langchain-text-splitters",
+                 "langchain-core", "gguf", "platformdirs", "onnxruntime"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser("doctor", help="check the installation, data folder and models")
+    p.set_defaults(func=run, needs_settings=False)
+
+
+def run(args, ctx: Context) -> int:
+    problems: list[str] = []
+    out = sys.stdout
+
+    def line(label: str, value: str) -> None:
+        print(f"  {label:<24} {value}", file=out)
+
+    print("Wenji doctor", file=out)
+    print("Libraries", file=out)
+    line("python", sys.version.split()[0])
+    for name in KEY_LIBRARIES:
+        try:
+            line(name, md.version(name))
+        except md.PackageNotFoundError:
+            line(name, "MISSING")
+            problems.append(f"{name} is not installed: run the set-up command from README.md")
+
+    print("Data folder", file=out)
+    line("home", str(ctx.home.root))
+    line("settings", str(ctx.home.settings_path)
+         + ("" if ctx.home.settings_path.exists() else " (not created yet: defaults)"))
+    line("log", str(ctx.home.logs_dir / "wenji.log"))
+    settings = None
+    try:
+        settings = ctx.home.load_settings()
+        line("settings check", "ok")
+    except SettingsError as exc:
+        line("settings check", "ERROR")
+        print(f"    {exc}", file=out)
+        problems.append(f"fix or delete the settings file: {exc}")
+
+    print("Embedder", file=out)
+    try:
+        from models import bundled
+
+        emb_dir = (settings.models.embedder if settings and settings.models.embedder
+                   else str(bundled.embedder_dir()))
+        from pathlib import Path
+
+        ok = (Path(emb_dir) / "modules.json").exists() or (Path(emb_dir) / "config.json").exists()
+        line("folder", emb_dir + ("" if ok else "  (NOT a sentence-transformers folder)"))
+        line("backend", settings.models.embedder_backend if settings else "?")
+        if not ok:
+            problems.append(f"embedder folder {emb_dir} is not a sentence-transformers model")
+    except Exception as exc:
+        line("folder", f"ERROR: {exc}")
+        problems.append(f"embedder: {exc}")
+
+    print("Chat models (GGUF)", file=out)
+    try:
+        from models import bundled
+
+        bundled.ensure_chat_model(ctx.home.models_dir)
+    except Exception as exc:
+        problems.append(f"bundled chat model: {exc}")
+    line("models folder", str(ctx.home.models_dir))
+    found = _list_models(ctx, settings)
+    usable = [m for m in found if not m[1]]
+    for name, error, detail in found:
+        line(name, f"ERROR: {error}" if error else detail)
+    if not usable:
+        problems.append("no usable GGUF model: add one with `wenji models add PATH`")
+
+    print("llama.cpp", file=out)
+    try:
+        import llama_cpp
+
+        line("llama-cpp-python", llama_cpp.__version__)
+        gpu = bool(llama_cpp.llama_supports_gpu_offload())
+        line("GPU offload", "yes" if gpu else
+             "no (CPU build; for CUDA reinstall with CMAKE_ARGS=\"-DGGML_CUDA=on\")")
+    except Exception as exc:
+        line("llama-cpp-python", f"ERROR: {exc}")
+        problems.append(f"llama.cpp cannot be loaded: {exc}")
+
+    if problems:
+        print("Problems", file=out)
+        for p in problems:
+            print(f"  - {p}", file=out)
+        return 1
+    print("Everything needed to run Wenji is here.", file=out)
+    return 0
+
+
+def _list_models(ctx: Context, settings) -> list[tuple[str, str | None, str]]:
+    """(name, error or None, one-line description) for each GGUF found."""
+    extra = settings.models.extra_model_dirs if settings else []
+    try:
+        from models.registry import Registry
+
+        infos = Registry(ctx.home.models_dir, extra).list()
+        out = []
+        for info in infos:
+            error = getattr(info, "error", None)
+            detail = ", ".join(str(x) for x in (
+                getattr(info, "architecture", None), getattr(info, "quantization", None),
+                f"{getattr(info, 'file_size', 0) / 1e6:.0f} MB",
+                f"ctx {getattr(info, 'context_length', '?')}") if x)
+            out.append((getattr(info, "name", "?"), error, detail))
+        return out
+    except ImportError:
+        from pathlib import Path
+
+        dirs = [ctx.home.models_dir, *map(Path, extra)]
+        return [(p.name, None, f"{p.stat().st_size / 1e6:.0f} MB")
+                for d in dirs if d.is_dir() for p in sorted(d.glob("*.gguf"))]

@@ -1,0 +1,154 @@
+"""The keyword lane: BM25 over a knowledge base's FTS5 table.
+
+The query is tokenized like the chunks were (``retrieval.tokenizer``) and becomes an OR of
+quoted tokens, ranked by FTS5's ``bm25()``.  FTS5 scores every row that matches any
+term, so a term found in a large part of the collection ("study", "表示") costs a lot of
+time and adds almost nothing to the ranking (its IDF is near zero): such terms are
+dropped when the query has rarer ones (document frequencies come from an ``fts5vocab``
+table, cached per connection).  Weighted terms (expansion keywords) are repeated in the
+query, which FTS5 sums like separate phrases.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from retrieval.tokenizer import tokenize
+
+# A term in more than this share of the chunks is dropped (if rarer terms remain).
+COMMON_SHARE = 0.25
+# Never send more than this many distinct terms (rarest first).
+MAX_TERMS = 32
+
+
+@dataclass
+class KeywordHit:
+    rowid: int
+    rank: int  # 1-based
+    score: float  # BM25, higher is better
+    matched: list[str] = field(default_factory=list)
+
+
+@dataclass
+class KeywordQuery:
+    terms: list[str]  # distinct query terms, rarest first, after pruning
+    dropped: list[str]  # terms dropped as too common (or unknown)
+    weights: dict[str, int]
+
+
+class KeywordIndex:
+    """BM25 search in one knowledge base's FTS5 table (thread-safe; read-only)."""
+
+    def __init__(self, db: sqlite3.Connection, fts_table: str, lock: threading.RLock | None = None):
+        self.db = db
+        self.table = fts_table
+        self.lock = lock or threading.RLock()
+        self._vocab_ready = False
+        self._total: tuple[int, int] | None = None  # (data_version, rows)
+
+    # --- document frequencies ---------------------------------------------------
+
+    def _ensure_vocab(self) -> None:
+        if not self._vocab_ready:
+            self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{self.table}_vocab "
+                            f"USING fts5vocab(main, {self.table}, row)")
+            self._vocab_ready = True
+
+    def total_rows(self) -> int:
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if self._total is None or self._total[0] != version:
+            n = self.db.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
+            self._total = (version, n)
+        return self._total[1]
+
+    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
+        self._ensure_vocab()
+        out = {}
+        for t in terms:
+            row = self.db.execute(f"SELECT doc FROM temp.{self.table}_vocab WHERE term = ?",
+                                  (t,)).fetchone()
+            out[t] = row[0] if row else 0
+        return out
+
+    # --- queries ----------------------------------------------------------------
+
+    def plan(self, query: str, extra: dict[str, float] | None = None) -> KeywordQuery:
+        """Terms to send: query tokens plus weighted extra keywords, common ones pruned."""
+        weights: dict[str, int] = {}
+        for t in tokenize(query):
+            weights[t] = 1
+        for text, w in (extra or {}).items():
+            for t in tokenize(text):
+                weights[t] = max(weights.get(t, 0), 1 + int(round(w)))
+        if not weights:
+            return KeywordQuery([], [], {})
+        with self.lock:
+            df = self.doc_freqs(list(weights))
+            n = max(1, self.total_rows())
+        known = [t for t in weights if df.get(t, 0) > 0]
+        unknown = [t for t in weights if df.get(t, 0) == 0]
+        known.sort(key=lambda t: df[t])
+        kept = [t for t in known if df[t] <= COMMON_SHARE * n]
+        if not kept:
+            kept = known[:3]  # only common words: keep the rarest few
+        dropped = [t for t in known if t not in kept] + unknown
+        kept = kept[:MAX_TERMS]
+        return KeywordQuery(kept, dropped, {t: weights[t] for t in kept})
+
+    @staticmethod
+    def match_expression(plan: KeywordQuery) -> str:
+        parts = []
+        for t in plan.terms:
+            quoted = '"' + t.replace('"', '""') + '"'
+            parts.extend([quoted] * plan.weights.get(t, 1))
+        return " OR ".join(parts)
+
+    def search(self, query: str, k: int = 100, *, extra: dict[str, float] | None = None,
+               doc_ids: Sequence[int] | None = None, with_matches: int = 0,
+               plan: KeywordQuery | None = None) -> list[KeywordHit]:
+        """Top ``k`` chunks by BM25.  ``doc_ids`` restricts to those documents;
+        ``with_matches`` fills ``matched`` for the first that many hits."""
+        plan = plan or self.plan(query, extra)
+        if not plan.terms:
+            return []
+        expr = self.match_expression(plan)
+        if doc_ids is not None:
+            ids = [int(d) for d in doc_ids]
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            sql = (f"SELECT f.rowid, bm25({self.table}) AS s FROM {self.table} f "
+                   f"WHERE {self.table} MATCH ? AND f.rowid IN "
+                   f"(SELECT rowid FROM chunks WHERE doc_id IN ({marks})) ORDER BY s LIMIT ?")
+            args = [expr, *ids, k]
+        else:
+            sql = (f"SELECT rowid, bm25({self.table}) AS s FROM {self.table} "
+                   f"WHERE {self.table} MATCH ? ORDER BY s LIMIT ?")
+            args = [expr, k]
+        with self.lock:
+            rows = self.db.execute(sql, args).fetchall()
+        hits = [KeywordHit(rowid=r[0], rank=i + 1, score=-float(r[1])) for i, r in enumerate(rows)]
+        if with_matches and hits:
+            self.fill_matches(hits[:with_matches], plan.terms)
+        return hits
+
+    def fill_matches(self, hits: Sequence[KeywordHit], terms: Sequence[str]) -> None:
+        if not hits:
+            return
+        marks = ",".join("?" * len(hits))
+        with self.lock:
+            rows = dict(self.db.execute(
+                f"SELECT rowid, tokens FROM {self.table} WHERE rowid IN ({marks})",
+                [h.rowid for h in hits]).fetchall())
+        for h in hits:
+            toks = set((rows.get(h.rowid) or "").split())
+            h.matched = [t for t in terms if t in toks]
+
+
+def idf(df: int, n: int) -> float:
+    """The BM25 IDF FTS5 uses (for explanations)."""
+    return max(1e-6, math.log((n - df + 0.5) / (df + 0.5)))

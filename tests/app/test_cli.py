@@ -1,0 +1,98 @@
+"""The ``wenji`` command, run as a user runs it: a subprocess."""
+
+import subprocess
+import sys
+
+from tests.conftest import MD_DIR, PDF_DIR, REPO
+
+
+def wenji(*args, home=None, timeout=600):
+    cmd = [sys.executable, "-m", "app"]
+    if home is not None:
+        cmd += ["--home", str(home)]
+    return subprocess.run(cmd + list(args), cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_help_lists_the_commands():
+    res = wenji("--help")
+    assert res.returncode == 0
+    for command in ("doctor", "ingest", "docs", "remove", "kb", "gui"):
+        assert command in res.stdout
+
+
+def test_console_script_is_installed():
+    exe = REPO / ".venv" / "bin" / "wenji"
+    candidates = [exe] if exe.exists() else []
+    import shutil
+
+    found = shutil.which("wenji")
+    if found:
+        candidates.append(found)
+    assert candidates, "the wenji console script is not installed"
+    res = subprocess.run([str(candidates[0]), "--version"], capture_output=True, text=True)
+    assert res.returncode == 0 and "wenji" in res.stdout
+
+
+def test_doctor_reports_a_working_installation(wenji_home):
+    res = wenji("doctor", home=wenji_home)
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = res.stdout
+    assert str(wenji_home) in out
+    assert "gemma-3-270m-q4_k_m.gguf" in out
+    assert "GPU offload" in out
+    assert "sentence-transformers" in out and "MISSING" not in out
+    assert (wenji_home / "models" / "gemma-3-270m-q4_k_m.gguf").exists()
+
+
+def test_doctor_names_file_key_and_problem_of_broken_settings(wenji_home):
+    settings = wenji_home / "settings.toml"
+    settings.write_text('[retrieval]\ntop_k = "many"\n')
+    res = wenji("doctor", home=wenji_home)
+    assert res.returncode == 1
+    assert str(settings) in res.stdout
+    assert "top_k" in res.stdout and "whole number" in res.stdout
+    # other commands refuse with the same one-line reason
+    res = wenji("docs", home=wenji_home)
+    assert res.returncode == 2 and "top_k" in res.stderr and str(settings) in res.stderr
+
+
+def test_wenji_home_environment_variable_is_used(wenji_home):
+    res = subprocess.run([sys.executable, "-m", "app", "kb", "list"], cwd=REPO,
+                         capture_output=True, text=True)
+    assert res.returncode == 0
+    assert (wenji_home / "store" / "catalog.sqlite3").exists()
+    assert (wenji_home / "logs" / "wenji.log").exists()
+
+
+def test_ingest_docs_remove_and_kb_commands(wenji_home):
+    md = MD_DIR / "en/docs/tutorial/first-steps.md"
+    scanned = PDF_DIR / "pymupdf_tests/test_3863.pdf"
+    res = wenji("ingest", str(md), str(scanned), "--kb", "notes", home=wenji_home)
+    assert res.returncode == 0, res.stderr
+    assert "1 added" in res.stdout and "1 failed" in res.stdout
+    assert "scanned, no text layer" in res.stdout
+
+    res = wenji("docs", "--kb", "notes", home=wenji_home)
+    assert "ready" in res.stdout and "first-steps.md" in res.stdout
+    assert "OCR is not supported" in res.stdout
+
+    assert wenji("kb", "rename", "notes", "papers", home=wenji_home).returncode == 0
+    res = wenji("kb", "list", home=wenji_home)
+    assert "papers" in res.stdout and "notes" not in res.stdout
+
+    res = wenji("remove", str(md), "--kb", "papers", home=wenji_home)
+    assert res.returncode == 0 and "removed 1" in res.stdout
+    res = wenji("kb", "delete", "papers", home=wenji_home)
+    assert res.returncode == 0
+    res = wenji("docs", "--kb", "papers", home=wenji_home)
+    assert res.returncode == 2 and "no knowledge base named 'papers'" in res.stderr
+
+
+def test_verbose_logs_to_console(wenji_home):
+    res = wenji("-v", "kb", "list", home=wenji_home)
+    assert res.returncode == 0
+    assert "INFO" in res.stderr and str(wenji_home) in res.stderr
+    quiet = wenji("kb", "list", home=wenji_home)
+    assert "INFO" not in quiet.stderr
+    assert "data folder" in (wenji_home / "logs" / "wenji.log").read_text()

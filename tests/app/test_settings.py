@@ -1,0 +1,48 @@
+import pytest
+
+from app.settings import Settings, SettingsError
+
+
+def test_missing_file_gives_defaults(tmp_path):
+    s = Settings.load(tmp_path / "settings.toml")
+    assert s.ingest.max_file_mb == 200
+    assert s.retrieval.top_k > 0
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "settings.toml"
+    s = Settings()
+    s.ingest.chunk_tokens = 128
+    s.ui.language = "zh"
+    s.models.extra_model_dirs = ["/models"]
+    s.save(path)
+    again = Settings.load(path)
+    assert again.ingest.chunk_tokens == 128
+    assert again.ui.language == "zh"
+    assert again.models.extra_model_dirs == ["/models"]
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[ingest]\nchunk_tokens = "big"\n', ["[ingest]", "chunk_tokens", "whole number"]),
+    ("[ingest]\nmax_file_mb = -1\n", ["[ingest]", "max_file_mb", "greater than 0"]),
+    ("[ui]\nlanguage = 'fr'\n", ["[ui]", "language", "en or zh"]),
+    ("[ingest]\nchunk_size = 3\n", ["[ingest]", "chunk_size", "unknown key"]),
+    ("[nonsense]\na = 1\n", ["nonsense", "unknown section"]),
+    ("[ingest\n", ["not valid TOML"]),
+    ("[retrieval]\nfusion = 'magic'\n", ["fusion", "adaptive"]),
+])
+def test_bad_values_name_file_key_and_problem(tmp_path, text, words):
+    path = tmp_path / "settings.toml"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as info:
+        Settings.load(path)
+    message = str(info.value)
+    assert str(path) in message
+    for word in words:
+        assert word in message
+
+
+def test_int_accepted_for_float(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("[ingest]\nmax_file_mb = 5\n")
+    assert Settings.load(path).ingest.max_file_mb == 5.0

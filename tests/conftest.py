@@ -1,0 +1,107 @@
+"""Shared test set-up: a temporary data folder for every test, Qt offscreen, and no
+network: any socket connection to a non-loopback address raises (and is recorded)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("WENJI_HOME", None)
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = (REPO.parent / "shared" / "data").resolve()
+SEC_DIR = DATA / "sec10q" / "docs"
+PDF_DIR = DATA / "pdfs"
+MD_DIR = DATA / "fastapi_docs_md"
+
+# --- network guard ------------------------------------------------------------------
+
+NETWORK_ATTEMPTS: list[str] = []
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _is_local(host) -> bool:
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode()
+    host = str(host)
+    if host in ("localhost", "", "0.0.0.0"):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _check(address) -> None:
+    if isinstance(address, tuple) and address and not _is_local(address[0]):
+        NETWORK_ATTEMPTS.append(str(address))
+        raise ConnectionRefusedError(f"test network guard: connection to {address} blocked")
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _check(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _check(address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    if not _is_local(host):
+        NETWORK_ATTEMPTS.append(f"resolve {host}")
+        raise socket.gaierror(f"test network guard: name lookup of {host} blocked")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+socket.socket.connect = _guarded_connect
+socket.socket.connect_ex = _guarded_connect_ex
+socket.getaddrinfo = _guarded_getaddrinfo
+
+
+# --- data folders -------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """Caches worth sharing between tests' data folders (the int8 ONNX export)."""
+    return tmp_path_factory.mktemp("shared-cache")
+
+
+@pytest.fixture(autouse=True)
+def wenji_home(tmp_path, monkeypatch, shared_cache) -> Path:
+    """Every test gets its own empty data folder, also for subprocesses."""
+    home = tmp_path / "wenji-home"
+    (home / "models").mkdir(parents=True)
+    (shared_cache / "embedders").mkdir(exist_ok=True)
+    (home / "models" / "embedders").symlink_to(shared_cache / "embedders")
+    monkeypatch.setenv("WENJI_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def embedder(shared_cache):
+    """The bundled embedder with the default (int8 ONNX) backend, loaded once."""
+    from models.embedder import Embedder
+
+    (shared_cache / "embedders").mkdir(exist_ok=True)
+    e = Embedder(backend="onnx", cache_dir=shared_cache / "embedders")
+    e.load()
+    return e
+
+
+def require(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"test data missing: {path} (is ../shared/data next to the checkout?)")
+    return path
