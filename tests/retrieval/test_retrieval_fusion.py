@@ -1,0 +1,172 @@
+"""Fusion, post-processing, keyword planning and metrics: pure functions, real SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from retrieval import fusion
+from retrieval.evaluation import mrr_at, ndcg_at, percentile, recall_at
+from retrieval.expansion import expand_embedding, extract_keywords
+from retrieval.keyword import KeywordIndex
+from retrieval.retriever import Hit, drop_near_duplicates, is_multilingual, merge_neighbours, mmr
+from retrieval.tokenizer import cjk_share, tokenize
+
+
+def test_rrf_adds_reciprocal_ranks():
+    out = fusion.rrf([("a", 9.0), ("b", 5.0)], [("b", 0.9), ("c", 0.8)], k=60)
+    assert [f.key for f in out] == ["b", "a", "c"]
+    b = out[0]
+    assert b.score == pytest.approx(1 / 62 + 1 / 61)
+    assert (b.keyword_rank, b.dense_rank) == (2, 1)
+
+
+def test_convex_is_the_single_lane_at_the_extremes():
+    kw = [("a", 10.0), ("b", 8.0), ("c", 1.0)]
+    de = [("c", 0.9), ("b", 0.5), ("a", 0.1)]
+    assert [f.key for f in fusion.convex(kw, de, 0.0)] == ["a", "b", "c"]
+    assert [f.key for f in fusion.convex(kw, de, 1.0)] == ["c", "b", "a"]
+    assert [f.key for f in fusion.convex(kw, de, 0.5)][0] == "b"  # agreed on by both
+
+
+def test_adaptive_trusts_an_english_embedder_less_on_chinese():
+    kw = [("zh-good", 10.0), ("zh-ok", 9.0)]
+    de = [("noise", 0.5), ("noise2", 0.49), ("zh-good", 0.2)]
+    zh = fusion.fuse("adaptive", kw, de, query="北京冬奥会开幕日期")
+    assert [f.key for f in zh][:2] == ["zh-good", "zh-ok"]
+    en = fusion.fuse("adaptive", kw, de, query="winter olympics opening", dense_weight=0.9)
+    assert en[0].key == "noise"
+    multi = fusion.fuse("adaptive", kw, de, query="北京冬奥会开幕日期",
+                        embedder_multilingual=True, dense_weight=0.9)
+    assert multi[0].key == "noise"
+
+
+def test_fusion_with_an_empty_lane_is_the_other_lane():
+    de = [("x", 0.7), ("y", 0.6)]
+    assert [f.key for f in fusion.fuse("adaptive", [], de, query="q")] == ["x", "y"]
+    assert [f.key for f in fusion.fuse("rrf", [("k", 1.0)], [], query="q")] == ["k"]
+    with pytest.raises(ValueError):
+        fusion.fuse("bogus", [("k", 1.0)], de)
+
+
+def test_cjk_share_and_trust():
+    assert cjk_share("hello world") == 0
+    assert cjk_share("北京冬奥会") == 1
+    assert 0 < cjk_share("RCEP具体包括哪些国家") < 1
+    assert fusion.dense_trust("北京", False) == 0
+    assert fusion.dense_trust("北京", True) == 1
+    assert is_multilingual("paraphrase-multilingual-MiniLM-L12-v2")
+    assert not is_multilingual("all-MiniLM-L6-v2")
+
+
+def _hit(cid, doc, start, end, text, score, page=1, heading=None, kr=None, dr=None):
+    return Hit(chunk_id=cid, doc_id=doc, path=f"/d{doc}.md", title="", text=text, page=page,
+               heading=heading, start=start, end=end, score=score, keyword_rank=kr,
+               dense_rank=dr, chunk_ids=[cid], matched=[cid])
+
+
+def test_merge_neighbours_stitches_overlapping_chunks():
+    doc = "abcdefghijklmnopqrstuvwxyz"
+    a = _hit("c0", 1, 0, 10, doc[0:10], 0.9, kr=1)
+    b = _hit("c1", 1, 8, 18, doc[8:18], 0.8, dr=1)
+    other_page = _hit("c2", 1, 9, 12, "xyz", 0.7, page=2)
+    other_doc = _hit("c3", 2, 5, 12, "zzz", 0.6)
+    out = merge_neighbours([a, b, other_page, other_doc], {})
+    assert len(out) == 3
+    m = out[0]
+    assert (m.text, m.start, m.end) == (doc[0:18], 0, 18)
+    assert m.chunk_ids == ["c0", "c1"] and m.score == 0.9
+    assert (m.keyword_rank, m.dense_rank) == (1, 1) and m.matched == ["c0", "c1"]
+
+
+def test_merge_keeps_distant_chunks_apart():
+    out = merge_neighbours([_hit("c0", 1, 0, 10, "a" * 10, 1), _hit("c5", 1, 50, 60, "b" * 10, 0.5)], {})
+    assert len(out) == 2
+
+
+def test_near_duplicates_are_dropped():
+    t = "香港特区第七届立法会选举投票于2021年12月19日顺利结束，这是完善选举制度后的首次选举。"
+    hits = [_hit("a", 1, 0, 5, t, 1.0), _hit("b", 2, 0, 5, t + "。", 0.9),
+            _hit("c", 3, 0, 5, "完全不同的一段文字，讲的是另外一件事情。", 0.8)]
+    assert [h.chunk_id for h in drop_near_duplicates(hits, 0.9)] == ["a", "c"]
+
+
+def test_mmr_prefers_diverse_vectors():
+    hits = [_hit(c, i, 0, 1, c, s) for i, (c, s) in enumerate([("a", 1.0), ("a2", 0.99), ("b", 0.9)])]
+    va = np.array([1.0, 0.0], dtype=np.float32)
+    vb = np.array([0.0, 1.0], dtype=np.float32)
+    out = mmr(hits, [va, va, vb], k=2, lam=0.5)
+    assert [h.chunk_id for h in out[:2]] == ["a", "b"]
+
+
+@pytest.fixture()
+def fts():
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE fts_kb1 USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute("CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, id TEXT, doc_id INTEGER)")
+    texts = ["the study of protein folding in yeast cells"] * 1 + \
+            [f"a study number {i} about cells and other things" for i in range(40)] + \
+            ["北京冬奥会于2022年2月4日开幕", "上海的天气很好"]
+    for i, t in enumerate(texts, 1):
+        db.execute("INSERT INTO fts_kb1 (rowid, tokens) VALUES (?, ?)", (i, " ".join(tokenize(t))))
+        db.execute("INSERT INTO chunks VALUES (?, ?, ?)", (i, f"c{i}", i))
+    return db
+
+
+def test_keyword_lane_ranks_and_explains(fts):
+    idx = KeywordIndex(fts, "fts_kb1")
+    hits = idx.search("protein folding study", 5, with_matches=5)
+    assert hits[0].rowid == 1 and hits[0].rank == 1 and hits[0].score > 0
+    assert set(hits[0].matched) == {"protein", "fold"}  # 'study' is too common: pruned
+    plan = idx.plan("protein folding study")
+    assert "studi" not in plan.terms and "study" not in plan.terms
+    assert plan.terms[0] in ("protein", "fold")
+
+
+def test_keyword_lane_keeps_common_terms_when_nothing_else(fts):
+    idx = KeywordIndex(fts, "fts_kb1")
+    hits = idx.search("study", 100)
+    assert len(hits) == 41
+
+
+def test_keyword_lane_chinese_and_doc_filter(fts):
+    idx = KeywordIndex(fts, "fts_kb1")
+    hits = idx.search("冬奥会什么时候开幕", 5, with_matches=1)
+    assert hits[0].rowid == 42 and "冬奥会" in hits[0].matched
+    assert idx.search("冬奥会什么时候开幕", 5, doc_ids=[43]) == []
+    assert idx.search("冬奥会", 5, doc_ids=[]) == []
+    assert idx.search("", 5) == [] and idx.search("的 了 是", 5) == []
+
+
+def test_keyword_weights_repeat_terms(fts):
+    idx = KeywordIndex(fts, "fts_kb1")
+    plan = idx.plan("protein folding", extra={"protein": 2.0})
+    assert idx.match_expression(plan).count('"protein"') == 3
+
+
+def test_extract_keywords():
+    zh = [w for w, _ in extract_keywords("北京冬奥会开幕日期是什么时候").keywords]
+    assert "冬奥会" in zh and "什么" not in zh and "时候" not in zh
+    en = [w for w, _ in extract_keywords("What is the role of microRNA in cancer cells?").keywords]
+    assert "microRNA" in en and "what" not in [w.lower() for w in en]
+    assert extract_keywords("").keywords == []
+
+
+def test_expand_embedding_moves_towards_keywords():
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    kw = np.array([[0.0, 1.0]], dtype=np.float32)
+    v = expand_embedding(q, kw, 0.5)
+    assert np.linalg.norm(v) == pytest.approx(1.0) and 0 < v[1] < v[0]
+    assert expand_embedding(q, kw, 0.0) is q
+
+
+def test_metrics():
+    rels = {"a": 1, "b": 1}
+    assert ndcg_at(["a", "b", "c"], rels) == pytest.approx(1.0)
+    assert ndcg_at(["c", "a"], rels) < ndcg_at(["a", "c"], rels)
+    assert ndcg_at(["x"], rels) == 0
+    assert recall_at(["a", "x"], rels, 10) == 0.5
+    assert mrr_at(["x", "b"], rels) == 0.5 and mrr_at(["x"], rels) == 0
+    assert percentile([1, 2, 3, 4], 0.5) == 2.5 and percentile([], 0.5) == 0

@@ -1,0 +1,173 @@
+"""Hybrid search against real Chroma, the real bundled embedder and real data."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.retriever import Hit, RetrievalError, Retriever
+
+
+def _ids(hits: list[Hit], prefix: str) -> list[str]:
+    return [h.path[len(prefix):] for h in hits]
+
+
+def test_english_queries_find_their_abstracts(retriever, slices):
+    sl = slices["scifact"]
+    found = 0
+    for qid, text in sl.queries.items():
+        hits = retriever.search(text, kb_name="scifact", k=5)
+        if set(_ids(hits, "scifact:")) & sl.qrels[qid]:
+            found += 1
+    # 48 abstracts, 8 claims: nearly every claim must find its abstract in the top 5.
+    assert found >= len(sl.queries) - 1, found
+
+
+def test_chinese_query_finds_the_passage(retriever, slices):
+    sl = slices["rgb"]
+    query = "印控克什米尔地区寺庙踩踏事故死亡人数"
+    qid = next(q for q, t in sl.queries.items() if t == query)
+    hits = retriever.search(query, kb_name="rgb", k=3)
+    assert hits and all(h in sl.qrels[qid] for h in _ids(hits, "rgb:")), _ids(hits, "rgb:")
+    top = hits[0]
+    assert top.keyword_rank is not None and top.keyword_score > 0
+    assert "克什米尔" in top.matched or "踩踏" in top.matched, top.matched
+    assert "踩踏" in top.text
+
+
+def test_mixed_chinese_english_query(retriever, slices):
+    sl = slices["rgb"]
+    query = "RCEP具体包括哪些国家"
+    qid = next(q for q, t in sl.queries.items() if t == query)
+    hits = retriever.search(query, kb_name="rgb", k=3)
+    assert _ids(hits, "rgb:")[0] in sl.qrels[qid]
+    assert "rcep" in hits[0].matched
+
+
+def test_every_chinese_query_of_the_slice(retriever, slices):
+    sl = slices["rgb"]
+    good = sum(1 for qid, text in sl.queries.items()
+               if set(_ids(retriever.search(text, kb_name="rgb", k=3), "rgb:")) & sl.qrels[qid])
+    assert good >= len(sl.queries) - 1, (good, len(sl.queries))
+
+
+def test_hits_carry_their_explanation(retriever):
+    hits = retriever.search("diffusion tensor imaging of white matter in newborns",
+                            kb_name="scifact", k=4)
+    assert [h.rank for h in hits] == [1, 2, 3, 4]
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    top = hits[0]
+    assert top.path.startswith("scifact:") and top.title
+    assert top.text and 0 <= top.start < top.end
+    assert top.dense_rank is not None and 0 <= top.dense_distance < 1
+    assert top.keyword_rank is not None and top.matched
+    assert "keyword #" in top.explain() and "embedding #" in top.explain()
+
+
+def test_knowledge_bases_are_separate(retriever):
+    hits = retriever.search("RCEP具体包括哪些国家", kb_name="scifact", k=5)
+    assert all(h.path.startswith("scifact:") for h in hits)
+    hits = retriever.search("white matter diffusion", kb_name="rgb", k=5)
+    assert all(h.path.startswith("rgb:") for h in hits)
+
+
+def test_unknown_kb_is_a_clear_error(retriever):
+    with pytest.raises(RetrievalError, match="no knowledge base named 'nope'.*scifact"):
+        retriever.search("anything", kb_name="nope")
+
+
+def test_empty_kb_is_a_clear_error(retriever):
+    with pytest.raises(RetrievalError, match="empty"):
+        retriever.search("anything", kb_name="empty")
+
+
+def test_empty_query_is_a_clear_error(retriever):
+    with pytest.raises(RetrievalError, match="empty"):
+        retriever.search("   ", kb_name="rgb")
+
+
+def test_document_filter_by_path(retriever, slices):
+    sl = slices["rgb"]
+    query = "RCEP具体包括哪些国家"
+    qid = next(q for q, t in sl.queries.items() if t == query)
+    # Only documents that are NOT relevant: the filter must win over relevance.
+    others = [f"rgb:{d}" for d, _, _ in sl.docs if d not in sl.qrels[qid]][:3]
+    hits = retriever.search(query, kb_name="rgb", k=5, documents=others)
+    assert hits and {h.path for h in hits} <= set(others)
+
+
+def test_document_filter_by_id(retriever, library):
+    kb = library.kb("scifact")
+    doc = library.catalog.documents(kb.id)[0]
+    hits = retriever.search("cells", kb_name="scifact", k=3, documents=[doc.id])
+    assert hits and {h.doc_id for h in hits} == {doc.id}
+
+
+def test_document_filter_with_unknown_document(retriever):
+    with pytest.raises(RetrievalError, match="none of the chosen documents"):
+        retriever.search("cells", kb_name="scifact", documents=["/no/such/file.pdf"])
+
+
+def test_query_without_any_keyword_match_uses_embeddings(retriever, library):
+    query = "zyxwvut qqqxxj"  # no such token in the index
+    kb = library.kb("scifact")
+    assert retriever.keyword_index(kb).search(query) == []
+    hits = retriever.search(query, kb_name="scifact", k=3)
+    assert len(hits) == 3
+    assert all(h.keyword_rank is None and h.dense_rank is not None for h in hits)
+
+
+def test_stopword_only_query_still_answers(retriever):
+    hits = retriever.search("what is it", kb_name="scifact", k=2)
+    assert len(hits) == 2
+
+
+def test_langchain_retriever_returns_documents(retriever, slices):
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+
+    lc = retriever.as_langchain(kb_name="rgb", k=2)
+    assert isinstance(lc, BaseRetriever)
+    docs = lc.invoke("第七届香港立法会议员宣誓仪式的时间")
+    assert len(docs) == 2 and all(isinstance(d, Document) for d in docs)
+    meta = docs[0].metadata
+    for key in ("source", "title", "page", "heading", "start", "end", "keyword_rank",
+                "keyword_score", "dense_rank", "dense_distance", "fused_score",
+                "matched_keywords", "chunk_id"):
+        assert key in meta
+    assert meta["source"].startswith("rgb:") and "宣誓" in docs[0].page_content
+
+
+def test_fusion_methods_all_work(library, embedder):
+    from retrieval.retriever import Options
+
+    for method in ("adaptive", "rrf", "keyword", "embedding"):
+        r = Retriever(library, embedder, Options(fusion=method))
+        hits = r.search("RCEP具体包括哪些国家", kb_name="rgb", k=3)
+        assert len(hits) == 3, method
+        if method == "keyword":
+            assert all(h.dense_rank is None for h in hits)
+        if method == "embedding":
+            assert all(h.keyword_rank is None for h in hits)
+
+
+def test_min_relevance_can_say_nothing_found(library, embedder):
+    from retrieval.retriever import Options
+
+    r = Retriever(library, embedder, Options(min_relevance=2.0))  # above any fused score
+    assert r.search("RCEP具体包括哪些国家", kb_name="rgb") == []
+
+
+def test_mmr_keeps_k_hits(library, embedder):
+    from retrieval.retriever import Options
+
+    r = Retriever(library, embedder, Options(mmr=True))
+    hits = r.search("香港第七届立法会选举有多少个议席", kb_name="rgb", k=4)
+    assert len(hits) == 4 and len({h.chunk_id for h in hits}) == 4
+
+
+def test_search_documents_ranks_by_best_chunk(retriever, slices):
+    sl = slices["scifact"]
+    qid, text = next(iter(sl.queries.items()))
+    ranked = retriever.search_documents(text, kb_name="scifact", k=10)
+    assert len(ranked) == len(set(ranked)) == 10
+    assert {p[len("scifact:"):] for p in ranked[:5]} & sl.qrels[qid]
