@@ -71,10 +71,12 @@ class GenerationError(RuntimeError):
 
 # --- llama.cpp's log: into Python logging, and kept for error messages ----------------
 
-# llama.cpp reports routine facts (buffer sizes, cache layout) as warnings; its real
-# errors also reach the caller as exceptions.  So: errors -> WARNING, the rest -> DEBUG.
-_LOG_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.DEBUG, 3: logging.WARNING,
-               4: logging.DEBUG}
+# ggml's log levels (ggml.h of the llama.cpp bundled with llama-cpp-python 0.3.36):
+# NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5.  (llama_cpp/_logger.py still uses the
+# older numbering, which is why its filtering is wrong.)  llama.cpp's errors also reach
+# the caller as exceptions, so they are logged as warnings; routine facts as debug.
+_GGML_WARN, _GGML_ERROR, _GGML_CONT = 3, 4, 5
+_LOG_LEVELS = {_GGML_WARN: logging.INFO, _GGML_ERROR: logging.WARNING}
 _recent_log: collections.deque[tuple[int, int, str]] = collections.deque(maxlen=200)
 _last_level = 1
 _log_seq = 0
@@ -84,7 +86,7 @@ _log_seq = 0
 def _llama_log_callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
     global _last_level, _log_seq
     msg = text.decode("utf-8", errors="replace")
-    if level == 5:  # GGML_LOG_LEVEL_CONT: continues the previous line
+    if level == _GGML_CONT:  # continues the previous line
         level = _last_level
     _last_level = level
     _log_seq += 1
@@ -104,7 +106,8 @@ def _log_mark() -> int:
 def _errors_since(mark: int) -> str:
     """The llama.cpp error lines logged after ``mark`` (the cause of a failed load)."""
     errors = [m.strip() for seq, lvl, m in list(_recent_log)
-              if seq > mark and lvl == 3 and m.strip()]
+              if seq > mark and m.strip() and (lvl == _GGML_ERROR or (
+                  lvl == _GGML_WARN and "error" in m.lower()))]
     return "; ".join(dict.fromkeys(errors))
 
 
@@ -326,7 +329,6 @@ class LocalModel:
     One generation runs at a time (a lock); :class:`ModelManager` is what callers use.
     """
 
-    PREFILL_CHUNK = 256  # prompt tokens per llama_decode call between cancel checks
 
     def __init__(self, path: str | os.PathLike, *, n_ctx: int, n_threads: int = 0,
                  n_gpu_layers: int | None = None, header: GGUFHeader | None = None,
@@ -454,11 +456,14 @@ class LocalModel:
             llm.reset()
             llm._ctx.kv_cache_clear()
         stats.reused_tokens = reuse
-        for i in range(reuse, len(tokens), self.PREFILL_CHUNK):
-            if self._abort.is_set():
-                return False
-            llm.eval(tokens[i:i + self.PREFILL_CHUNK])
-            stats.evaluated_tokens += min(self.PREFILL_CHUNK, len(tokens) - i)
+        # One eval call (llama-cpp-python splits it into n_batch batches); a cancel in
+        # the middle is handled by the C abort flag, which makes llama_decode fail.
+        n_before = llm.n_tokens
+        try:
+            if not self._abort.is_set():
+                llm.eval(tokens[reuse:])
+        finally:
+            stats.evaluated_tokens = llm.n_tokens - n_before
         return not self._abort.is_set()
 
     # --- generation -----------------------------------------------------------------
