@@ -17,6 +17,7 @@ a ``threading.Event`` checked between embedding batches (well under a second apa
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import multiprocessing as mp
 import os
@@ -144,6 +145,10 @@ class Ingestor:
             on_progress: ProgressCallback | None = None,
             cancel: threading.Event | None = None) -> IngestReport:
         cancel = cancel or threading.Event()
+        with self._abort_embedding_on(cancel):
+            return self._run(paths, kb_name, on_progress, cancel)
+
+    def _run(self, paths, kb_name, on_progress, cancel: threading.Event) -> IngestReport:
         t0 = time.perf_counter()
         kb = self._open_kb(kb_name)
         report = IngestReport(kb=kb.name)
@@ -181,6 +186,24 @@ class Ingestor:
         report.elapsed = time.perf_counter() - t0
         emit(None)
         return report
+
+    @contextlib.contextmanager
+    def _abort_embedding_on(self, cancel: threading.Event):
+        """Cancel must act within a second even in the middle of an embedding batch."""
+        finished = threading.Event()
+
+        def watch():
+            while not finished.is_set():
+                if cancel.wait(0.05):
+                    self.embedder.abort()
+                    return
+
+        watcher = threading.Thread(target=watch, name="ingest-cancel-watch", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            finished.set()
 
     def _open_kb(self, kb_name: str | None) -> KnowledgeBase:
         kb = self.library.kb(kb_name, create=True, embedder=self.embedder.name)
@@ -326,6 +349,10 @@ class Ingestor:
         """Index documents prepared elsewhere (e.g. records of a BEIR corpus, keyed by a
         pseudo-path) through the same batching, stores and crash rules as files."""
         cancel = cancel or threading.Event()
+        with self._abort_embedding_on(cancel):
+            return self._ingest_prepared(prepared, kb_name, on_progress, cancel, total)
+
+    def _ingest_prepared(self, prepared, kb_name, on_progress, cancel, total) -> IngestReport:
         t0 = time.perf_counter()
         kb = self._open_kb(kb_name)
         report = IngestReport(kb=kb.name)
@@ -394,7 +421,14 @@ class Ingestor:
                     raise _Cancelled
                 part = flat[i:i + self.embed_batch]
                 emit(None, part[0][1].path)
-                vecs = self.embedder.encode([c.text for _, _, c in part])
+                if cancel.is_set():
+                    raise _Cancelled
+                try:
+                    vecs = self.embedder.encode([c.text for _, _, c in part])
+                except Exception:
+                    if cancel.is_set():
+                        raise _Cancelled
+                    raise
                 ids = [chunk_id(d.id, d.pending_gen, c.index) for d, _, c in part]
                 metas = [{"doc_id": d.id, "gen": d.pending_gen, "idx": c.index,
                           **({"page": c.page} if c.page is not None else {})}

@@ -128,5 +128,11 @@ class Embedder:
         vecs /= np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
         return vecs
 
+    def abort(self) -> None:
+        """Ask a running encode() to stop soon (ONNX stops mid-batch; torch after it)."""
+        abort = getattr(self._model, "abort", None)
+        if abort is not None:
+            abort()
+
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 EXPORT_VERSION = "1"
 
 
+class EncodeAborted(RuntimeError):
+    """encode() was stopped by abort()."""
+
+
 def _fingerprint(model_dir: Path) -> str:
     h = hashlib.sha256(EXPORT_VERSION.encode())
     for name in sorted(os.listdir(model_dir)):
@@ -135,6 +139,16 @@ class OnnxSentenceModel:
         self.tokenizer.enable_padding()
         self._lock = threading.Lock()  # tokenizers' padding state is per object
         self._dim: int | None = None
+        self._ort = ort
+        self._run_options = None
+        self._aborted = False
+
+    def abort(self) -> None:
+        """Stop the encode() in progress from another thread (ingest cancel)."""
+        self._aborted = True
+        options = self._run_options
+        if options is not None:
+            options.terminate = True
 
     def get_sentence_embedding_dimension(self) -> int:
         if self._dim is None:
@@ -142,6 +156,7 @@ class OnnxSentenceModel:
         return self._dim
 
     def encode(self, texts: Sequence[str], batch_size: int = 32, **_ignored) -> np.ndarray:
+        self._aborted = False
         order = np.argsort([len(t) for t in texts])  # similar lengths pad less
         out: list[np.ndarray | None] = [None] * len(texts)
         for start in range(0, len(texts), batch_size):
@@ -153,7 +168,17 @@ class OnnxSentenceModel:
             feed = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self.input_names:
                 feed["token_type_ids"] = np.zeros_like(ids)
-            hidden = self.session.run(None, feed)[0]
+            if self._aborted:
+                raise EncodeAborted("embedding cancelled")
+            self._run_options = self._ort.RunOptions()
+            try:
+                hidden = self.session.run(None, feed, self._run_options)[0]
+            except Exception as exc:
+                if self._aborted:
+                    raise EncodeAborted("embedding cancelled") from exc
+                raise
+            finally:
+                self._run_options = None
             if self.pooling == "cls":
                 vecs = hidden[:, 0]
             else:

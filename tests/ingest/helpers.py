@@ -1,0 +1,23 @@
+"""Checks shared by the ingest tests."""
+
+from ingest.library import Library
+
+
+def assert_consistent(library: Library) -> None:
+    """Chroma ids = keyword-index rows = chunks of ready documents; nothing else."""
+    db = library.catalog.db
+    for kb in library.kbs():
+        chroma = library.vectors.ids(kb.collection)
+        ready = library.catalog.chunk_ids(kb.id, ready_only=True)
+        every = library.catalog.chunk_ids(kb.id, ready_only=False)
+        assert chroma == ready, (f"{kb.name}: {len(chroma - ready)} vectors not ready, "
+                                 f"{len(ready - chroma)} ready chunks without vectors")
+        assert every == ready, f"{kb.name}: chunk rows of documents that are not ready"
+        rowids = {r[0] for r in db.execute("SELECT rowid FROM chunks WHERE kb_id = ?", (kb.id,))}
+        assert library.catalog.keyword_rowids(kb) == rowids
+        assert library.vectors.count(kb.collection) == len(chroma)  # no duplicate ids
+        for doc in library.documents(kb):
+            if doc.status == "ready":
+                n = db.execute("SELECT COUNT(*) FROM chunks WHERE doc_id = ?", (doc.id,)).fetchone()[0]
+                assert n == doc.chunks > 0, doc.path
+            assert doc.pending_gen is None, doc.path

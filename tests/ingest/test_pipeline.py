@@ -1,0 +1,211 @@
+"""Ingest end to end with the real stores and the real embedder."""
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.library import Library, LibraryError
+from ingest.pipeline import Ingestor
+from tests.conftest import MD_DIR, PDF_DIR, SEC_DIR, require
+from tests.ingest.helpers import assert_consistent
+
+MD_FILES = ["tutorial/first-steps.md", "tutorial/path-params.md", "tutorial/query-params.md"]
+
+
+@pytest.fixture
+def library(tmp_path):
+    lib = Library(tmp_path / "store")
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def docs(tmp_path) -> Path:
+    """A folder a user might drop: Markdown notes and a real PDF."""
+    folder = tmp_path / "docs"
+    (folder / "notes").mkdir(parents=True)
+    for name in MD_FILES:
+        shutil.copy(require(MD_DIR / "en/docs" / name), folder / "notes" / Path(name).name)
+    shutil.copy(require(PDF_DIR / "pymupdf_tests/2201.00069.pdf"), folder / "paper.pdf")
+    return folder
+
+
+def statuses(report):
+    return {Path(o.path).name: o.status for o in report.outcomes}
+
+
+def test_incremental_unchanged_changed_moved_deleted(library, embedder, docs):
+    ing = Ingestor(library, embedder)
+    first = ing.run([docs])
+    assert set(statuses(first).values()) == {"added"} and len(first.outcomes) == 4
+    assert_consistent(library)
+    kb = library.kb(None)
+    ids_before = library.catalog.chunk_ids(kb.id)
+
+    again = ing.run([docs])
+    assert set(statuses(again).values()) == {"unchanged"}
+    assert again.chunks == 0
+    assert library.catalog.chunk_ids(kb.id) == ids_before
+
+    # touched but same content: still unchanged (hash decides, not mtime)
+    os.utime(docs / "paper.pdf", (time.time() + 5, time.time() + 5))
+    assert statuses(ing.run([docs]))["paper.pdf"] == "unchanged"
+
+    # changed content: replaced, old chunks gone from both stores
+    first_steps = docs / "notes" / "first-steps.md"
+    first_steps.write_text(first_steps.read_text() + "\n\n## Zebra crossing\n\nQuokka facts.\n")
+    changed = ing.run([docs])
+    assert statuses(changed)["first-steps.md"] == "updated"
+    doc = library.catalog.document(kb.id, str(first_steps.resolve()))
+    assert doc.gen == 2
+    texts = [c.text for c in library.catalog.chunks_by_ids(library.catalog.chunk_ids(kb.id)).values()
+             if c.doc_id == doc.id]
+    assert any("Quokka" in t for t in texts)
+    assert_consistent(library)
+
+    # moved/renamed with the same content: path updated, nothing re-embedded
+    ids_before_move = library.catalog.chunk_ids(kb.id)
+    (docs / "archive").mkdir()
+    (docs / "notes" / "path-params.md").rename(docs / "archive" / "renamed.md")
+    moved = ing.run([docs])
+    assert statuses(moved)["renamed.md"] == "moved"
+    assert moved.chunks == 0
+    assert library.catalog.chunk_ids(kb.id) == ids_before_move
+    paths = {d.path for d in library.documents(kb)}
+    assert str((docs / "archive" / "renamed.md").resolve()) in paths
+    assert str((docs / "notes" / "path-params.md").resolve()) not in paths
+
+    # deleted: removed from every store
+    (docs / "notes" / "query-params.md").unlink()
+    deleted = ing.run([docs])
+    assert statuses(deleted)["query-params.md"] == "removed"
+    assert len(library.documents(kb)) == 3
+    assert_consistent(library)
+
+
+def test_one_broken_file_never_stops_the_batch(library, embedder, docs):
+    (docs / "empty.md").write_bytes(b"")
+    (docs / "binary.md").write_bytes(require(PDF_DIR / "pymupdf_tests/2201.00069.pdf").read_bytes()[:5000])
+    data = require(PDF_DIR / "pymupdf_tests/2201.00069.pdf").read_bytes()
+    (docs / "truncated.pdf").write_bytes(data[: len(data) // 4])
+    shutil.copy(require(PDF_DIR / "pymupdf_tests/test_3863.pdf"), docs / "scanned.pdf")
+    (docs / "sheet.xlsx").write_bytes(b"PK\x03\x04 not really")
+    report = Ingestor(library, embedder).run([docs])
+    st = statuses(report)
+    assert st["paper.pdf"] == st["first-steps.md"] == "added"
+    assert st["empty.md"] == st["binary.md"] == st["truncated.pdf"] == st["scanned.pdf"] == "failed"
+    assert st["sheet.xlsx"] == "skipped"
+    reasons = {Path(o.path).name: o.reason for o in report.outcomes}
+    assert "empty" in reasons["empty.md"]
+    assert "binary" in reasons["binary.md"]
+    assert "OCR" in reasons["scanned.pdf"]
+    assert "unsupported" in reasons["sheet.xlsx"]
+    # failures are remembered with their reasons; `wenji docs` shows them
+    kb = library.kb(None)
+    failed = {Path(d.path).name: d.reason for d in library.documents(kb) if d.status == "failed"}
+    assert set(failed) == {"empty.md", "binary.md", "truncated.pdf", "scanned.pdf"}
+    assert_consistent(library)
+
+
+def test_file_deleted_while_queued(library, embedder, docs):
+    victim = docs / "notes" / "query-params.md"
+
+    def on_progress(p):
+        if p.outcome is not None and victim.exists():
+            victim.unlink()
+
+    ing = Ingestor(library, embedder, parse_workers=0)
+    report = ing.run([docs], on_progress=on_progress)
+    st = statuses(report)
+    assert st["query-params.md"] == "failed"
+    assert "not found" in {Path(o.path).name: o.reason for o in report.outcomes}["query-params.md"]
+    assert list(st.values()).count("added") == 3
+    assert_consistent(library)
+
+
+def test_cancel_takes_effect_within_a_second_and_stays_consistent(library, embedder, tmp_path):
+    folder = tmp_path / "sec"
+    folder.mkdir()
+    for name in ["2022 Q3 AAPL.pdf", "2023 Q1 AAPL.pdf", "2023 Q2 AAPL.pdf", "2023 Q3 AAPL.pdf"]:
+        shutil.copy(require(SEC_DIR / name), folder / name)
+    cancel = threading.Event()
+    asked = {}
+
+    def on_progress(p):
+        if p.chunks_done >= 40 and not cancel.is_set():
+            asked["at"] = time.perf_counter()
+            cancel.set()
+
+    ing = Ingestor(library, embedder)
+    report = ing.run([folder], on_progress=on_progress, cancel=cancel)
+    returned = time.perf_counter()
+    assert report.cancelled
+    assert returned - asked["at"] < 1.0, f"cancel took {returned - asked['at']:.2f}s"
+    assert_consistent(library)
+    # running again completes the rest
+    rest = ing.run([folder])
+    assert not rest.cancelled
+    kb = library.kb(None)
+    assert all(d.status == "ready" for d in library.documents(kb))
+    assert len(library.documents(kb)) == 4
+    assert_consistent(library)
+
+
+def test_knowledge_bases_refuse_to_mix_embedders(library, embedder, docs):
+    library.create_kb("multilingual", embedder="paraphrase-multilingual-MiniLM-L12-v2")
+    with pytest.raises(LibraryError, match="built with the embedder"):
+        Ingestor(library, embedder).run([docs], kb_name="multilingual")
+
+
+def test_knowledge_base_management(library, embedder, docs):
+    Ingestor(library, embedder).run([docs / "notes"], kb_name="notes")
+    library.create_kb("empty")
+    assert [kb.name for kb in library.kbs()] == ["empty", "notes"]
+    with pytest.raises(LibraryError, match="already exists"):
+        library.create_kb("notes")
+    with pytest.raises(LibraryError, match="invalid"):
+        library.create_kb("a/b")
+    library.rename_kb("notes", "笔记")
+    kb = library.kb("笔记")
+    assert len(library.documents(kb)) == 3
+    collection = kb.collection
+    library.delete_kb("笔记")
+    assert [k.name for k in library.kbs()] == ["empty"]
+    assert collection not in [c.name for c in library.vectors.client.list_collections()]
+    assert library.catalog.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == 0
+
+
+def test_chunks_respect_the_embedder_token_limit(library, embedder, docs):
+    from ingest.splitter import TokenCounter
+
+    Ingestor(library, embedder, chunk_tokens=10_000).run([docs])
+    count = TokenCounter(embedder.model_dir)
+    kb = library.kb(None)
+    chunks = library.catalog.chunks_by_ids(library.catalog.chunk_ids(kb.id)).values()
+    assert max(count(c.text) for c in chunks) <= 254  # 256 minus [CLS] and [SEP]
+    # spans point at the text: page and character span are exact
+    pdf = next(d for d in library.documents(kb) if d.kind == "pdf")
+    from ingest.loaders import load
+
+    pages = {s.page: s.text for s in load(Path(pdf.path)).sections}
+    for c in chunks:
+        if c.doc_id == pdf.id:
+            assert pages[c.page][c.start:c.end] == c.text
+
+
+def test_chinese_markdown_splits_at_sentence_ends(library, embedder, tmp_path):
+    folder = tmp_path / "zh"
+    folder.mkdir()
+    shutil.copy(require(MD_DIR / "zh/docs/index.md"), folder / "index.md")
+    Ingestor(library, embedder, chunk_tokens=64).run([folder])
+    kb = library.kb(None)
+    chunks = list(library.catalog.chunks_by_ids(library.catalog.chunk_ids(kb.id)).values())
+    assert len(chunks) > 5
+    prose = [c.text for c in chunks if "。" in c.text and "```" not in c.text]
+    ends = sum(1 for t in prose if t.rstrip()[-1] in "。！？：；，.!?:;,)）」>`*")
+    assert ends >= len(prose) * 0.7, [t[-20:] for t in prose]
+    assert all(c.heading for c in chunks)
