@@ -360,9 +360,10 @@ class Retriever:
                             keyword_score=f.keyword_score, dense_rank=f.dense_rank,
                             dense_distance=None if f.dense_score is None else 1.0 - f.dense_score,
                             fused_score=f.score, chunk_ids=[row.id], kb=kb.name))
-        self._fill_matches(kb, hits, lanes.terms, rows)
         hits = merge_neighbours(hits, {r.id: r for r in rows.values()})
-        hits = drop_near_duplicates(hits, o.dedupe_threshold)
+        wanted = k if not (o.reranker or o.mmr) else max(3 * k, 20)
+        hits = drop_near_duplicates(hits, o.dedupe_threshold, limit=wanted)
+        self._fill_matches(kb, hits, lanes.terms, rows)
         if o.reranker:
             hits = self._rerank(query, hits)
         if o.mmr and len(hits) > k:
@@ -379,14 +380,16 @@ class Retriever:
         if not hits or not terms:
             return
         db = self.library.catalog.db
-        ids = [h.chunk_id for h in hits]
+        ids = [c for h in hits for c in h.chunk_ids]
         marks = ",".join("?" * len(ids))
         with self.library.catalog._lock:
             found = dict(db.execute(
                 f"SELECT c.id, f.tokens FROM chunks c JOIN {kb.fts_table} f ON f.rowid = c.rowid "
                 f"WHERE c.id IN ({marks})", ids).fetchall())
         for h in hits:
-            toks = set((found.get(h.chunk_id) or "").split())
+            toks = set()
+            for c in h.chunk_ids:
+                toks.update((found.get(c) or "").split())
             h.matched = [t for t in terms if t in toks]
 
     # --- optional stages ----------------------------------------------------------
@@ -462,14 +465,28 @@ def _shingles(text: str, n: int = 3) -> set[str]:
     return {s[i:i + n] for i in range(max(1, len(s) - n + 1))}
 
 
-def drop_near_duplicates(hits: list[Hit], threshold: float = 0.9) -> list[Hit]:
-    """Drop a hit whose text is nearly the same (character 3-gram Jaccard) as a better one."""
+def drop_near_duplicates(hits: list[Hit], threshold: float = 0.9,
+                         limit: int | None = None) -> list[Hit]:
+    """Drop a hit whose text is nearly the same (character 3-gram Jaccard) as a better one;
+    stop once ``limit`` hits are kept."""
     kept: list[tuple[Hit, set[str]]] = []
     for h in hits:
+        if limit is not None and len(kept) >= limit:
+            break
         sh = _shingles(h.text)
-        if any(len(sh & s) / max(1, len(sh | s)) >= threshold for _, s in kept):
-            continue
-        kept.append((h, sh))
+        n = len(sh)
+        dup = False
+        for _, s in kept:
+            m = len(s)
+            # Jaccard <= min/max: skip the set work when the sizes alone rule it out.
+            if min(n, m) < threshold * max(n, m):
+                continue
+            inter = len(sh & s)
+            if inter / max(1, n + m - inter) >= threshold:
+                dup = True
+                break
+        if not dup:
+            kept.append((h, sh))
     return [h for h, _ in kept]
 
 

@@ -23,13 +23,9 @@ def register(subparsers) -> None:
 
 
 def open_embedder(ctx):
-    from models.embedder import Embedder, EmbedderError
+    from app.services import make_embedder
 
-    m = ctx.settings.models
-    try:
-        return Embedder(m.embedder or None, backend=m.embedder_backend, threads=m.threads)
-    except EmbedderError as exc:
-        raise UserError(str(exc)) from exc
+    return make_embedder(ctx)
 
 
 def handler(args, ctx) -> int:

@@ -170,3 +170,14 @@ def test_metrics():
     assert recall_at(["a", "x"], rels, 10) == 0.5
     assert mrr_at(["x", "b"], rels) == 0.5 and mrr_at(["x"], rels) == 0
     assert percentile([1, 2, 3, 4], 0.5) == 2.5 and percentile([], 0.5) == 0
+
+
+def test_total_rows_reads_the_fts5_averages_record(fts):
+    idx = KeywordIndex(fts, "fts_kb1")
+    assert idx.total_rows() == 43
+    fts.execute("INSERT INTO fts_kb1 (rowid, tokens) VALUES (1000, 'x')")
+    fts.execute("DELETE FROM fts_kb1 WHERE rowid = 1")
+    fts.execute("INSERT INTO fts_kb1 (rowid, tokens) VALUES (1001, 'y')")
+    assert idx.total_rows() == fts.execute("SELECT COUNT(*) FROM fts_kb1").fetchone()[0] == 44
+    # Document frequencies follow the change.
+    assert idx.doc_freqs(["x"], idx.total_rows()) == {"x": 1}
