@@ -155,12 +155,14 @@ class RemoteBackend:
                                        name="wenji-remote-cancel", daemon=True)
             watcher.start()
             t_first = t_last = t0
+            finished = False
             try:
                 for payload in iter_sse(resp):
                     if self._is_cancelled(cancel_event):
                         stats.stop_reason = "cancelled"
                         break
                     if payload.strip() == "[DONE]":
+                        finished = True
                         break
                     try:
                         event = json.loads(payload)
@@ -174,6 +176,7 @@ class RemoteBackend:
                         piece = (choice.get("delta") or {}).get("content") \
                             if "delta" in choice else choice.get("text")
                         if choice.get("finish_reason"):
+                            finished = True
                             stats.stop_reason = {"stop": "eos"}.get(
                                 choice["finish_reason"], choice["finish_reason"])
                         if piece:
@@ -188,6 +191,12 @@ class RemoteBackend:
                                 break
                     if stats.stop_reason == "cancelled":
                         break
+                else:  # the stream ended: the server finished, or our cancel cut it
+                    if self._is_cancelled(cancel_event) and not finished:
+                        stats.stop_reason = "cancelled"
+                    elif not finished:
+                        raise RemoteError(f"{self.base_url}{path}: the server closed the "
+                                          "stream before the answer was complete")
             except (OSError, ValueError) as exc:
                 if not self._is_cancelled(cancel_event):
                     raise RemoteError(f"{self.base_url}{path}: connection lost: {exc}") from None

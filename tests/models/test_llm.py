@@ -106,6 +106,7 @@ def test_cancel_during_a_long_prompt_stops_within_100ms(bundled_loaded):
     assert "Paris" in bundled_loaded.generate(QUESTION, **GREEDY)
 
 
+@pytest.mark.slow
 def test_prefix_reuse_in_a_conversation(bundled_loaded):
     doc = _filler(40)
     turn1 = [{"role": "system", "content": "Use these records:\n" + doc},
