@@ -172,6 +172,62 @@ class KeywordIndex:
             h.matched = [t for t in terms if t in toks]
 
 
+def feedback(index: "KeywordIndex", hits: Sequence[KeywordHit], plan: KeywordQuery, k: int,
+             *, weight: float, docs: int = 10, terms: int = 10,
+             doc_ids: Sequence[int] | None = None) -> list[KeywordHit]:
+    """Pseudo-relevance feedback (RM3-like): the ``terms`` most characteristic words of the
+    ``docs`` best hits (tf share x hit score x IDF) are searched as a second query, and each
+    chunk's score becomes ``bm25/best + weight * bm25_feedback/best_feedback``.
+
+    It helps when the best hits agree on a topic (news passages about one event: +0.06
+    nDCG@10 on RGB) and hurts when they do not (SciFact: -0.025), so the retriever only
+    uses it where the embedding lane cannot give the second opinion (see ``fusion``)."""
+    if weight <= 0 or not hits:
+        return list(hits)
+    top = list(hits[:docs])
+    marks = ",".join("?" * len(top))
+    with index.lock:
+        rows = dict(index.db.execute(
+            f"SELECT rowid, tokens FROM {index.table} WHERE rowid IN ({marks})",
+            [h.rowid for h in top]).fetchall())
+    best = top[0].score or 1.0
+    w: dict[str, float] = {}
+    for h in top:
+        toks = (rows.get(h.rowid) or "").split()
+        if not toks:
+            continue
+        share = h.score / best / len(toks)
+        for t in toks:
+            w[t] = w.get(t, 0.0) + share
+    known = set(plan.terms) | set(plan.dropped)
+    pool = sorted((t for t in w if t not in known), key=lambda t: -w[t])[: terms * 4]
+    with index.lock:
+        n = max(1, index.total_rows())
+        df = index.doc_freqs(pool, n)
+    scored = sorted(((w[t] * math.log((n - df[t] + 0.5) / (df[t] + 0.5)), t) for t in pool
+                     if 1 < df[t] <= COMMON_SHARE * n), reverse=True)[:terms]
+    if not scored:
+        return list(hits)
+    extra = index.search("", k, doc_ids=doc_ids,
+                         plan=KeywordQuery([t for _, t in scored], [], {}))
+    if not extra:
+        return list(hits)
+    best2 = extra[0].score or 1.0
+    merged: dict[int, KeywordHit] = {}
+    for h in hits:
+        merged[h.rowid] = KeywordHit(h.rowid, h.rank, h.score / best, h.matched)
+    for h in extra:
+        m = merged.get(h.rowid)
+        if m is None:
+            merged[h.rowid] = KeywordHit(h.rowid, 0, weight * h.score / best2)
+        else:
+            m.score += weight * h.score / best2
+    out = sorted(merged.values(), key=lambda h: -h.score)[:k]
+    for i, h in enumerate(out):
+        h.rank = i + 1
+    return out
+
+
 def _varint(buf: bytes) -> int:
     """SQLite's big-endian varint (as used by FTS5 records)."""
     v = 0

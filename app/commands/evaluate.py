@@ -26,6 +26,10 @@ def register(subparsers) -> None:
                    help="fusion method (default: settings)")
     p.add_argument("--no-expansion", action="store_true",
                    help="switch keyword expansion off")
+    p.add_argument("--no-feedback", action="store_true",
+                   help="switch keyword pseudo-relevance feedback off")
+    p.add_argument("--feedback-weight", type=float, metavar="B",
+                   help="weight of keyword feedback (scaled by distrust in the embedder)")
     p.add_argument("--expand-embedding", type=float, metavar="ALPHA",
                    help="mix keyword embeddings into the query vector with this weight")
     p.add_argument("--dense-weight", type=float, metavar="W",
@@ -61,6 +65,10 @@ def handler(args, ctx) -> int:
         options.fusion = args.fusion
     if args.no_expansion:
         options.use_keywords = False
+    if args.no_feedback:
+        options.prf_weight = 0.0
+    if args.feedback_weight is not None:
+        options.prf_weight = args.feedback_weight
     if args.expand_embedding is not None:
         options.expand_embedding = args.expand_embedding
     if args.dense_weight is not None:
@@ -77,7 +85,7 @@ def handler(args, ctx) -> int:
     else:
         d = result.as_dict()
         print(f"fusion {options.fusion}, expansion {'on' if options.use_keywords else 'off'}, "
-              f"{d['queries']} queries")
+              f"feedback {options.prf_weight:g}, {d['queries']} queries")
         print(f"nDCG@10 {d['ndcg@10']:.4f}  Recall@10 {d['recall@10']:.4f}  "
               f"Recall@100 {d['recall@100']:.4f}  MRR@10 {d['mrr@10']:.4f}")
         print(f"latency p50 {d['p50_ms']:.1f} ms  p95 {d['p95_ms']:.1f} ms")

@@ -181,3 +181,26 @@ def test_total_rows_reads_the_fts5_averages_record(fts):
     assert idx.total_rows() == fts.execute("SELECT COUNT(*) FROM fts_kb1").fetchone()[0] == 44
     # Document frequencies follow the change.
     assert idx.doc_freqs(["x"], idx.total_rows()) == {"x": 1}
+
+
+def test_feedback_pulls_in_passages_that_share_the_topic():
+    from retrieval.keyword import feedback
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE fts_kb1 USING fts5(tokens)")
+    texts = {1: "冬奥会 开幕 北京 2022年2月4日 国家体育场",
+             2: "冬奥会 开幕式 北京 2022年2月4日 国家体育场 烟花",
+             3: "2022年2月4日 晚 国家体育场 烟花 表演 精彩",  # no query word at all
+             4: "上海 天气 晴朗", 5: "广州 美食 推荐", 6: "深圳 科技 公司",
+             7: "杭州 西湖 风景", 8: "成都 熊猫 基地"}
+    for rowid, t in texts.items():
+        db.execute("INSERT INTO fts_kb1 (rowid, tokens) VALUES (?, ?)", (rowid, t))
+    idx = KeywordIndex(db, "fts_kb1")
+    plan = idx.plan("冬奥会开幕")
+    hits = idx.search("", 10, plan=plan)
+    assert {h.rowid for h in hits} == {1, 2}
+    out = feedback(idx, hits, plan, 10, weight=0.4, docs=2, terms=5)
+    assert [h.rowid for h in out][:2] in ([1, 2], [2, 1])
+    assert 3 in {h.rowid for h in out}  # found through the feedback terms only
+    assert out[0].score > out[-1].score > 0 and [h.rank for h in out] == list(range(1, len(out) + 1))
+    assert feedback(idx, hits, plan, 10, weight=0.0) == hits
