@@ -312,6 +312,9 @@ class GenerationStats:
     prompt_seconds: float = 0.0
     time_to_first_token: float = 0.0
     generation_seconds: float = 0.0  # first token to last token
+    # time spent in Wenji's own per-token code (EOG check, detokenize, UTF-8, stop
+    # strings): the wrapper's overhead over llama-cpp-python, measured directly
+    wrapper_seconds: float = 0.0
     stop_reason: str = ""  # "eos" | "stop" | "length" | "cancelled" | "context"
 
     @property
@@ -328,7 +331,6 @@ class LocalModel:
 
     One generation runs at a time (a lock); :class:`ModelManager` is what callers use.
     """
-
 
     def __init__(self, path: str | os.PathLike, *, n_ctx: int, n_threads: int = 0,
                  n_gpu_layers: int | None = None, header: GGUFHeader | None = None,
@@ -361,8 +363,13 @@ class LocalModel:
         if self.chat_template:
             eos_text = self.llm._model.token_get_text(self._eos) if self._eos != -1 else ""
             bos_text = self.llm._model.token_get_text(self._bos) if self._bos != -1 else ""
-            self._formatter = Jinja2ChatFormatter(self.chat_template, eos_token=eos_text,
-                                                  bos_token=bos_text)
+            try:
+                self._formatter = Jinja2ChatFormatter(self.chat_template, eos_token=eos_text,
+                                                      bos_token=bos_text)
+            except Exception as exc:  # a template Jinja cannot parse: plain prompts
+                log.warning("%s: its chat template cannot be used (%s); using Wenji's "
+                            "plain-text prompt format", self.path, exc)
+                self.chat_template = None
             self._template_stops = [eos_text] if eos_text else []
         self._abort = _AbortFlag(self.llm.ctx)
         self._lock = threading.Lock()
@@ -491,6 +498,8 @@ class LocalModel:
 
     def _generate(self, tokens, stops, cancel_event, budget, sampling) -> Iterator[str]:
         with self._lock:
+            if self.llm is None:
+                raise GenerationError(f"{self.name} was unloaded before the answer started")
             stats = GenerationStats(prompt_tokens=len(tokens))
             self.last_stats = stats
             self._abort.set(False)
@@ -508,11 +517,11 @@ class LocalModel:
                 t0 = time.perf_counter()
                 try:
                     ok = self._prefill(tokens, stats)
-                except RuntimeError:
-                    if self._abort.is_set():
-                        ok = False
-                    else:
-                        raise
+                except RuntimeError as exc:
+                    if not self._abort.is_set():
+                        raise GenerationError(f"{self.name}: llama.cpp failed on the prompt: "
+                                              f"{exc}") from exc
+                    ok = False
                 stats.prompt_seconds = time.perf_counter() - t0
                 if not ok:
                     stats.stop_reason = "cancelled"
@@ -528,18 +537,19 @@ class LocalModel:
                     except StopIteration:
                         stats.stop_reason = stats.stop_reason or "eos"
                         break
-                    except RuntimeError:
+                    except RuntimeError as exc:
                         if self._abort.is_set():
                             stats.stop_reason = "cancelled"
                             break
-                        raise
+                        raise GenerationError(f"{self.name}: llama.cpp failed while "
+                                              f"generating: {exc}") from exc
+                    t_last = time.perf_counter()
                     if self._abort.is_set():
                         stats.stop_reason = "cancelled"
                         break
                     if llama_cpp.llama_vocab_is_eog(self._vocab, tok):
                         stats.stop_reason = "eos"
                         break
-                    t_last = time.perf_counter()
                     stats.generated_tokens += 1
                     if stats.generated_tokens == 1:
                         t_first = t_last
@@ -556,6 +566,7 @@ class LocalModel:
                                              else "length")
                         break
                     emit = pending[:len(pending) - hold] if hold else pending
+                    stats.wrapper_seconds += time.perf_counter() - t_last
                     if emit:
                         pending = pending[len(emit):]
                         yield emit
@@ -596,6 +607,10 @@ class LoadedModel:
     n_gpu_layers: int
     chat_template: bool
     settings: dict = field(default_factory=dict)
+
+
+LOAD_OPTIONS = {"context_length", "n_ctx", "n_gpu_layers", "threads", "seed", "temperature",
+                "top_p", "repeat_penalty", "max_tokens", "system_prompt"}
 
 
 class ModelManager:
@@ -646,6 +661,10 @@ class ModelManager:
         ``max_tokens``, ``system_prompt``) that :meth:`stream` then uses by default.
         Stages reported to ``on_status``: validating, unloading, loading, ready, failed.
         """
+        unknown = set(overrides) - LOAD_OPTIONS
+        if unknown:
+            raise TypeError(f"unknown load options: {', '.join(sorted(unknown))} "
+                            f"(known: {', '.join(sorted(LOAD_OPTIONS))})")
         with self._load_lock:
             path, name = self._resolve(name_or_path)
             settings = {}

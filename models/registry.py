@@ -115,7 +115,7 @@ _cache: dict[tuple[str, int, int], tuple[GGUFHeader | None, str]] = {}
 _cache_lock = threading.Lock()
 
 
-def inspect(path: str | os.PathLike, name: str | None = None, folder: str = "models") -> ModelInfo:
+def inspect_file(path: str | os.PathLike, name: str | None = None, folder: str = "models") -> ModelInfo:
     """A :class:`ModelInfo` for one file; never raises for a bad file (sets ``error``)."""
     path = Path(path)
     name = name or path.name
@@ -133,6 +133,8 @@ def inspect(path: str | os.PathLike, name: str | None = None, folder: str = "mod
         except GGUFError as exc:
             cached = (None, str(exc))
         with _cache_lock:
+            if len(_cache) > 512:  # files replaced many times: start over
+                _cache.clear()
             _cache[key] = cached
     header, error = cached
     if header is None:
@@ -207,14 +209,14 @@ class Registry:
 
     def list(self) -> list[ModelInfo]:
         """Every ``.gguf`` file, sorted by name; broken files carry ``error``."""
-        return sorted((inspect(p, name, kind) for name, p, kind in self._files()),
+        return sorted((inspect_file(p, name, kind) for name, p, kind in self._files()),
                       key=lambda m: m.name.lower())
 
     def get(self, name: str) -> ModelInfo:
         """The model called ``name`` (a file name; ``.gguf`` may be left off)."""
         for fname, p, kind in self._files():
             if fname == name or fname == f"{name}.gguf" or Path(fname).stem == name:
-                return inspect(p, fname, kind)
+                return inspect_file(p, fname, kind)
         known = ", ".join(n for n, _, _ in self._files()) or "none"
         raise RegistryError(f"no model named {name!r} (known models: {known})")
 
@@ -252,7 +254,7 @@ class Registry:
         target = self.models_dir / src.name
         if target.exists() or target.is_symlink():
             if target.resolve() == src.resolve():
-                return inspect(target, target.name)
+                return inspect_file(target, target.name)
             raise RegistryError(f"a model named {src.name} already exists in {self.models_dir}; "
                                 "remove it first or rename the file")
         if link:
@@ -271,7 +273,7 @@ class Registry:
                 raise RegistryError(f"cannot copy {src} into {self.models_dir}: "
                                     f"{exc.strerror or exc}") from None
         log.info("added model %s (%s)", target, "link" if link else "copy")
-        return inspect(target, target.name)
+        return inspect_file(target, target.name)
 
     def remove(self, name: str) -> Path:
         """Delete a model from the models folder (a symlink: only the link).

@@ -222,3 +222,31 @@ def test_missing_model_and_no_model(tmp_path):
         mgr.generate(QUESTION)
     with pytest.raises(ModelLoadError, match="missing.gguf: file not found"):
         mgr.load(tmp_path / "missing.gguf")
+
+
+def test_unknown_load_option_is_a_type_error(bundled_gguf):
+    with pytest.raises(TypeError, match="unknown load options: ctx"):
+        ModelManager().load(bundled_gguf, ctx=512)
+
+
+def test_load_by_name_applies_saved_model_settings(tmp_path, bundled_gguf):
+    from models.registry import GenerationSettings, Registry
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / bundled_gguf.name).symlink_to(bundled_gguf)
+    reg = Registry(folder)
+    reg.save_model_settings(bundled_gguf.name, GenerationSettings(
+        context_length=512, temperature=0.0, max_tokens=3, system_prompt="Be brief."))
+    mgr = ModelManager(reg, threads=1)
+    try:
+        loaded = mgr.load("gemma-3-270m-q4_k_m")
+        assert (loaded.n_ctx, loaded.n_threads) == (512, 1)
+        mgr.generate(QUESTION)
+        assert mgr.last_stats.generated_tokens <= 3
+        # the saved system prompt is prepended to chat messages
+        with_system = mgr.last_stats.prompt_tokens
+        assert with_system == len(mgr.model.prompt_tokens(
+            [{"role": "system", "content": "Be brief."}] + QUESTION)[0])
+    finally:
+        mgr.unload()
