@@ -21,3 +21,30 @@ def assert_consistent(library: Library) -> None:
                 n = db.execute("SELECT COUNT(*) FROM chunks WHERE doc_id = ?", (doc.id,)).fetchone()[0]
                 assert n == doc.chunks > 0, doc.path
             assert doc.pending_gen is None, doc.path
+
+
+def check_store_in_fresh_process(store_dir) -> dict:
+    """Open the library in a new process (as the next start of the app would), let it
+    reconcile, check consistency there and return counts."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import json, sys\n"
+        "from ingest.library import Library\n"
+        "from tests.ingest.helpers import assert_consistent\n"
+        f"lib = Library({str(store_dir)!r})\n"
+        "assert_consistent(lib)\n"
+        "out = {}\n"
+        "for kb in lib.kbs():\n"
+        "    docs = lib.documents(kb)\n"
+        "    out[kb.name] = {'ready': sum(d.status == 'ready' for d in docs), 'docs': len(docs),\n"
+        "                    'chunks': len(lib.catalog.chunk_ids(kb.id))}\n"
+        "print(json.dumps(out))\n")
+    repo = Path(__file__).resolve().parents[2]
+    res = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr[-4000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])

@@ -1,0 +1,193 @@
+"""Ingest benchmark: Wenji vs. its own embed-only time vs. the canonical LangChain recipe.
+
+Run: ``.venv/bin/python bench/ingest.py [--docs DIR] [--skip-recipe]``
+
+Each phase runs in its own process (so peak RSS is per phase and nothing is warm from an
+earlier phase), one after the other, in the same run, on the same files:
+
+* wenji      - ``Ingestor.run`` into a fresh data folder (parse in a worker process,
+               int8 ONNX embedding, Chroma + SQLite/FTS5 writes, everything);
+* embed-only - the same chunk texts Wenji produced, embedded alone with the same model
+               and backend (the floor for ingest: target wenji <= 1.1 x this);
+* recipe     - PyPDFLoader, RecursiveCharacterTextSplitter(1000, 200),
+               HuggingFaceEmbeddings (same MiniLM folder, fp32 torch), Chroma.from_documents
+               (target: wenji >= 2 x faster).
+
+Prints a table and appends it to bench/RESULTS.md with the date and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DOCS = REPO.parent / "shared" / "data" / "sec10q" / "docs"
+sys.path.insert(0, str(REPO))
+
+
+# --- phases (each in its own process) -----------------------------------------------
+
+def phase_wenji(docs: Path, work: Path, cache: Path, backend: str) -> dict:
+    from ingest.library import Library
+    from ingest.pipeline import Ingestor
+    from models.embedder import Embedder
+
+    t0 = time.perf_counter()
+    embedder = Embedder(backend=backend, cache_dir=cache)
+    library = Library(work / "store")
+    report = Ingestor(library, embedder).run([docs], kb_name="bench")
+    wall = time.perf_counter() - t0
+    kb = library.kb("bench")
+    texts = [c.text for c in library.catalog.chunks_by_ids(library.catalog.chunk_ids(kb.id)).values()]
+    (work / "chunks.json").write_text(json.dumps(texts))
+    ok = sum(1 for o in report.outcomes if o.status == "added")
+    return {"wall": wall, "chunks": len(texts), "files_ok": ok,
+            "files": len([o for o in report.outcomes if o.path.lower().endswith(".pdf")]),
+            "failed": [f"{Path(o.path).name}: {o.reason}" for o in report.outcomes
+                       if o.status == "failed"]}
+
+
+def phase_embed_only(work: Path, cache: Path, backend: str) -> dict:
+    from models.embedder import Embedder
+
+    texts = json.loads((work / "chunks.json").read_text())
+    t0 = time.perf_counter()
+    embedder = Embedder(backend=backend, cache_dir=cache)
+    embedder.load()
+    load = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    embedder.encode(texts, batch_size=32)
+    return {"wall": time.perf_counter() - t0, "encode": time.perf_counter() - t1,
+            "load": load, "chunks": len(texts)}
+
+
+def phase_recipe(docs: Path, work: Path) -> dict:
+    from langchain_chroma import Chroma
+    from langchain_community.document_loaders import PyPDFLoader
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from models.bundled import embedder_dir
+
+    t0 = time.perf_counter()
+    pages, failed = [], []
+    for pdf in sorted(docs.glob("*.pdf")):
+        try:
+            pages.extend(PyPDFLoader(str(pdf)).load())
+        except Exception as exc:  # the recipe has no error handling: count what it loses
+            failed.append(f"{pdf.name}: {type(exc).__name__}: {exc}"[:160])
+    chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(pages)
+    emb = HuggingFaceEmbeddings(model_name=str(embedder_dir()))
+    Chroma.from_documents(chunks, emb, persist_directory=str(work / "recipe-chroma"))
+    n_files = len(list(docs.glob("*.pdf")))
+    return {"wall": time.perf_counter() - t0, "chunks": len(chunks),
+            "files_ok": n_files - len(failed), "files": n_files, "failed": failed}
+
+
+# --- orchestration --------------------------------------------------------------------
+
+def run_phase(name: str, args: list[str]) -> dict:
+    """Run one phase in a child process; add its peak RSS (MB)."""
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    proc = subprocess.Popen([sys.executable, __file__, "--phase", name, "--out", str(out), *args],
+                            cwd=REPO)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"phase {name} failed")
+    result = json.loads(out.read_text())
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024
+    out.unlink()
+    return result
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
+    ap.add_argument("--backend", default="onnx", choices=["onnx", "torch"])
+    ap.add_argument("--skip-recipe", action="store_true")
+    ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    ap.add_argument("--phase", help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.phase:
+        if args.phase == "wenji":
+            res = phase_wenji(args.docs, args.work, args.cache, args.backend)
+        elif args.phase == "warmup":
+            from models.embedder import Embedder
+
+            Embedder(backend=args.backend, cache_dir=args.cache).load()
+            res = {}
+        elif args.phase == "embed":
+            res = phase_embed_only(args.work, args.cache, args.backend)
+        else:
+            res = phase_recipe(args.docs, args.work)
+        args.out.write_text(json.dumps(res))
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="wenji-bench-"))
+    cache = work / "embedders"
+    common = ["--docs", str(args.docs), "--work", str(work), "--cache", str(cache),
+              "--backend", args.backend]
+    # Build the int8 export once outside the timed phases (a one-time cost per install),
+    # in a child process: children inherit the parent's peak RSS on Linux, so the
+    # orchestrator itself must stay small.
+    run_phase("warmup", common)
+
+    ours = run_phase("wenji", common)
+    embed = run_phase("embed", common)
+    recipe = None if args.skip_recipe else run_phase("recipe", common)
+
+    rows = [("wenji ingest", ours), ("embed-only (same chunks, same model)", embed)]
+    if recipe:
+        rows.append(("LangChain recipe (fp32 torch)", recipe))
+    lines = [f"| phase | wall s | chunks | chunks/s | files ok | peak RSS MB |",
+             "|---|---|---|---|---|---|"]
+    for name, r in rows:
+        files = f"{r['files_ok']}/{r['files']}" if "files" in r else "-"
+        lines.append(f"| {name} | {r['wall']:.1f} | {r['chunks']} | {r['chunks'] / r['wall']:.1f} | "
+                     f"{files} | {r['peak_rss_mb']:.0f} |")
+    ratio_embed = ours["wall"] / embed["wall"]
+    lines.append("")
+    lines.append(f"- wenji / embed-only = **{ratio_embed:.2f}** (target <= 1.10)")
+    if recipe:
+        lines.append(f"- recipe / wenji = **{recipe['wall'] / ours['wall']:.2f}x faster** (target >= 2)")
+        if recipe["failed"]:
+            lines.append(f"- recipe lost {len(recipe['failed'])} files: " + "; ".join(recipe["failed"]))
+    if ours["failed"]:
+        lines.append(f"- wenji failed: " + "; ".join(ours["failed"]))
+    lines.append(f"- embedder backend: {args.backend}; embed-only encode alone "
+                 f"{embed['encode']:.1f}s + model load {embed['load']:.1f}s")
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_record:
+        header = (f"\n## Ingest ({args.docs.name}) — {time.strftime('%Y-%m-%d %H:%M')} UTC\n\n"
+                  f"Machine: {machine()}\n\n")
+        with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
+            fh.write(header + text + "\n")
+
+
+if __name__ == "__main__":
+    main()
