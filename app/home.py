@@ -92,6 +92,6 @@ def setup_logging(home: Home, verbose: int = 0) -> None:
         console._wenji = True  # type: ignore[attr-defined]
         root.addHandler(console)
     root.setLevel(logging.DEBUG)
-    for noisy in ("urllib3", "httpx", "chromadb.telemetry", "jieba", "PIL", "filelock"):
+    for noisy in ("urllib3", "httpx", "chromadb.telemetry", "jieba", "PIL", "filelock", "pypdf"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     root._wenji_configured = str(home.root)  # type: ignore[attr-defined]

@@ -94,7 +94,12 @@ def _with_context(chunk: Chunk) -> str:
 
 def worker_init() -> None:
     """Worker processes parse; they must not compete with the embedder for threads."""
+    import logging
+
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # pypdf warns per font it cannot fully decode; the text is still extracted, and the
+    # user cannot act on it.  Real problems come back as a file's status and reason.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         os.nice(5)  # embedding (the bottleneck) keeps priority over parsing
     except OSError:

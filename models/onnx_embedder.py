@@ -109,6 +109,22 @@ def export_int8(model_dir: Path, target: Path) -> Path:
     return target
 
 
+def _quietly(fn, *args):
+    """The exporter and quantiser warn about things that do not apply to this model
+    (tracer notes, "consider pre-processing"); keep them out of the user's console."""
+    import warnings
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args)
+    finally:
+        root.setLevel(level)
+
+
 class OnnxSentenceModel:
     """The few parts of SentenceTransformer's interface the Embedder uses."""
 
@@ -126,12 +142,15 @@ class OnnxSentenceModel:
         target = Path(cache_dir) / f"{model_dir.name}-{_fingerprint(model_dir)}" / "model-int8.onnx"
         if not target.exists():
             log.info("exporting %s to int8 ONNX at %s (once)", model_dir, target)
-            export_int8(model_dir, target)
+            _quietly(export_int8, model_dir, target)
         self.path = target
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Ingest parses PDFs in another process on the same few cores: idle ORT threads
+        # must sleep, not spin, or they steal the parser's CPU.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))

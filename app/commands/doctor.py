@@ -112,15 +112,14 @@ def _list_models(ctx: Context, settings) -> list[tuple[str, str | None, str]]:
     try:
         from models.registry import Registry
 
-        infos = Registry(ctx.home.models_dir, extra).list()
         out = []
-        for info in infos:
-            error = getattr(info, "error", None)
-            detail = ", ".join(str(x) for x in (
-                getattr(info, "architecture", None), getattr(info, "quantization", None),
-                f"{getattr(info, 'file_size', 0) / 1e6:.0f} MB",
-                f"ctx {getattr(info, 'context_length', '?')}") if x)
-            out.append((getattr(info, "name", "?"), error, detail))
+        for info in Registry(ctx.home.models_dir, extra).list():
+            detail = ", ".join(x for x in (
+                info.architecture, info.size_label if info.parameter_count else "",
+                info.quantization, f"{info.size_bytes / 1e6:.0f} MB",
+                f"context {info.context_length}" if info.context_length else "",
+                "chat template" if info.has_chat_template else "no chat template") if x)
+            out.append((info.name, info.error or None, detail))
         return out
     except ImportError:
         from pathlib import Path
