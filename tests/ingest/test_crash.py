@@ -45,9 +45,10 @@ def test_kill_9_at_random_moments(tmp_path, wenji_home):
         progress.append(counts.get("crash", {}).get("ready", 0))
         if completed_early:
             break
-    # the kills landed while there was work left (otherwise the test proved nothing)
+    print("ready documents after each kill:", progress)
+    # the kills landed at different moments with work left (otherwise it proved nothing)
     assert completed_early == 0 or len(progress) > 3, progress
-    assert progress[0] < 32, progress
+    assert progress[0] < 32 and len(set(progress)) >= 3, progress
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     final = check_store_in_fresh_process(wenji_home / "store")
