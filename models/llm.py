@@ -32,7 +32,7 @@ from __future__ import annotations
 import codecs
 import collections
 import ctypes
-import ctypes.util
+import dataclasses
 import gc
 import logging
 import os
@@ -669,8 +669,6 @@ class ModelManager:
             path, name = self._resolve(name_or_path)
             settings = {}
             if self.registry is not None:
-                import dataclasses
-
                 try:
                     settings = dataclasses.asdict(self.registry.load_model_settings(name))
                 except Exception as exc:  # bad saved settings: defaults, but say so
