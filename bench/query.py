@@ -188,8 +188,10 @@ def main() -> int:
     rng = np.random.default_rng(0)
     done, results, t_start = 0, {}, time.perf_counter()
     for size in sizes:
-        if time.perf_counter() - t_start > args.budget_s:
-            print(f"skipping {size}: build budget of {args.budget_s:.0f}s used up", flush=True)
+        spent = time.perf_counter() - t_start
+        if done and spent / done * (size - done) > args.budget_s - spent:
+            print(f"skipping {size:,}: at the build rate so far ({done / spent:.0f} chunks/s) "
+                  f"it would not finish within the {args.budget_s:.0f}s budget", flush=True)
             break
         t0 = time.perf_counter()
         grow(library, kb, done, size, texts, toks, vecs, rng)

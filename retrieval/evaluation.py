@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 KB_NAME = "beir"
 DOC_PREFIX = "beir:"
+# How keyword rows of corpus records are made: every chunk after the first also carries
+# the record's title (as a Markdown chunk carries its heading path).  Bump on change.
+KEYWORD_FORMAT = "title-per-chunk"
 
 
 class EvalError(Exception):
@@ -102,6 +105,7 @@ def build_library(beir: BeirSet, embedder, cache_root: Path, *, chunk_tokens: in
     from ingest.library import Library
     from ingest.pipeline import Ingestor
     from ingest.prepare import prepare_text
+    from retrieval.tokenizer import tokenize
 
     say = progress or (lambda msg: None)
     key = cache_key(beir.corpus_path, embedder.name, chunk_tokens, overlap)
@@ -131,42 +135,59 @@ def build_library(beir: BeirSet, embedder, cache_root: Path, *, chunk_tokens: in
             say(f"  embedding: {p.files_done}/{len(records)} records, {p.chunks_done} chunks, "
                 f"{now - t0:.0f}s")
 
-    prepared = (prepare_text(DOC_PREFIX + rid, title, text, model_dir=model_dir,
+    def prepared_records():
+        for rid, title, text in records:
+            p = prepare_text(DOC_PREFIX + rid, title, text, model_dir=model_dir,
                              chunk_tokens=chunk_tokens, overlap=overlap)
-                for rid, title, text in records)
+            p.tokens = [" ".join(tokenize(keyword_text(title, c.index, c.heading, c.text)))
+                        for c in p.chunks]
+            yield p
+
+    prepared = prepared_records()
     report = ingestor.ingest_prepared(prepared, KB_NAME, on_progress=on_progress,
                                       total=len(records))
-    from retrieval.tokenizer import TOKENIZER_VERSION
-
     done_mark.write_text(json.dumps({
         "corpus": str(beir.corpus_path), "embedder": embedder.name,
         "chunk_tokens": chunk_tokens, "overlap": overlap, "records": len(records),
         "chunks": report.chunks, "seconds": round(time.perf_counter() - t0, 1),
-        "tokenizer": TOKENIZER_VERSION}, indent=1))
+        "tokenizer": _keyword_version()}, indent=1))
     return library, folder, True
+
+
+def _keyword_version() -> str:
+    from retrieval.tokenizer import TOKENIZER_VERSION
+
+    return f"{TOKENIZER_VERSION}/{KEYWORD_FORMAT}"
+
+
+def keyword_text(title: str, index: int, heading: str | None, text: str) -> str:
+    body = f"{heading}\n{text}" if heading else text
+    return f"{title}\n{body}" if (title and index > 0) else body
 
 
 def refresh_keywords(library, folder: Path) -> bool:
     """Re-tokenize the keyword index of a cached library built with an older tokenizer."""
-    from retrieval.tokenizer import TOKENIZER_VERSION, tokenize
+    from retrieval.tokenizer import tokenize
 
     mark = folder / "complete.json"
     meta = json.loads(mark.read_text())
-    if meta.get("tokenizer") == TOKENIZER_VERSION:
+    if meta.get("tokenizer") == _keyword_version():
         return False
     kb = library.catalog.kb(KB_NAME)
     if kb is None:
         return False
     db = library.catalog.db
-    rows = db.execute("SELECT rowid, heading, text FROM chunks WHERE kb_id = ?",
+    rows = db.execute("SELECT c.rowid, c.idx, c.heading, c.text, d.title, d.path FROM chunks c "
+                      "JOIN documents d ON d.id = c.doc_id WHERE c.kb_id = ?",
                       (kb.id,)).fetchall()
     with library.catalog.transaction():
         db.execute(f"DELETE FROM {kb.fts_table}")
         for r in rows:
-            body = f"{r['heading']}\n{r['text']}" if r["heading"] else r["text"]
+            title = r["title"] if r["title"] and r["title"] != r["path"] else ""
+            body = keyword_text(title, r["idx"], r["heading"], r["text"])
             db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
                        (r["rowid"], " ".join(tokenize(body))))
-    meta["tokenizer"] = TOKENIZER_VERSION
+    meta["tokenizer"] = _keyword_version()
     mark.write_text(json.dumps(meta, indent=1))
     return True
 
