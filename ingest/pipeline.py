@@ -143,14 +143,27 @@ class Ingestor:
 
     def run(self, paths: Iterable[str | os.PathLike], kb_name: str | None = None,
             on_progress: ProgressCallback | None = None,
-            cancel: threading.Event | None = None) -> IngestReport:
+            cancel: threading.Event | None = None, reembed: bool = False) -> IngestReport:
+        """Ingest files and folders.  ``reembed=True`` switches the knowledge base to this
+        ingestor's embedder; documents embedded with another one are then redone."""
         cancel = cancel or threading.Event()
         with self._abort_embedding_on(cancel):
-            return self._run(paths, kb_name, on_progress, cancel)
+            return self._run(paths, kb_name, on_progress, cancel, reembed)
 
-    def _run(self, paths, kb_name, on_progress, cancel: threading.Event) -> IngestReport:
+    def reembed(self, kb_name: str | None = None, on_progress: ProgressCallback | None = None,
+                cancel: threading.Event | None = None) -> IngestReport:
+        """Re-embed every file-based document of a knowledge base with this embedder.
+
+        Each document swaps to its new vectors atomically (the usual generation swap), so
+        an interruption leaves every document searchable; running it again finishes."""
+        kb = self.library.kb(kb_name)
+        paths = [d.path for d in self.library.documents(kb) if Path(d.path).is_absolute()]
+        return self.run(paths, kb.name, on_progress, cancel, reembed=True)
+
+    def _run(self, paths, kb_name, on_progress, cancel: threading.Event,
+             reembed: bool = False) -> IngestReport:
         t0 = time.perf_counter()
-        kb = self._open_kb(kb_name)
+        kb = self._open_kb(kb_name, reembed)
         report = IngestReport(kb=kb.name)
         files, rejected, folders = collect_files(paths)
         progress = Progress(files_total=len(files))
@@ -205,12 +218,15 @@ class Ingestor:
         finally:
             finished.set()
 
-    def _open_kb(self, kb_name: str | None) -> KnowledgeBase:
+    def _open_kb(self, kb_name: str | None, reembed: bool = False) -> KnowledgeBase:
         kb = self.library.kb(kb_name, create=True, embedder=self.embedder.name)
+        if reembed and kb.embedder != self.embedder.name:
+            self.library.catalog.set_kb_embedder(kb, self.embedder.name)
+            kb = self.library.kb(kb.name)
         if kb.embedder and kb.embedder != self.embedder.name:
             raise LibraryError(
                 f"knowledge base {kb.name!r} was built with the embedder {kb.embedder!r}, not "
-                f"{self.embedder.name!r}; re-embed it or pick that embedder")
+                f"{self.embedder.name!r}; re-embed it (`wenji kb reembed`) or pick that embedder")
         if not kb.embedder:
             self.library.catalog.set_kb_embedder(kb, self.embedder.name)
         return kb
@@ -260,7 +276,8 @@ class Ingestor:
         except OSError as exc:
             return FileOutcome(path, FAILED, f"cannot read the file: {exc.strerror or exc}")
         if existing and existing.content_hash == digest and existing.status in ("ready", "failed") \
-                and existing.code not in ("missing", "unreadable"):
+                and existing.code not in ("missing", "unreadable") \
+                and existing.embedder in (None, self.embedder.name):
             catalog.touch_document(existing, st.st_mtime)
             return FileOutcome(path, UNCHANGED if existing.status == "ready" else FAILED,
                                existing.reason or "", existing.chunks, existing.pages)

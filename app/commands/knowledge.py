@@ -36,6 +36,9 @@ def register(sub) -> None:
     q.add_argument("old")
     q.add_argument("new")
     q.set_defaults(func=cmd_kb_rename)
+    q = kb_sub.add_parser("reembed", help="re-embed a knowledge base with the current embedder")
+    q.add_argument("name")
+    q.set_defaults(func=cmd_kb_reembed)
     q = kb_sub.add_parser("delete", help="delete a knowledge base and its index (not your files)")
     q.add_argument("name")
     q.set_defaults(func=cmd_kb_delete)
@@ -191,4 +194,21 @@ def cmd_kb_rename(args, ctx: Context) -> int:
 def cmd_kb_delete(args, ctx: Context) -> int:
     _guard(lambda: _library(ctx).delete_kb(args.name))
     print(f"deleted {args.name!r} (your files were not touched)")
+    return 0
+
+
+def cmd_kb_reembed(args, ctx: Context) -> int:
+    from app.services import make_ingestor
+    from ingest.library import LibraryError
+
+    library = _library(ctx)
+    ingestor = make_ingestor(ctx, library)
+    progress = _ProgressLine()
+    try:
+        report = ingestor.reembed(args.name, on_progress=progress)
+    except LibraryError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        progress.close()
+    _print_summary(report)
     return 0

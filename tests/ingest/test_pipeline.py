@@ -209,3 +209,25 @@ def test_chinese_markdown_splits_at_sentence_ends(library, embedder, tmp_path):
     ends = sum(1 for t in prose if t.rstrip()[-1] in "。！？：；，.!?:;,)）」>`*")
     assert ends >= len(prose) * 0.7, [t[-20:] for t in prose]
     assert all(c.heading for c in chunks)
+
+
+def test_reembedding_switches_a_knowledge_base_to_another_embedder(library, embedder, docs,
+                                                                    tmp_path):
+    from models.embedder import Embedder
+
+    Ingestor(library, embedder).run([docs / "notes"], kb_name="notes")
+    other_dir = tmp_path / "my-minilm-copy"
+    shutil.copytree(embedder.model_dir, other_dir)
+    other = Embedder(other_dir, backend="torch")
+    assert other.name == "my-minilm-copy" != embedder.name
+    with pytest.raises(LibraryError, match="wenji kb reembed"):
+        Ingestor(library, other).run([docs / "notes"], kb_name="notes")
+    report = Ingestor(library, other).reembed("notes")
+    assert [o.status for o in report.outcomes] == ["updated"] * 3
+    kb = library.kb("notes")
+    assert kb.embedder == "my-minilm-copy"
+    assert {d.embedder for d in library.documents(kb)} == {"my-minilm-copy"}
+    assert all(d.gen == 2 for d in library.documents(kb))
+    assert_consistent(library)
+    # a second run has nothing left to do
+    assert {o.status for o in Ingestor(library, other).reembed("notes").outcomes} == {"unchanged"}
