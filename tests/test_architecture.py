@@ -96,4 +96,13 @@ def test_pipelines_run_without_network(tmp_path, embedder):
         from app.settings import Settings
 
         assert Retriever(library, embedder, Settings().retrieval).search("path operation", k=3)
+    # generation with the bundled GGUF through llama.cpp
+    from models.bundled import ensure_chat_model
+    from models.llm import ModelManager
+
+    manager = ModelManager()
+    manager.load(ensure_chat_model(tmp_path / "models"), context_length=1024)
+    text = manager.generate("The capital of France is", max_tokens=8)
+    assert text.strip()
+    manager.unload()
     assert NETWORK_ATTEMPTS[before:] == []
