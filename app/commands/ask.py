@@ -1,0 +1,233 @@
+"""``wenji ask "question"`` and ``wenji chats ...``: grounded answers in the terminal.
+
+``ask`` streams the answer to stdout, then lists its sources with page numbers or
+headings; every question and answer is saved in the data folder's chats.sqlite3, so
+``--chat ID`` continues a conversation (follow-up questions use the earlier turns).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+from app.context import Context, UserError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("ask", help="answer a question from your documents, with sources",
+                              description="Answer a question from a knowledge base with the "
+                              "local chat model, streaming the answer, then listing the sources.")
+    p.add_argument("question", help="the question (Chinese or English)")
+    p.add_argument("--kb", metavar="NAME", help="knowledge base (default: 'default')")
+    p.add_argument("--model", metavar="NAME",
+                   help="chat model name or .gguf path (default: settings, else the bundled model)")
+    p.add_argument("--chat", metavar="ID", type=int,
+                   help="continue this conversation (see: wenji chats list)")
+    p.add_argument("--max-tokens", type=int, default=256, metavar="N",
+                   help="longest answer in tokens (default 256)")
+    p.add_argument("--context", type=int, metavar="N",
+                   help="model context length in tokens (default: the model's, up to 8192)")
+    p.set_defaults(func=run_ask)
+
+    c = subparsers.add_parser("chats", help="list, show, export, rename or delete conversations",
+                              description="Saved conversations (data folder's chats.sqlite3).")
+    sub = c.add_subparsers(dest="chats_command", metavar="ACTION", required=True)
+    sub.add_parser("list", help="all conversations, newest first").set_defaults(func=run_list)
+    s = sub.add_parser("show", help="print a conversation with its sources")
+    s.add_argument("id", type=int)
+    s.set_defaults(func=run_show)
+    e = sub.add_parser("export", help="export a conversation to Markdown")
+    e.add_argument("id", type=int)
+    e.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    e.set_defaults(func=run_export)
+    d = sub.add_parser("delete", help="delete a conversation")
+    d.add_argument("id", type=int)
+    d.set_defaults(func=run_delete)
+    r = sub.add_parser("rename", help="give a conversation a new title")
+    r.add_argument("id", type=int)
+    r.add_argument("title")
+    r.set_defaults(func=run_rename)
+
+
+def open_chats(ctx: Context):
+    from models.chats import ChatStore
+
+    return ChatStore(ctx.home.chats_path)
+
+
+def _load_model(ctx: Context, name: str | None, context: int | None):
+    from models import bundled
+    from models.llm import ModelLoadError, ModelManager
+    from models.registry import Registry
+
+    registry = Registry(ctx.home.models_dir, ctx.settings.models.extra_model_dirs)
+    manager = ModelManager(registry, threads=ctx.settings.models.threads)
+    chosen = name or ctx.settings.models.chat_model
+    try:
+        if not chosen:
+            chosen = str(bundled.ensure_chat_model(ctx.home.models_dir))
+        manager.load(chosen, context_length=context,
+                     on_status=lambda stage, msg: print(f"[{msg}]", file=sys.stderr)
+                     if ctx.verbose else None)
+    except (ModelLoadError, bundled.BundledModelError) as exc:
+        raise UserError(str(exc)) from exc
+    return manager
+
+
+def print_sources(done, out=sys.stdout) -> None:
+    cited = {c.n: c for c in done.citations}
+    title = "Sources" if done.grounded else "Closest passages"
+    if not done.sources:
+        print("\n(no passages found)", file=out)
+        return
+    print(f"\n{title}:", file=out)
+    for s in done.sources:
+        c = cited.get(s.n)
+        mark = ("  [cited, inferred]" if c.inferred else "  [cited]") if c else ""
+        print(f"  [{s.n}] {s.label}{mark}", file=out)
+        print(f"      {s.path}  (characters {s.start}-{s.end})", file=out)
+
+
+def run_ask(args, ctx: Context) -> int:
+    from app.services import make_embedder, open_library
+    from models.answer import AnswerDone, AnswerEngine, Retrieved, TextPiece
+    from models.chats import ChatError
+    from models.llm import GenerationError
+    from retrieval.retriever import RetrievalError, Retriever
+
+    if not args.question.strip():
+        raise UserError("the question is empty")
+    if args.max_tokens < 1:
+        raise UserError("--max-tokens must be at least 1")
+    chats = open_chats(ctx)
+    library = open_library(ctx)
+    try:
+        history = []
+        if args.chat is not None:
+            try:
+                chat = chats.get(args.chat)
+            except ChatError as exc:
+                raise UserError(str(exc)) from exc
+            history = chats.history(chat.id)
+        kb = args.kb or (chat.kb if args.chat is not None and chat.kb else None)
+        retriever = Retriever(library, make_embedder(ctx), ctx.settings.retrieval)
+        try:  # check the knowledge base before spending seconds on loading a model
+            retriever._check_kb(retriever._kb(kb), retriever._documents(retriever._kb(kb)))
+        except RetrievalError as exc:
+            raise UserError(str(exc)) from exc
+        manager = _load_model(ctx, args.model, args.context)
+        engine = AnswerEngine(retriever, manager, kb_name=kb, top_k=ctx.settings.retrieval.top_k,
+                              max_answer_tokens=args.max_tokens)
+        cancel = threading.Event()
+        done = None
+        try:
+            for event in engine.ask(args.question, history, cancel):
+                if isinstance(event, TextPiece):
+                    sys.stdout.write(event.text)
+                    sys.stdout.flush()
+                elif isinstance(event, AnswerDone):
+                    done = event
+                elif isinstance(event, Retrieved) and ctx.verbose:
+                    print(f"[searching: {event.retrieval_query}]", file=sys.stderr)
+        except KeyboardInterrupt:
+            cancel.set()
+            print("\n(cancelled)")
+            return 130
+        except (RetrievalError, GenerationError) as exc:
+            raise UserError(str(exc)) from exc
+        print()
+        print_sources(done)
+        if args.chat is None:
+            chat = chats.create(model=done.model, kb=kb or "default")
+        chats.add_message(chat.id, "user", args.question)
+        chats.add_answer(chat.id, done)
+        print(f"\n(chat {chat.id}; continue with: wenji ask --chat {chat.id} \"...\")")
+        manager.unload()
+        return 0
+    finally:
+        library.close()
+        chats.close()
+
+
+def _fmt_time(t: float) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+
+
+def run_list(args, ctx: Context) -> int:
+    chats = open_chats(ctx)
+    try:
+        rows = chats.list()
+        if not rows:
+            print("no conversations yet (start one with: wenji ask \"question\")")
+            return 0
+        print(f"{'ID':>4}  {'UPDATED':<16}  {'MSGS':>4}  {'KB':<12}  TITLE")
+        for c in rows:
+            print(f"{c.id:>4}  {_fmt_time(c.updated):<16}  {c.message_count:>4}  "
+                  f"{c.kb[:12]:<12}  {c.title}")
+        return 0
+    finally:
+        chats.close()
+
+
+def _with_chat(ctx: Context, fn):
+    from models.chats import ChatError
+
+    chats = open_chats(ctx)
+    try:
+        return fn(chats)
+    except ChatError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        chats.close()
+
+
+def run_show(args, ctx: Context) -> int:
+    def show(chats):
+        chat = chats.get(args.id)
+        print(f"# {chat.title}  (chat {chat.id}, model {chat.model or '?'}, kb {chat.kb or '?'})")
+        for m in chats.messages(chat.id):
+            if m.role == "user":
+                print(f"\nQ: {m.content}")
+            else:
+                print(f"A: {m.content}")
+                cited = {c['n']: c for c in m.citations}
+                for s in m.sources:
+                    c = cited.get(s["n"])
+                    mark = ("  [cited, inferred]" if c.get("inferred") else "  [cited]") if c else ""
+                    print(f"   [{s['n']}] {s['label']}{mark}")
+        return 0
+    return _with_chat(ctx, show)
+
+
+def run_export(args, ctx: Context) -> int:
+    def export(chats):
+        text = chats.export_markdown(args.id)
+        if args.output:
+            try:
+                Path(args.output).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+            print(f"exported chat {args.id} to {args.output}")
+        else:
+            sys.stdout.write(text)
+        return 0
+    return _with_chat(ctx, export)
+
+
+def run_delete(args, ctx: Context) -> int:
+    def delete(chats):
+        chats.delete(args.id)
+        print(f"deleted chat {args.id}")
+        return 0
+    return _with_chat(ctx, delete)
+
+
+def run_rename(args, ctx: Context) -> int:
+    def rename(chats):
+        chat = chats.rename(args.id, args.title)
+        print(f"chat {chat.id} is now called {chat.title!r}")
+        return 0
+    return _with_chat(ctx, rename)

@@ -1,0 +1,89 @@
+"""Prompt text for grounded answers, in Chinese and English.
+
+Why a module of its own: the wording is what decides whether a small local model stays
+on its sources and cites them, so it is kept in one place where it can be tuned and
+tested; the answer pipeline only assembles the pieces.  The answer follows the
+question's language (:func:`question_language`), not the UI's.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from retrieval.tokenizer import cjk_share
+
+# A question counts as Chinese when at least this share of its letters is CJK (so
+# "FastAPI 怎么运行？" is Chinese, "What does 文集 mean?" is English).
+CJK_QUESTION_SHARE = 0.3
+
+SYSTEM = {
+    "en": ("You answer questions using only the numbered sources below, which come from "
+           "the user's own documents. Cite the sources you use with their numbers in "
+           "square brackets, like [1] or [2]. If the sources do not contain the answer, say "
+           "that the documents do not say. Answer briefly, in English."),
+    "zh": ("你只根据下面编号的资料回答问题，这些资料来自用户自己的文档。引用所用资料时在句末写上"
+           "方括号编号，例如 [1] 或 [2]。如果资料里没有答案，就说文档中没有提到。请用中文简洁回答。"),
+}
+
+SOURCES_HEADER = {"en": "Sources:", "zh": "资料："}
+QUESTION_LABEL = {"en": "Question:", "zh": "问题："}
+# No digits here: small models echo the hint, and an echoed "[1]" would look like a citation.
+ANSWER_HINT = {"en": "Answer from the sources and cite their numbers in square brackets.",
+               "zh": "请根据资料回答，并用方括号里的编号注明出处。"}
+
+NO_ANSWER = {
+    "en": ("I could not find this in your documents. The closest passages are listed "
+           "below, but none of them seems to answer the question."),
+    "zh": "在你的文档中没有找到相关内容。下面列出了最接近的段落，但它们似乎都没有回答这个问题。",
+}
+
+PAGE = {"en": "page {n}", "zh": "第 {n} 页"}
+
+
+def question_language(text: str) -> str:
+    """``"zh"`` when the text is mostly Chinese characters, else ``"en"``."""
+    return "zh" if cjk_share(text or "") >= CJK_QUESTION_SHARE else "en"
+
+
+_ANCHOR = re.compile(r"\s*\{\s*#[^}]*\}")
+
+
+def _clean(text: str | None) -> str:
+    """Markdown headings carry ``{ #anchor }`` ids: not for people or models."""
+    return _ANCHOR.sub("", text or "").strip()
+
+
+def source_label(title: str, path: str, page: int | None, heading: str | None,
+                 lang: str = "en") -> str:
+    """``title, page N`` or ``title > heading path`` -- what the model and the user see.
+
+    PDFs often carry a meaningless metadata title (an SEC accession number, say), so the
+    file name is shown too when it differs from the title.
+    """
+    title, heading = _clean(title), _clean(heading)
+    if heading and title and heading.startswith(title + " > "):
+        heading = heading[len(title) + 3:]
+    pseudo = bool(re.match(r"^[a-z]{2,}:", path or ""))  # corpus keys such as beir:4983
+    name = Path(path).name if path and not pseudo else ""
+    label = title or name or path
+    if name and (not title or Path(name).stem == title):
+        label = name
+    elif name and title:
+        label = f"{name} ({title})" if len(title) < 60 else name
+    parts = [label]
+    if page is not None:
+        parts.append(PAGE.get(lang, PAGE["en"]).format(n=page))
+    if heading and heading != title:
+        parts.append(heading)
+    return ", ".join(parts)
+
+
+def source_block(n: int, label: str, text: str) -> str:
+    return f"[{n}] {label}\n{' '.join(text.split())}"
+
+
+def user_message(question: str, blocks: list[str], lang: str) -> str:
+    """The user turn: the numbered sources, then the question."""
+    return (f"{SOURCES_HEADER[lang]}\n\n" + "\n\n".join(blocks)
+            + f"\n\n{QUESTION_LABEL[lang]} {question.strip()}\n{ANSWER_HINT[lang]}")

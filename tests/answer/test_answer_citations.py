@@ -1,0 +1,70 @@
+"""Citation parsing and after-the-fact attribution (real jieba / Porter tokenizer)."""
+
+from __future__ import annotations
+
+from models.citations import (Citation, Source, cited_numbers, explicit_citations,
+                              infer_citations, resolve_citations)
+from models.prompts import question_language, source_label
+
+
+def _src(n, text, page=None, title="doc"):
+    return Source(n=n, chunk_id=f"d1g1c{n}", doc_id=1, path=f"/docs/{title}.pdf", title=title,
+                  page=page, heading=None, start=0, end=len(text), text=text,
+                  label=f"{title}, page {page}")
+
+
+SOURCES = [
+    _src(1, "Apple announced the MacBook Air powered by the new Apple M2 chip.", 17),
+    _src(2, "NVIDIA data center revenue was a record $4.28 billion in the first quarter.", 25),
+    _src(3, "北京冬奥会于2022年2月4日开幕，闭幕式在2月20日举行。", 3),
+]
+
+
+def test_cited_numbers_in_several_styles():
+    assert cited_numbers("Sales grew [2]. Costs fell [1, 3] and [2][4]. 见【5】") == [2, 1, 3, 4, 5]
+    assert cited_numbers("no markers, 2022 and (1)") == []
+
+
+def test_explicit_citations_drop_numbers_without_a_source():
+    cites = explicit_citations("It was the M2 [1], see also [9].", SOURCES)
+    assert [c.n for c in cites] == [1]
+    assert not cites[0].inferred and cites[0].source.page == 17
+
+
+def test_inferred_citations_match_sentences_to_sources():
+    answer = "The new MacBook Air uses the Apple M2 chip. Data center revenue hit a record."
+    cites = infer_citations(answer, SOURCES)
+    assert [(c.n, c.inferred) for c in cites] == [(1, True), (2, True)]
+    assert "M2" in cites[0].sentence and cites[0].overlap >= 0.5
+
+
+def test_inferred_citations_in_chinese():
+    cites = infer_citations("冬奥会在2022年2月4日开幕。", SOURCES)
+    assert [c.n for c in cites] == [3]
+    assert cites[0].source.page == 3
+
+
+def test_unrelated_answer_gets_no_citation():
+    assert infer_citations("I like turtles very much.", SOURCES) == []
+    assert resolve_citations("", SOURCES) == []
+
+
+def test_explicit_citations_win_over_inference():
+    cites = resolve_citations("Revenue was a record [2].", SOURCES)
+    assert [(c.n, c.inferred) for c in cites] == [(2, False)]
+
+
+def test_citation_round_trips_through_dict():
+    c = Citation(1, SOURCES[0], inferred=True, sentence="x", overlap=0.7)
+    assert Citation.from_dict(c.to_dict()) == c
+
+
+def test_question_language_and_labels():
+    assert question_language("如何运行 FastAPI 应用？") == "zh"
+    assert question_language("What does 文集 mean in this app?") == "en"
+    assert source_label("0000320193-22-000070", "/x/2022 Q3 AAPL.pdf", 17, None) == \
+        "2022 Q3 AAPL.pdf (0000320193-22-000070), page 17"
+    assert source_label("First Steps { #first-steps }", "/d/first-steps.md", None,
+                        "First Steps { #first-steps } > Recap { #recap }", "zh") == \
+        "first-steps.md (First Steps), Recap"
+    assert source_label("t", "/d/t.pdf", 3, None, "zh") == "t.pdf, 第 3 页"
