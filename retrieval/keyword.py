@@ -26,8 +26,8 @@ MAX_TERMS = 32
 # FTS5 scores every row matching any term: its cost grows with the summed document
 # frequencies of the terms.  Terms are taken rarest first until this many postings; the
 # rarest term is always kept.  (No effect on SciFact or RGB at ~15k chunks; at 1M chunks
-# a query costs ~60 ms instead of ~700 ms with all terms; see bench/RESULTS.md.)
-MAX_POSTINGS = 20_000
+# the FTS5 query costs ~60 ms instead of ~700 ms with all terms; see bench/RESULTS.md.)
+MAX_POSTINGS = 10_000
 
 
 @dataclass
