@@ -294,14 +294,29 @@ class AnswerEngine:
         yield Retrieved(question, query, used, True, lang)
         messages = self._messages(question, lang, turns, used)
         stops = ["\nQuestion:", "\n问题：", "\nSources:", "\n资料："]
-        pieces = []
         loaded = self.models.loaded
         stream = self.models.stream(messages, cancel_event, max_tokens=self.max_answer_tokens,
                                     stop=stops, **self.sampling)
-        for piece in stream:
-            pieces.append(piece)
-            yield TextPiece(piece)
-        answer = "".join(pieces).strip()
+        text, sent = "", 0
+        try:
+            for piece in stream:
+                text += piece
+                cut = _echo_start(text)
+                if cut is not None:  # the model started listing sources again: stop here
+                    if cut > sent:
+                        yield TextPiece(text[sent:cut])
+                    text = text[:cut]
+                    break
+                safe = _safe_end(text)
+                if safe > sent:
+                    yield TextPiece(text[sent:safe])
+                    sent = safe
+            else:
+                if len(text) > sent:
+                    yield TextPiece(text[sent:])
+        finally:
+            stream.close()  # ends generation (and frees the model) if we stopped early
+        answer = text.strip()
         stats = self.models.last_stats
         cancelled = bool(cancel_event is not None and cancel_event.is_set()) or \
             getattr(stats, "stop_reason", "") == "cancelled"
@@ -319,6 +334,26 @@ class AnswerEngine:
             if isinstance(event, AnswerDone):
                 done = event
         return done
+
+
+# A new line starting with "[n]" after some answer text: a base model continuing the
+# numbered source list it was shown, not answering.  Cited numbers inside a sentence
+# ("... record revenue [2].") are not at a line start and are kept.
+_ECHO = re.compile(r"\n[ \t]*[\[【]\d{1,3}[\]】]")
+_ECHO_PREFIX = re.compile(r"\n[ \t]*(?:[\[【]\d{0,3})?$")
+
+
+def _echo_start(text: str) -> int | None:
+    for m in _ECHO.finditer(text):
+        if text[:m.start()].strip():
+            return m.start()
+    return None
+
+
+def _safe_end(text: str) -> int:
+    """How much of ``text`` can be shown: all but a tail that may become an echo."""
+    m = _ECHO_PREFIX.search(text)
+    return m.start() if m and text[:m.start()].strip() else len(text)
 
 
 def _renumbered(s: Source, n: int, text: str | None = None) -> Source:

@@ -22,6 +22,8 @@ _SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 # (and at least MIN_SHARED of them) occur in the source.
 MIN_OVERLAP = 0.5
 MIN_SHARED = 2
+# ... or when it occurs verbatim in the source and has at least this many characters.
+MIN_VERBATIM_CHARS = 3
 
 
 @dataclass
@@ -102,7 +104,18 @@ def infer_citations(answer: str, sources: Sequence[Source]) -> list[Citation]:
     source_tokens = [(s, set(tokenize(f"{s.title} {s.heading or ''} {s.text}")))
                      for s in sources]
     found: dict[int, Citation] = {}
+    flat = [(s, "".join(s.text.split()).lower()) for s in sources]
     for sent in sentences(answer):
+        # A short answer copied from a source ("1953年", "齿河盗龙属") has too few
+        # keywords for overlap; verbatim text is evidence enough.
+        key = "".join(sent.split()).lower().rstrip(".。!！?？")
+        if len(key) >= MIN_VERBATIM_CHARS:
+            hit = next((s for s, t in flat if key in t), None)
+            if hit is not None:
+                if hit.n not in found or found[hit.n].overlap < 1.0:
+                    found[hit.n] = Citation(hit.n, hit, inferred=True, sentence=sent,
+                                            overlap=1.0)
+                continue
         toks = set(tokenize(sent))
         if len(toks) < MIN_SHARED:
             continue

@@ -84,6 +84,8 @@ def source_block(n: int, label: str, text: str) -> str:
 
 
 def user_message(question: str, blocks: list[str], lang: str) -> str:
-    """The user turn: the numbered sources, then the question."""
-    return (f"{SOURCES_HEADER[lang]}\n\n" + "\n\n".join(blocks)
-            + f"\n\n{QUESTION_LABEL[lang]} {question.strip()}\n{ANSWER_HINT[lang]}")
+    """The user turn: the instruction, the numbered sources, then the question last --
+    measured with the bundled base model: an instruction after the question was often
+    echoed instead of answered."""
+    return (f"{ANSWER_HINT[lang]}\n\n{SOURCES_HEADER[lang]}\n\n" + "\n\n".join(blocks)
+            + f"\n\n{QUESTION_LABEL[lang]} {question.strip()}")

@@ -68,3 +68,22 @@ def test_question_language_and_labels():
                         "First Steps { #first-steps } > Recap { #recap }", "zh") == \
         "first-steps.md (First Steps), Recap"
     assert source_label("t", "/d/t.pdf", 3, None, "zh") == "t.pdf, 第 3 页"
+
+
+def test_source_list_echo_ends_the_answer():
+    from models.answer import _echo_start, _safe_end
+
+    text = "齿河盗龙属\n[4] 龙骨\n龙骨属"
+    assert text[:_echo_start(text)] == "齿河盗龙属"
+    # a citation inside a sentence, or an echo before any answer text, is kept
+    assert _echo_start("Revenue was a record [2].\nIt grew.") is None
+    assert _echo_start("\n[1] 2022 Q3 AAPL.pdf, page 17: the M2 chip") is None
+    # a tail that may still become an echo is held back while streaming
+    assert _safe_end("The M2 chip.\n[") == len("The M2 chip.")
+    assert _safe_end("The M2 chip [1") == len("The M2 chip [1")
+
+
+def test_short_verbatim_answer_is_attributed():
+    cites = infer_citations("2月20日", SOURCES)
+    assert [(c.n, c.inferred, c.overlap) for c in cites] == [(3, True, 1.0)]
+    assert infer_citations("是", SOURCES) == []  # too short to mean anything

@@ -1,0 +1,162 @@
+"""Answer quality on CMRC 2018 (Chinese reading comprehension) with the real pipeline.
+
+    python bench/answers.py --n 100 [--model PATH] [--max-tokens 48] [--context-tokens 600]
+
+Samples ``--n`` questions (fixed seed) from ../shared/data/cmrc2018_zh, ingests the
+paragraphs they come from plus as many other paragraphs as distractors (``--distractors``,
+default 4 per question) with ``ingest_prepared`` + ``prepare_text``, then asks each
+question through :class:`models.answer.AnswerEngine` and reports:
+
+* **answer contains gold**: a gold answer span occurs in the generated answer
+  (whitespace-insensitive) -- low with the tiny bundled base model;
+* **gold paragraph cited**: the question's paragraph is among the answer's citations
+  (written ``[n]`` or inferred);
+* **gold paragraph retrieved** / **given to the model**: among the retrieved passages /
+  among the sources that fitted the prompt;
+* **no-answer rate**: questions answered with "not in your documents".
+
+Prints a Markdown section and appends it to bench/RESULTS.md with the date and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+DATA = REPO.parent / "shared" / "data" / "cmrc2018_zh"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _norm(s: str) -> str:
+    return "".join(s.split()).lower()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=100, help="questions (default 100)")
+    ap.add_argument("--distractors", type=int, default=4, help="extra paragraphs per question")
+    ap.add_argument("--model", help="GGUF path (default: the bundled gemma-3-270m)")
+    ap.add_argument("--max-tokens", type=int, default=48, help="answer length limit")
+    ap.add_argument("--context-tokens", type=int, default=600,
+                    help="cap on the sources' tokens in the prompt (speed on small machines)")
+    ap.add_argument("--top-k", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
+    args = ap.parse_args()
+
+    from app.settings import RetrievalSettings
+    from ingest.library import Library
+    from ingest.pipeline import Ingestor
+    from ingest.prepare import prepare_text
+    from models.answer import AnswerEngine
+    from models.bundled import ensure_chat_model
+    from models.embedder import Embedder
+    from models.llm import ModelManager
+    from retrieval.retriever import Retriever
+
+    corpus = {d["_id"]: d for d in read_jsonl(DATA / "corpus.jsonl")}
+    queries = {q["_id"]: q["text"] for q in read_jsonl(DATA / "queries.jsonl")}
+    answers = {a["_id"]: a for a in read_jsonl(DATA / "answers.jsonl")}
+    rng = random.Random(args.seed)
+    qids = sorted(q for q in queries if q in answers and answers[q]["doc_id"] in corpus)
+    sample = rng.sample(qids, min(args.n, len(qids)))
+    gold_docs = {answers[q]["doc_id"] for q in sample}
+    others = sorted(set(corpus) - gold_docs)
+    doc_ids = sorted(gold_docs | set(rng.sample(others, min(len(others),
+                                                            args.distractors * len(sample)))))
+
+    work = Path(tempfile.mkdtemp(prefix="wenji-bench-answers-"))
+    cache = Path(os.environ.get("WENJI_BENCH_CACHE", Path(tempfile.gettempdir()) / "wenji-bench"))
+    embedder = Embedder(backend="onnx", cache_dir=cache / "embedders", threads=args.threads)
+    embedder.load()
+    library = Library(work / "store")
+    t0 = time.perf_counter()
+    records = [prepare_text(f"cmrc:{d}", corpus[d].get("title", ""), corpus[d]["text"],
+                            model_dir=str(embedder.model_dir), chunk_tokens=200, overlap=0.15)
+               for d in doc_ids]
+    Ingestor(library, embedder).ingest_prepared(records, "cmrc", total=len(records))
+    ingest_s = time.perf_counter() - t0
+
+    manager = ModelManager(threads=args.threads)
+    model_path = args.model or ensure_chat_model(cache / "models")
+    manager.load(model_path, context_length=2048, seed=1234)
+    engine = AnswerEngine(Retriever(library, embedder, RetrievalSettings()), manager,
+                          kb_name="cmrc", top_k=args.top_k, max_answer_tokens=args.max_tokens,
+                          max_context_tokens=args.context_tokens,
+                          sampling={"temperature": 0.0})
+
+    n = contains = cited = retrieved = given = no_answer = inferred = 0
+    seconds = []
+    for i, qid in enumerate(sample, 1):
+        gold = answers[qid]
+        key = f"cmrc:{gold['doc_id']}"
+        t = time.perf_counter()
+        done = engine.answer(queries[qid])
+        seconds.append(time.perf_counter() - t)
+        n += 1
+        # retrieved: what retrieval found (the closest passages when not grounded)
+        hits = engine.retriever.search(done.retrieval_query, kb_name="cmrc", k=args.top_k)
+        retrieved += any(h.path == key for h in hits)
+        given += done.grounded and any(s.path == key for s in done.sources)
+        cited += any(c.source.path == key for c in done.citations)
+        inferred += bool(done.citations) and all(c.inferred for c in done.citations)
+        no_answer += not done.grounded
+        contains += any(_norm(a) and _norm(a) in _norm(done.answer) for a in gold["answers"])
+        print(f"[{i}/{len(sample)}] {seconds[-1]:5.1f}s grounded={done.grounded} "
+              f"cited={[c.source.path for c in done.citations]} gold={key} "
+              f"answer={done.answer[:60]!r}", flush=True)
+
+    model_name = Path(str(model_path)).name
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    pct = lambda x: f"{100 * x / n:.0f} %"  # noqa: E731
+    lines = [
+        f"## Answers: CMRC 2018 sample ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+        "",
+        f"- Machine: {os.cpu_count()} CPUs (nproc), {platform.processor() or platform.machine()}, "
+        f"{platform.system()}; load average at the end {load:.1f} (shared machine)",
+        f"- Model: {model_name}, greedy, answer <= {args.max_tokens} tokens, sources capped at "
+        f"{args.context_tokens} prompt tokens, top_k {args.top_k}; embedder "
+        f"{embedder.name} (int8 ONNX)",
+        f"- Knowledge base: {len(doc_ids)} CMRC paragraphs ({len(gold_docs)} gold + "
+        f"distractors), ingested in {ingest_s:.0f} s; {n} questions (seed {args.seed})",
+        "",
+        "| measure | value |",
+        "|---|---:|",
+        f"| gold answer span in the answer | {pct(contains)} ({contains}/{n}) |",
+        f"| gold paragraph among cited sources | {pct(cited)} ({cited}/{n}) |",
+        f"| gold paragraph among retrieved passages (top {args.top_k}) | {pct(retrieved)} "
+        f"({retrieved}/{n}) |",
+        f"| gold paragraph among sources given to the model | {pct(given)} ({given}/{n}) |",
+        f"| answered \"not in your documents\" | {pct(no_answer)} ({no_answer}/{n}) |",
+        f"| answers whose citations were all inferred (model wrote no valid [n]) | "
+        f"{pct(inferred)} ({inferred}/{n}) |",
+        f"| seconds per question (median) | {statistics.median(seconds):.1f} |",
+        "",
+    ]
+    text = "\n".join(lines)
+    print("\n" + text)
+    if not args.no_write:
+        with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
+            fh.write("\n" + text)
+    manager.unload()
+    library.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
