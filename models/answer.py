@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
 from models.citations import Citation, Source, keyword_coverage, resolve_citations
-from models.prompts import (NO_ANSWER, SYSTEM, question_language, source_block, source_label,
+from models.prompts import (ANSWER_HINT, NO_ANSWER, SYSTEM, question_language, source_block, source_label,
                             user_message)
 from retrieval.tokenizer import tokenize
 
@@ -50,12 +50,16 @@ CLOSEST_SHOWN = 3
 HISTORY_CHARS = 400  # each earlier turn is shortened to this in the prompt
 SAFETY_TOKENS = 16  # formatting slack between our count and the template's
 
-# Words that make a question depend on the previous one.
-_FOLLOW_UP = re.compile(
-    r"^\s*(what about|how about|and\b|also\b|then\b|what if|same\b|why\b)|"
+# Openings that make a question depend on the previous one ("what about 2023?") ...
+_FOLLOW_START = re.compile(
+    r"^\s*(what about|how about|and\b|also\b|then\b|what if|same\b)|"
+    r"^\s*(那|那么|还有|而|然后|并且|同样)", re.IGNORECASE)
+# ... and words that refer back, which count only in shortish questions (long ones
+# usually say what "this" is themselves).
+_REFERS_BACK = re.compile(
     r"\b(it|its|they|them|their|this|that|these|those|he|she|there)\b|"
-    r"^\s*(那|那么|还有|而|然后|并且|同样)|它|他们|她们|这个|那个|这些|那些|其",
-    re.IGNORECASE)
+    r"它|他们|她们|这个|那个|这些|那些|该公司", re.IGNORECASE)
+REFERS_BACK_MAX_TOKENS = 8
 FOLLOW_UP_MAX_TOKENS = 4
 
 
@@ -126,7 +130,9 @@ def _as_turns(history: Sequence) -> list[Turn]:
 
 def is_follow_up(question: str) -> bool:
     """Short questions and ones that refer back ("it", "那么") need the previous turn."""
-    return len(tokenize(question)) <= FOLLOW_UP_MAX_TOKENS or bool(_FOLLOW_UP.search(question))
+    n = len(tokenize(question))
+    return (n <= FOLLOW_UP_MAX_TOKENS or bool(_FOLLOW_START.search(question))
+            or (n <= REFERS_BACK_MAX_TOKENS and bool(_REFERS_BACK.search(question))))
 
 
 def retrieval_query(question: str, history: Sequence) -> str:
@@ -320,7 +326,8 @@ class AnswerEngine:
         stats = self.models.last_stats
         cancelled = bool(cancel_event is not None and cancel_event.is_set()) or \
             getattr(stats, "stop_reason", "") == "cancelled"
-        citations = resolve_citations(answer, used) if answer else []
+        echoes = [question, SYSTEM[lang], ANSWER_HINT[lang]]
+        citations = resolve_citations(answer, used, echoes) if answer else []
         yield AnswerDone(question, answer, citations, used, True, lang, query,
                          cancelled=cancelled, generated=True, prompt_tokens=n_prompt,
                          stats=stats, model=loaded.name if loaded else "")

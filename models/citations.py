@@ -99,8 +99,15 @@ def keyword_coverage(query_tokens: set[str], text: str) -> float:
     return len(query_tokens & set(tokenize(text))) / len(query_tokens)
 
 
-def infer_citations(answer: str, sources: Sequence[Source]) -> list[Citation]:
-    """Attribute each answer sentence to its best-overlapping source (if good enough)."""
+def infer_citations(answer: str, sources: Sequence[Source],
+                    ignore: Sequence[str] = ()) -> list[Citation]:
+    """Attribute each answer sentence to its best-overlapping source (if good enough).
+
+    Sentences found in ``ignore`` (the question, the prompt's instructions) are skipped:
+    a small model that echoes the question would otherwise "cite" whatever passage
+    shares the question's words.
+    """
+    ignored = ["".join(t.split()).lower() for t in ignore if t]
     source_tokens = [(s, set(tokenize(f"{s.title} {s.heading or ''} {s.text}")))
                      for s in sources]
     found: dict[int, Citation] = {}
@@ -109,6 +116,8 @@ def infer_citations(answer: str, sources: Sequence[Source]) -> list[Citation]:
         # A short answer copied from a source ("1953年", "齿河盗龙属") has too few
         # keywords for overlap; verbatim text is evidence enough.
         key = "".join(sent.split()).lower().rstrip(".。!！?？")
+        if key and any(key in t for t in ignored):
+            continue
         if len(key) >= MIN_VERBATIM_CHARS:
             hit = next((s for s, t in flat if key in t), None)
             if hit is not None:
@@ -133,6 +142,7 @@ def infer_citations(answer: str, sources: Sequence[Source]) -> list[Citation]:
     return sorted(found.values(), key=lambda c: c.n)
 
 
-def resolve_citations(answer: str, sources: Sequence[Source]) -> list[Citation]:
+def resolve_citations(answer: str, sources: Sequence[Source],
+                      ignore: Sequence[str] = ()) -> list[Citation]:
     """The model's own citations if it wrote valid ones, else inferred ones."""
-    return explicit_citations(answer, sources) or infer_citations(answer, sources)
+    return explicit_citations(answer, sources) or infer_citations(answer, sources, ignore)

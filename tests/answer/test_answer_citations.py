@@ -87,3 +87,11 @@ def test_short_verbatim_answer_is_attributed():
     cites = infer_citations("2月20日", SOURCES)
     assert [(c.n, c.inferred, c.overlap) for c in cites] == [(3, True, 1.0)]
     assert infer_citations("是", SOURCES) == []  # too short to mean anything
+
+
+def test_an_echoed_question_is_not_evidence():
+    question = "北京冬奥会什么时候开幕？"
+    assert infer_citations("北京冬奥会什么时候开幕？", SOURCES, ignore=[question]) == []
+    cites = infer_citations("北京冬奥会什么时候开幕？ 2022年2月4日开幕。", SOURCES,
+                            ignore=[question])
+    assert [c.n for c in cites] == [3] and "2月4日" in cites[0].sentence

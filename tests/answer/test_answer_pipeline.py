@@ -109,6 +109,10 @@ def test_follow_up_detection():
     assert is_follow_up("What about 2023?")
     assert is_follow_up("那么2023年呢？")
     assert is_follow_up("Why did it grow?")
+    assert is_follow_up("How did that change in the third quarter?")
+    assert not is_follow_up("Which chip powers the MacBook Air that Apple announced at "
+                            "its developer conference in June?")
+    assert not is_follow_up("其他国家的半导体公司在第三季度的营业收入分别是多少？")
     assert not is_follow_up("What was NVIDIA's data center revenue in fiscal 2023 first quarter?")
     h = [{"role": "user", "content": "Apple revenue 2022"}, {"role": "assistant", "content": "x"}]
     assert retrieval_query("What was NVIDIA's gaming revenue last quarter?", h) == \
