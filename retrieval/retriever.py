@@ -291,6 +291,12 @@ class Retriever:
             raise RetrievalError(f"the knowledge base {kb.name!r} was built with the embedder "
                                  f"{kb.embedder!r}, not {self.embedder.name!r}")
 
+    def check_kb(self, kb_name: str | None = None) -> KnowledgeBase:
+        """Raise :class:`RetrievalError` (unknown, empty, other embedder) before any search."""
+        kb = self._kb(kb_name)
+        self._check_kb(kb, self._documents(kb))
+        return kb
+
     # --- documents (evaluation) ----------------------------------------------------
 
     def search_documents(self, query: str, kb_name: str | None = "beir", k: int = 100,

@@ -80,6 +80,9 @@ def test_unknown_kb_is_a_clear_error(retriever):
 def test_empty_kb_is_a_clear_error(retriever):
     with pytest.raises(RetrievalError, match="empty"):
         retriever.search("anything", kb_name="empty")
+    with pytest.raises(RetrievalError, match="empty"):
+        retriever.check_kb("empty")
+    assert retriever.check_kb("rgb").name == "rgb"
 
 
 def test_empty_query_is_a_clear_error(retriever):
