@@ -93,10 +93,17 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCES.findall(_MARK.sub(" ", text)) if s.strip()]
 
 
-def keyword_coverage(query_tokens: set[str], text: str) -> float:
+def keyword_coverage(query_tokens: set[str], text: str,
+                     weights: dict[str, float] | None = None) -> float:
+    """Share of the query's keywords found in ``text``, optionally weighted (by IDF:
+    finding "2018" or 世界 says little, finding 世界杯 a lot)."""
     if not query_tokens:
         return 0.0
-    return len(query_tokens & set(tokenize(text))) / len(query_tokens)
+    found = query_tokens & set(tokenize(text))
+    if weights:
+        total = sum(weights.get(t, 1.0) for t in query_tokens)
+        return sum(weights.get(t, 1.0) for t in found) / total if total > 0 else 0.0
+    return len(found) / len(query_tokens)
 
 
 def infer_citations(answer: str, sources: Sequence[Source],
