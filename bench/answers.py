@@ -131,7 +131,9 @@ def main() -> int:
         f"{platform.system()}; load average at the end {load:.1f} (shared machine)",
         f"- Model: {model_name}, greedy, answer <= {args.max_tokens} tokens, sources capped at "
         f"{args.context_tokens} prompt tokens, top_k {args.top_k}; embedder "
-        f"{embedder.name} (int8 ONNX)",
+        f"{embedder.name} (int8 ONNX); relevance: IDF-weighted keyword coverage >= "
+        f"{engine.min_coverage}; prompt: "
+        f"{'chat template' if manager.loaded.chat_template else 'reading-comprehension text (base model)'}",
         f"- Knowledge base: {len(doc_ids)} CMRC paragraphs ({len(gold_docs)} gold + "
         f"distractors), ingested in {ingest_s:.0f} s; {n} questions (seed {args.seed})",
         "",

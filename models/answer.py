@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
 from models.citations import Citation, Source, keyword_coverage, resolve_citations
-from models.prompts import (ANSWER_HINT, NO_ANSWER, SYSTEM, question_language, source_block, source_label,
+from models.prompts import (ANSWER_HINT, NO_ANSWER, SYSTEM, completion_prompt, question_language, source_block, source_label,
                             user_message)
 from retrieval.tokenizer import tokenize
 
@@ -239,9 +239,18 @@ class AnswerEngine:
         msgs.append({"role": "user", "content": user_message(question, blocks, lang)})
         return msgs
 
+    def _request(self, messages: list[dict], lang: str):
+        """Chat messages for models with a chat template; for base models one
+        reading-comprehension text (:func:`models.prompts.completion_prompt`)."""
+        model = self.models.model
+        if model is None or model.chat_template:
+            return messages
+        return completion_prompt(messages, lang)
+
     def _prompt_tokens(self, messages: list[dict]) -> int:
         model = self.models.model
-        return len(model.prompt_tokens(messages)[0])
+        lang = "zh" if messages and messages[0].get("content") == SYSTEM["zh"] else "en"
+        return len(model.prompt_tokens(self._request(messages, lang))[0])
 
     def fit_sources(self, question: str, lang: str, history: list[Turn],
                     sources: list[Source]) -> tuple[list[Source], list[Turn], int]:
@@ -324,7 +333,7 @@ class AnswerEngine:
         messages = self._messages(question, lang, turns, used)
         stops = ["\nQuestion:", "\n问题：", "\nSources:", "\n资料："]
         loaded = self.models.loaded
-        stream = self.models.stream(messages, cancel_event, max_tokens=self.max_answer_tokens,
+        stream = self.models.stream(self._request(messages, lang), cancel_event, max_tokens=self.max_answer_tokens,
                                     stop=stops, **self.sampling)
         text, sent = "", 0
         try:

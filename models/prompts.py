@@ -28,6 +28,7 @@ SYSTEM = {
 
 SOURCES_HEADER = {"en": "Sources:", "zh": "资料："}
 QUESTION_LABEL = {"en": "Question:", "zh": "问题："}
+ANSWER_LABEL = {"en": "Answer:", "zh": "回答："}
 # No digits here: small models echo the hint, and an echoed "[1]" would look like a citation.
 ANSWER_HINT = {"en": "Answer from the sources and cite their numbers in square brackets.",
                "zh": "请根据资料回答，并用方括号里的编号注明出处。"}
@@ -89,3 +90,24 @@ def user_message(question: str, blocks: list[str], lang: str) -> str:
     echoed instead of answered."""
     return (f"{ANSWER_HINT[lang]}\n\n{SOURCES_HEADER[lang]}\n\n" + "\n\n".join(blocks)
             + f"\n\n{QUESTION_LABEL[lang]} {question.strip()}")
+
+
+def completion_prompt(messages: list[dict], lang: str) -> str:
+    """One text ending in ``Answer:`` for base models without a chat template.
+
+    Why not the generic ``User:/Assistant:`` format: measured on CMRC 2018 with the
+    bundled gemma-3-270m base model, it mostly echoed the question or the instruction;
+    a reading-comprehension layout ending in "回答：" / "Answer:" is what base models have
+    seen in pre-training.
+    """
+    parts = []
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    for i, m in enumerate(messages):
+        role, content = m.get("role"), str(m.get("content", "")).strip()
+        if role == "assistant":
+            parts.append(f"{ANSWER_LABEL[lang]} {content}")
+        elif role == "user" and i != last_user:
+            parts.append(f"{QUESTION_LABEL[lang]} {content}")
+        else:
+            parts.append(content)
+    return "\n\n".join(parts) + f"\n{ANSWER_LABEL[lang]}"

@@ -125,7 +125,9 @@ def test_sources_fit_the_window_by_real_token_counts(engine, chat_manager):
     assert grounded and len(sources) >= 2
     used, _, total = engine.fit_sources(M2_QUESTION, "en", [], sources)
     msgs = engine._messages(M2_QUESTION, "en", [], used)
-    assert total == len(model.prompt_tokens(msgs)[0])
+    request = engine._request(msgs, "en")
+    assert isinstance(request, str) and request.endswith("Answer:")  # base model: no template
+    assert total == len(model.prompt_tokens(request)[0])
     assert total <= model.n_ctx - engine.max_answer_tokens
     assert [s.n for s in used] == list(range(1, len(used) + 1))
     # a tiny budget cuts the first source instead of sending no context
