@@ -331,7 +331,8 @@ class AnswerEngine:
         used, turns, n_prompt = self.fit_sources(question, lang, turns, sources)
         yield Retrieved(question, query, used, True, lang)
         messages = self._messages(question, lang, turns, used)
-        stops = ["\nQuestion:", "\n问题：", "\nSources:", "\n资料："]
+        # a new question, answer or source list: the model is writing a new exercise
+        stops = ["\nQuestion:", "\n问题：", "\nSources:", "\n资料：", "\nAnswer:", "\n回答："]
         loaded = self.models.loaded
         stream = self.models.stream(self._request(messages, lang), cancel_event, max_tokens=self.max_answer_tokens,
                                     stop=stops, **self.sampling)
