@@ -24,6 +24,9 @@ MIN_OVERLAP = 0.5
 MIN_SHARED = 2
 # ... or when it occurs verbatim in the source and has at least this many characters.
 MIN_VERBATIM_CHARS = 3
+# A sentence that is at least this share of the question (or an instruction) and found
+# in it is an echo; a short entity taken from the question ("鲤鱼门天后庙") is not.
+ECHO_SHARE = 0.6
 
 
 @dataclass
@@ -123,8 +126,8 @@ def infer_citations(answer: str, sources: Sequence[Source],
         # A short answer copied from a source ("1953年", "齿河盗龙属") has too few
         # keywords for overlap; verbatim text is evidence enough.
         key = "".join(sent.split()).lower().rstrip(".。!！?？")
-        if key and any(key in t for t in ignored):
-            continue
+        if key and any(key in t and len(key) >= ECHO_SHARE * len(t) for t in ignored):
+            continue  # an echo of (most of) the question or the instructions
         if len(key) >= MIN_VERBATIM_CHARS:
             hit = next((s for s, t in flat if key in t), None)
             if hit is not None:

@@ -95,3 +95,11 @@ def test_an_echoed_question_is_not_evidence():
     cites = infer_citations("北京冬奥会什么时候开幕？ 2022年2月4日开幕。", SOURCES,
                             ignore=[question])
     assert [c.n for c in cites] == [3] and "2月4日" in cites[0].sentence
+
+
+def test_an_entity_from_the_question_can_still_be_cited():
+    question = "北京冬奥会的闭幕式在哪天举行？"
+    cites = infer_citations("2月20日举行", SOURCES, ignore=[question])
+    assert [c.n for c in cites] == [3]
+    cites = infer_citations("北京冬奥会", SOURCES, ignore=[question])  # short, verbatim
+    assert [c.n for c in cites] == [3]
