@@ -53,6 +53,11 @@ def main() -> None:
     for i in range(window.library_tree.columnCount()):
         window.library_tree.resizeColumnToContents(i)
     wait(lambda: False, 0.5)
+    window.grab().save(str(args.out / "screenshot-library.png"))
+    window.chat.question.setPlainText("What were Apple's total net sales in the quarter?")
+    window.chat.send()
+    wait(lambda: window.chat.last_done is not None and not window.chat.busy, 600)
+    wait(lambda: False, 0.5)
     path = args.out / "screenshot.png"
     window.grab().save(str(path))
     print(path)

@@ -11,9 +11,12 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QPushButton, QSplitter,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QLabel, QMainWindow, QProgressBar, QPushButton,
+                               QSplitter, QToolBar, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from app.gui.chat_panel import ChatPanel
 
 from app.context import Context
 
@@ -75,6 +78,46 @@ class Services:
 
         return make_ingestor(self.ctx, self.library(), self.embedder())
 
+    def registry(self):
+        from models.registry import Registry
+
+        return Registry(self.ctx.home.models_dir, self.ctx.settings.models.extra_model_dirs)
+
+    def models(self):
+        """The one ModelManager; switching models goes through it (failures keep the
+        previous model loaded)."""
+        with self._lock:
+            if getattr(self, "_models", None) is None:
+                from models.llm import ModelManager
+
+                self._models = ModelManager(self.registry(), threads=self.ctx.settings.models.threads)
+            return self._models
+
+    def default_model(self) -> str:
+        from models import bundled
+
+        return self.ctx.settings.models.chat_model or str(
+            bundled.ensure_chat_model(self.ctx.home.models_dir))
+
+    def answer_engine(self, kb_name: str | None):
+        from models.answer import AnswerEngine
+        from retrieval.retriever import Retriever
+
+        manager = self.models()
+        if manager.loaded is None:
+            raise RuntimeError("no chat model is loaded yet (see the status bar)")
+        retriever = Retriever(self.library(), self.embedder(), self.ctx.settings.retrieval)
+        return AnswerEngine(retriever, manager, kb_name=kb_name,
+                            top_k=self.ctx.settings.retrieval.top_k)
+
+    def chats(self):
+        with self._lock:
+            if getattr(self, "_chats", None) is None:
+                from models.chats import ChatStore
+
+                self._chats = ChatStore(self.ctx.home.chats_path)
+            return self._chats
+
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx: Context):
@@ -102,9 +145,27 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.drop_hint)
         lay.addWidget(self.progress)
         lay.addWidget(self.cancel_button)
+        self.chat = ChatPanel(lambda: self.services.answer_engine(self.chat.kb_name),
+                              self.services.chats)
         splitter = QSplitter()
         splitter.addWidget(left)
+        splitter.addWidget(self.chat)
+        splitter.setSizes([380, 820])
         self.setCentralWidget(splitter)
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        self.addToolBar(toolbar)
+        toolbar.addWidget(QLabel(" Model: "))
+        self.model_picker = QComboBox()
+        self.model_picker.setObjectName("modelPicker")
+        self.model_picker.setMinimumWidth(320)
+        self.model_picker.activated.connect(self._on_model_chosen)
+        toolbar.addWidget(self.model_picker)
+        new_chat = toolbar.addAction("New chat")
+        new_chat.triggered.connect(self.chat.new_chat)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.chat.new_chat)
+        self._model_thread: QThread | None = None
         self.statusBar().showMessage("Starting…")
         self._thread: QThread | None = None
         self._worker: IngestWorker | None = None
@@ -209,14 +270,88 @@ class MainWindow(QMainWindow):
         self._thread = None
         self._worker = None
 
+    # --- models -------------------------------------------------------------------------
+
+    def refresh_models(self) -> None:
+        self.model_picker.clear()
+        loaded = self.services.models().loaded
+        for info in self.services.registry().list():
+            label = (f"{info.display_name or info.name} · {info.size_label} · "
+                     f"{info.quantization} · ctx {info.context_length}") if info.ok else \
+                    f"{info.name} (unusable: {info.error})"
+            self.model_picker.addItem(label, str(info.path))
+            if loaded is not None and str(info.path) == str(getattr(loaded, "path", "")):
+                self.model_picker.setCurrentIndex(self.model_picker.count() - 1)
+
+    def _on_model_chosen(self, index: int) -> None:
+        path = self.model_picker.itemData(index)
+        if path:
+            self.switch_model(path)
+
+    def switch_model(self, name_or_path: str) -> None:
+        """Load in the background; on failure say why and keep the previous model."""
+        if self._model_thread is not None:
+            self.statusBar().showMessage("A model is still loading…")
+            return
+        worker = ModelLoader(self.services, name_or_path)
+        thread = QThread(self)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.status.connect(self.statusBar().showMessage)
+        worker.done.connect(self._on_model_done)
+        self._model_thread, self._model_worker = thread, worker
+        self.model_picker.setEnabled(False)
+        thread.start()
+
+    @Slot(bool, str)
+    def _on_model_done(self, ok: bool, message: str) -> None:
+        if self._model_thread is not None:
+            self._model_thread.quit()
+            self._model_thread.wait()
+        self._model_thread = None
+        self.model_picker.setEnabled(True)
+        self.refresh_models()
+        self.statusBar().showMessage(message)
+
     def closeEvent(self, event) -> None:
         """Cancel work in flight and wait for it: the stores stay consistent."""
+        self.chat.shutdown()
+        if self._model_thread is not None:
+            self._model_thread.quit()
+            self._model_thread.wait(30_000)
         if self._worker is not None:
             self._worker.cancel.set()
         if self._thread is not None:
             self._thread.quit()
             self._thread.wait(10_000)
         super().closeEvent(event)
+
+
+class ModelLoader(QObject):
+    """Loads a chat model through the ModelManager off the GUI thread."""
+
+    status = Signal(str)
+    done = Signal(bool, str)
+
+    def __init__(self, services: Services, name_or_path: str):
+        super().__init__()
+        self.services, self.name_or_path = services, name_or_path
+
+    @Slot()
+    def run(self) -> None:
+        from models.llm import ModelLoadError
+
+        try:
+            loaded = self.services.models().load(
+                self.name_or_path, on_status=lambda stage, msg: self.status.emit(msg))
+            self.done.emit(True, f"Model ready: {Path(str(getattr(loaded, 'path', self.name_or_path))).name}")
+        except ModelLoadError as exc:
+            previous = self.services.models().loaded
+            keep = f"; still using {Path(str(previous.path)).name}" if previous else ""
+            self.done.emit(False, f"Could not load the model: {exc}{keep}")
+        except Exception as exc:
+            log.exception("model load failed")
+            self.done.emit(False, f"Could not load the model: {exc}")
 
 
 class QThreadLoader(QObject):
@@ -232,7 +367,7 @@ class QThreadLoader(QObject):
         loader.moveToThread(thread)
         thread.started.connect(loader.run)
         loader.window = window
-        loader.ready.connect(lambda: (window.refresh_library(),
+        loader.ready.connect(lambda: (window.refresh_library(), window.refresh_models(),
                                       window.statusBar().showMessage("Ready")))
         loader.failed.connect(lambda m: window.statusBar().showMessage(f"Start-up problem: {m}"))
         loader.ready.connect(thread.quit)
@@ -243,8 +378,10 @@ class QThreadLoader(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            self.window.services.library()
-            self.window.services.embedder().load()
+            services = self.window.services
+            services.library()
+            services.embedder().load()
+            services.models().load(services.default_model())
             self.ready.emit()
         except Exception as exc:
             log.exception("start-up loading failed")

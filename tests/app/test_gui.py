@@ -10,7 +10,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from app.context import Context
 from app.home import Home
 from app.settings import Settings
-from tests.conftest import MD_DIR, PDF_DIR, require
+from tests.conftest import MD_DIR, PDF_DIR, SEC_DIR, require
 
 
 @pytest.fixture
@@ -54,3 +54,37 @@ def test_dropping_files_shows_them_with_status(window, qtbot, tmp_path):
     reasons = [tree.topLevelItem(0).child(i).text(4) for i in range(tree.topLevelItem(0).childCount())]
     assert any("OCR is not supported" in r for r in reasons)
     assert "not added" in window.statusBar().currentMessage()
+
+
+def test_asking_streams_an_answer_with_sources(window, qtbot, tmp_path):
+    pdf = tmp_path / "apple.pdf"
+    shutil.copy(require(SEC_DIR / "2023 Q3 AAPL.pdf"), pdf)
+    window.ingest([str(pdf)])
+    qtbot.waitUntil(lambda: window.last_report is not None, timeout=300_000)
+    window.chat.question.setPlainText("What were Apple's total net sales for the quarter?")
+    qtbot.keyClick(window.chat.question, Qt.Key_Return)
+    assert window.chat.busy  # Enter sent the question
+    qtbot.waitUntil(lambda: window.chat.last_done is not None and not window.chat.busy,
+                    timeout=300_000)
+    done = window.chat.last_done
+    assert done.grounded and done.answer.strip()
+    assert window.chat.sources.count() >= 1
+    first = window.chat.sources.item(0).text()
+    assert "apple.pdf" in first.lower() or "page" in first.lower()
+    conversation = window.chat.view.toPlainText()
+    assert "What were Apple's total net sales" in conversation
+    # the chat was saved
+    chats = window.services.chats().list()
+    assert len(chats) == 1 and len(window.services.chats().messages(chats[0].id)) == 2
+
+
+def test_a_failed_model_switch_keeps_the_previous_model(window, qtbot, wenji_home):
+    before = window.services.models().loaded.path
+    bad = wenji_home / "models" / "broken.gguf"
+    bad.write_bytes(b"GGUF" + bytes(range(256)) * 40)
+    window.switch_model(str(bad))
+    qtbot.waitUntil(lambda: window._model_thread is None, timeout=120_000)
+    message = window.statusBar().currentMessage()
+    assert "broken.gguf" in message and "still using" in message
+    assert window.services.models().loaded.path == before
+    assert window.model_picker.count() >= 2  # the broken file is listed, as unusable
