@@ -338,29 +338,20 @@ class Catalog:
 
     def chunks_by_ids(self, ids: Iterable[str]) -> dict[str, ChunkRow]:
         """Chunks of ready documents with these ids (others are silently absent)."""
-        ids = list(ids)
-        out: dict[str, ChunkRow] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            marks = ",".join("?" * len(part))
-            rows = self.db.execute(
-                f"SELECT c.* FROM chunks c JOIN documents d ON d.id = c.doc_id "
-                f"WHERE c.id IN ({marks}) AND d.status = 'ready'", part).fetchall()
-            for r in rows:
-                out[r["id"]] = _chunk_row(r)
-        return out
+        return {r["id"]: _chunk_row(r) for r in self._ready_chunks("id", list(ids))}
 
     def chunks_by_rowids(self, rowids: Sequence[int]) -> dict[int, ChunkRow]:
-        out: dict[int, ChunkRow] = {}
-        for i in range(0, len(rowids), 500):
-            part = list(rowids[i:i + 500])
+        return {r["rowid"]: _chunk_row(r) for r in self._ready_chunks("rowid", list(rowids))}
+
+    def _ready_chunks(self, column: str, values: list) -> list[sqlite3.Row]:
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(values), 500):  # stay below SQLite's variable limit
+            part = values[i:i + 500]
             marks = ",".join("?" * len(part))
-            rows = self.db.execute(
-                f"SELECT c.* FROM chunks c JOIN documents d ON d.id = c.doc_id "
-                f"WHERE c.rowid IN ({marks}) AND d.status = 'ready'", part).fetchall()
-            for r in rows:
-                out[r["rowid"]] = _chunk_row(r)
-        return out
+            rows += self.db.execute(
+                f"SELECT c.rowid AS rowid, c.* FROM chunks c JOIN documents d ON d.id = c.doc_id"
+                f" WHERE c.{column} IN ({marks}) AND d.status = 'ready'", part).fetchall()
+        return rows
 
     def chunk_count(self, kb_id: int) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.doc_id"

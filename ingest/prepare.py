@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ingest.loaders import LoadError, kind_of, load
 from ingest.splitter import Chunk, Splitter
+from models.hashing import file_sha256 as file_hash
 
 
 @dataclass
@@ -32,14 +33,6 @@ class Prepared:
     chunks: list[Chunk] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)  # keyword tokens per chunk, space-joined
     seconds: float = 0.0
-
-
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 _splitters: dict[tuple, Splitter] = {}

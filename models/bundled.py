@@ -15,6 +15,8 @@ import logging
 import os
 from pathlib import Path
 
+from models.hashing import file_sha256
+
 log = logging.getLogger(__name__)
 
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
@@ -42,14 +44,6 @@ def chat_model_name() -> str:
     return pkg.MODEL_NAME
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ensure_chat_model(models_dir: Path) -> Path:
     """Return the bundled GGUF in ``models_dir``, assembling and verifying it if needed."""
     try:
@@ -69,7 +63,7 @@ def ensure_chat_model(models_dir: Path) -> Path:
             seen = {}
         if seen == {"size": st.st_size, "mtime": st.st_mtime, "sha256": pkg.EXPECTED_SHA256}:
             return target
-        if _sha256(target) == pkg.EXPECTED_SHA256:
+        if file_sha256(target) == pkg.EXPECTED_SHA256:
             stamp.write_text(json.dumps({"size": st.st_size, "mtime": st.st_mtime,
                                          "sha256": pkg.EXPECTED_SHA256}))
             return target
