@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS kbs (
     name TEXT UNIQUE NOT NULL,
     embedder TEXT,
     status TEXT NOT NULL DEFAULT 'ready',          -- ready | deleting
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    tokenizer TEXT                                 -- keyword tokenizer version of fts_kbN
 );
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,
@@ -78,6 +79,7 @@ class KnowledgeBase:
     embedder: str | None
     status: str
     created: float
+    tokenizer: str | None = None
 
     @property
     def collection(self) -> str:
@@ -141,6 +143,9 @@ class Catalog:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     self.db.execute(statement)
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(kbs)")}
+            if "tokenizer" not in columns:  # catalogs made before the column existed
+                self.db.execute("ALTER TABLE kbs ADD COLUMN tokenizer TEXT")
 
     # --- transactions ----------------------------------------------------------
 
@@ -168,13 +173,30 @@ class Catalog:
         return KnowledgeBase(**dict(row)) if row else None
 
     def create_kb(self, name: str, embedder: str | None) -> KnowledgeBase:
+        from retrieval.tokenizer import TOKENIZER_VERSION
+
         with self.transaction():
-            cur = self.db.execute("INSERT INTO kbs (name, embedder, created) VALUES (?, ?, ?)",
-                                  (name, embedder, time.time()))
+            cur = self.db.execute("INSERT INTO kbs (name, embedder, created, tokenizer) "
+                                  "VALUES (?, ?, ?, ?)",
+                                  (name, embedder, time.time(), TOKENIZER_VERSION))
             kb = self.kb_by_id(cur.lastrowid)
             self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {kb.fts_table} USING fts5("
                             "tokens, tokenize = 'unicode61 remove_diacritics 2')")
         return kb
+
+    def retokenize(self, kb: KnowledgeBase, tokenize, version: str) -> int:
+        """Rebuild a knowledge base's keyword index from its chunk texts (after the
+        tokenizer changed); one transaction, so searches see the old or the new index."""
+        with self.transaction():
+            self.db.execute(f"DELETE FROM {kb.fts_table}")
+            rows = self.db.execute("SELECT rowid, heading, text FROM chunks WHERE kb_id = ?",
+                                   (kb.id,)).fetchall()
+            for r in rows:
+                text = f"{r['heading']}\n{r['text']}" if r["heading"] else r["text"]
+                self.db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
+                                (r["rowid"], " ".join(tokenize(text))))
+            self.db.execute("UPDATE kbs SET tokenizer = ? WHERE id = ?", (version, kb.id))
+        return len(rows)
 
     def rename_kb(self, kb: KnowledgeBase, new_name: str) -> None:
         with self.transaction():

@@ -59,6 +59,13 @@ class Library:
                 self.vectors.delete_document(kb.collection, doc.id, keep_gen=doc.gen)
                 self.catalog.abandon_pending(doc)
             fixed += 1
+        from retrieval.tokenizer import TOKENIZER_VERSION, tokenize
+
+        for kb in self.catalog.kbs():
+            if kb.tokenizer != TOKENIZER_VERSION:
+                n = self.catalog.retokenize(kb, tokenize, TOKENIZER_VERSION)
+                log.info("rebuilt the keyword index of %r (%d chunks) for tokenizer %s",
+                         kb.name, n, TOKENIZER_VERSION)
         if fixed:
             log.warning("reconciled %d item(s) left by an interrupted run", fixed)
         return fixed

@@ -231,3 +231,24 @@ def test_reembedding_switches_a_knowledge_base_to_another_embedder(library, embe
     assert_consistent(library)
     # a second run has nothing left to do
     assert {o.status for o in Ingestor(library, other).reembed("notes").outcomes} == {"unchanged"}
+
+
+def test_keyword_index_is_rebuilt_when_the_tokenizer_changes(library, embedder, docs, tmp_path):
+    from ingest.library import Library
+    from retrieval.tokenizer import TOKENIZER_VERSION
+
+    Ingestor(library, embedder).run([docs / "notes"], kb_name="notes")
+    kb = library.kb("notes")
+    assert kb.tokenizer == TOKENIZER_VERSION
+    db = library.catalog.db
+    before = dict(db.execute(f"SELECT rowid, tokens FROM {kb.fts_table}").fetchall())
+    # simulate an index written by an older tokenizer
+    db.execute(f"UPDATE {kb.fts_table} SET tokens = 'stale'")
+    db.execute("UPDATE kbs SET tokenizer = '1' WHERE id = ?", (kb.id,))
+    library.close()
+    reopened = Library(tmp_path / "store")
+    kb = reopened.kb("notes")
+    assert kb.tokenizer == TOKENIZER_VERSION
+    after = dict(reopened.catalog.db.execute(f"SELECT rowid, tokens FROM {kb.fts_table}").fetchall())
+    assert after == before
+    reopened.close()
