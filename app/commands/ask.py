@@ -75,7 +75,8 @@ def _load_model(ctx: Context, name: str | None, context: int | None):
     return manager
 
 
-def print_sources(done, out=sys.stdout) -> None:
+def print_sources(done, out=None) -> None:
+    out = out or sys.stdout  # looked up per call: tests and GUIs replace sys.stdout
     cited = {c.n: c for c in done.citations}
     title = "Sources" if done.grounded else "Closest passages"
     if not done.sources:

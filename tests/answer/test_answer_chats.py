@@ -110,7 +110,8 @@ def test_ask_command_streams_answer_and_sources(wenji_home, capsys):
     from app.cli import main
     from tests.answer.conftest import MD_EN
 
-    assert main(["ingest", str(MD_EN)]) == 0
+    # --quiet: knowledge.py binds sys.stderr at import time (a closed capture here)
+    assert main(["ingest", "--quiet", str(MD_EN)]) == 0
     capsys.readouterr()
     assert main(["ask", "How do I create a FastAPI app?", "--max-tokens", "16"]) == 0
     out = capsys.readouterr().out
