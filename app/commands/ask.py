@@ -114,7 +114,7 @@ def run_ask(args, ctx: Context) -> int:
         kb = args.kb or (chat.kb if args.chat is not None and chat.kb else None)
         retriever = Retriever(library, make_embedder(ctx), ctx.settings.retrieval)
         try:  # check the knowledge base before spending seconds on loading a model
-            retriever._check_kb(retriever._kb(kb), retriever._documents(retriever._kb(kb)))
+            retriever.check_kb(kb)
         except RetrievalError as exc:
             raise UserError(str(exc)) from exc
         manager = _load_model(ctx, args.model, args.context)

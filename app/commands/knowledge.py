@@ -62,8 +62,8 @@ def _kb(library, name):
 class _ProgressLine:
     """One updating line on a terminal; a line per finished file otherwise."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr  # looked up now: tests and tools swap sys.stderr
         self.tty = stream.isatty()
         self.last = 0.0
 
