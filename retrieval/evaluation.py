@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from models.hashing import file_sha256
+
 log = logging.getLogger(__name__)
 
 KB_NAME = "beir"
@@ -85,16 +87,8 @@ def iter_corpus(path: Path) -> Iterable[tuple[str, str, str]]:
                 yield str(rec["_id"]), rec.get("title") or "", rec.get("text") or ""
 
 
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def cache_key(corpus: Path, embedder_name: str, chunk_tokens: int, overlap: float) -> str:
-    raw = f"{file_digest(corpus)}|{embedder_name}|{chunk_tokens}|{overlap}"
+    raw = f"{file_sha256(corpus)}|{embedder_name}|{chunk_tokens}|{overlap}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
