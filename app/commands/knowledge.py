@@ -64,7 +64,7 @@ class _ProgressLine:
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr  # looked up now: tests and tools swap sys.stderr
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self.last = 0.0
 
     def __call__(self, p) -> None:

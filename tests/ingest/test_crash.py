@@ -7,7 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
+import threading
 
 import pytest
 
@@ -26,15 +26,24 @@ def test_kill_9_at_random_moments(tmp_path, wenji_home):
     for md in sorted(require(MD_DIR / "en/docs/tutorial").glob("*.md"))[:30]:
         shutil.copy(md, folder / md.name)
     cmd = [sys.executable, "-m", "app", "--home", str(wenji_home), "ingest", str(folder),
-           "--kb", "crash", "-q"]
+           "--kb", "crash"]
     rng = random.Random(20261123)
     progress = []
     completed_early = 0
     for trial in range(TRIALS):
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-        # start-up (imports, model load) takes a few seconds; kill anywhere after it
-        delay = rng.uniform(3.0, 14.0)
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        # Start-up (imports, model load) takes seconds and varies with the machine's load;
+        # the kill comes at a random moment after the run has reported its first file.
+        started = threading.Event()
+
+        def watch(stream=proc.stderr):
+            for line in stream:
+                if line.startswith("["):
+                    started.set()
+        threading.Thread(target=watch, daemon=True).start()
+        started.wait(timeout=120)
+        delay = rng.uniform(0.0, 6.0)
         try:
             proc.wait(timeout=delay)
             completed_early += 1
