@@ -21,8 +21,8 @@ TRIALS = 10
 def test_kill_9_at_random_moments(tmp_path, wenji_home):
     folder = tmp_path / "docs"
     folder.mkdir()
-    for name in ["2022 Q3 AAPL.pdf", "2023 Q3 AAPL.pdf"]:
-        shutil.copy(require(SEC_DIR / name), folder / name)
+    for name in ["2022 Q3 AAPL.pdf", "2023 Q3 AAPL.pdf"]:  # named to come last
+        shutil.copy(require(SEC_DIR / name), folder / f"zz {name}")
     for md in sorted(require(MD_DIR / "en/docs/tutorial").glob("*.md"))[:30]:
         shutil.copy(md, folder / md.name)
     cmd = [sys.executable, "-m", "app", "--home", str(wenji_home), "ingest", str(folder),
@@ -43,7 +43,7 @@ def test_kill_9_at_random_moments(tmp_path, wenji_home):
                     started.set()
         threading.Thread(target=watch, daemon=True).start()
         started.wait(timeout=120)
-        delay = rng.uniform(0.0, 6.0)
+        delay = rng.uniform(0.0, 8.0)
         try:
             proc.wait(timeout=delay)
             completed_early += 1
