@@ -207,7 +207,8 @@ class AnswerEngine:
                 n=i + 1, chunk_id=h.chunk_id, doc_id=h.doc_id, path=h.path, title=h.title,
                 page=h.page, heading=h.heading, start=h.start, end=h.end, text=h.text,
                 label=source_label(h.title, h.path, h.page, h.heading, lang),
-                score=round(float(h.score), 4), coverage=round(cov, 3)))
+                score=round(float(h.score), 4), coverage=round(cov, 3),
+                explanation=_explanation(h)))
         return sources, grounded
 
     def term_weights(self, terms: set[str], kb_name: str | None) -> dict[str, float] | None:
@@ -381,6 +382,15 @@ class AnswerEngine:
 # ("... record revenue [2].") are not at a line start and are kept.
 _ECHO = re.compile(r"\n[ \t]*[\[【]\d{1,3}[\]】]")
 _ECHO_PREFIX = re.compile(r"\n[ \t]*(?:[\[【]\d{0,3})?$")
+
+
+def _explanation(h) -> dict:
+    """The retrieval facts the sources panel shows next to a passage."""
+    return {"keyword_rank": h.keyword_rank,
+            "keyword_score": None if h.keyword_score is None else round(h.keyword_score, 3),
+            "dense_rank": h.dense_rank,
+            "dense_distance": None if h.dense_distance is None else round(h.dense_distance, 4),
+            "fused_score": round(float(h.fused_score), 4), "matched": list(h.matched)}
 
 
 def _echo_start(text: str) -> int | None:

@@ -9,7 +9,7 @@ best match is attached with ``inferred=True``, so the UI can say "probably from"
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from retrieval.tokenizer import tokenize
@@ -46,6 +46,9 @@ class Source:
     label: str
     score: float = 0.0
     coverage: float = 0.0  # share of the question's keywords found in the passage
+    # why retrieval chose it: keyword_rank/keyword_score (BM25), dense_rank/dense_distance
+    # (cosine), fused_score, matched (query keywords found in the passage)
+    explanation: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
