@@ -193,6 +193,16 @@ def read_header(path: str | os.PathLike) -> GGUFHeader:
         raise GGUFError(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
+def read_model_header(path: str | os.PathLike) -> GGUFHeader:
+    """:func:`read_header`, and refuse GGUF files that are not language models (an
+    embedding-only or vocabulary file has no ``general.architecture``)."""
+    header = read_header(path)
+    if not header.architecture:
+        raise GGUFError(f"{Path(path)}: the GGUF header has no general.architecture; it is "
+                        "not a language model file")
+    return header
+
+
 def _parse(buf, path: Path, size: int) -> GGUFHeader:
     if bytes(buf[:4]) != GGUF_MAGIC:
         raise GGUFError(f"{path}: not a GGUF file (it does not start with 'GGUF')")

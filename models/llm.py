@@ -47,7 +47,7 @@ import llama_cpp
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from models.embedder import physical_cores
-from models.gguf_header import GGUFError, GGUFHeader, read_header
+from models.gguf_header import GGUFError, GGUFHeader, read_header, read_model_header
 
 log = logging.getLogger(__name__)
 llama_log = logging.getLogger("llama.cpp")
@@ -240,12 +240,9 @@ def validate_model(path: str | os.PathLike, n_ctx: int | None = None,
     """
     path = Path(path)
     try:
-        header = read_header(path)
+        header = read_model_header(path)
     except GGUFError as exc:
         raise ModelLoadError(str(exc)) from None
-    if not header.architecture:
-        raise ModelLoadError(f"{path}: the GGUF header has no general.architecture; it is "
-                             "not a language model")
     trained = int(header.arch_value("context_length", 0) or 0)
     if not n_ctx:
         n_ctx = min(trained, DEFAULT_MAX_CONTEXT) if trained else 4096

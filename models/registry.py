@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 import gguf
 
-from models.gguf_header import GGUFError, GGUFHeader, read_header
+from models.gguf_header import GGUFError, GGUFHeader, read_header, read_model_header
 
 log = logging.getLogger(__name__)
 
@@ -244,12 +244,9 @@ class Registry:
             raise RegistryError(f"{src}: not a .gguf file (Wenji runs GGUF models; convert "
                                 "other formats with llama.cpp's convert_hf_to_gguf.py)")
         try:
-            header = read_header(src)
+            read_model_header(src)
         except GGUFError as exc:
             raise RegistryError(str(exc)) from None
-        if not header.architecture:
-            raise RegistryError(f"{src}: the GGUF header has no general.architecture; it is "
-                                "not a language model file")
         self.models_dir.mkdir(parents=True, exist_ok=True)
         target = self.models_dir / src.name
         if target.exists() or target.is_symlink():
