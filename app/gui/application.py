@@ -23,5 +23,44 @@ def run(ctx: Context) -> int:
     app.setApplicationName("Wenji")
     app.setApplicationDisplayName("Wenji 文集")
     window = MainWindow(ctx)
+    if os.environ.get(FIRST_PAINT_ENV):
+        _record_start_up(window, os.environ[FIRST_PAINT_ENV])
     window.show()
     return app.exec()
+
+
+FIRST_PAINT_ENV = "WENJI_FIRST_PAINT_FILE"
+
+
+def _record_start_up(window, path: str) -> None:
+    """Start-up probe for ``bench/ui.py``: only when ``WENJI_FIRST_PAINT_FILE`` is set.
+
+    Appends JSON lines to ``path``: the ``time.monotonic()`` of the window's first paint
+    event with the top-level modules imported by then (to prove torch, Chroma and
+    llama.cpp load after the paint), and of each status bar message until "Ready"."""
+    import json
+    import time
+
+    from PySide6.QtCore import QEvent, QObject
+
+    def write(record: dict) -> None:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                t = time.monotonic()
+                window.removeEventFilter(self)
+                write({"event": "paint", "t": t,
+                       "modules": sorted({m.split(".")[0] for m in list(sys.modules)})})
+            return False
+
+    def on_status(message: str) -> None:
+        write({"event": "status", "t": time.monotonic(), "message": message})
+        if message == "Ready" or message.startswith("Start-up problem"):
+            window.statusBar().messageChanged.disconnect(on_status)
+
+    window._first_paint_probe = FirstPaint(window)
+    window.installEventFilter(window._first_paint_probe)
+    window.statusBar().messageChanged.connect(on_status)

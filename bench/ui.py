@@ -1,0 +1,381 @@
+"""Window benchmark: launch-to-first-paint, and the event loop's stalls while working.
+
+Run: ``.venv/bin/python bench/ui.py [--quick] [--launches 5] [--no-record]``
+
+Both parts draw on a real X server: one Xvfb started here for the whole run (a user's
+display is already running when they start Wenji, so its start-up is not counted).
+Without Xvfb, ``--offscreen`` uses ``QT_QPA_PLATFORM=offscreen`` instead.
+
+* **first paint** - the real app (``python -m app --home DIR``) as a subprocess with
+  ``WENJI_FIRST_PAINT_FILE`` set, which makes ``app.gui.application`` write the
+  ``time.monotonic()`` of the main window's first paint event, the modules imported by
+  then, and when the status bar says "Ready" (library, embedder and chat model loaded).
+  Measured from just before ``Popen``.  The first launch on a new data folder copies the
+  bundled model and prepares the embedder: reported on its own; then ``--launches``
+  launches on that folder give the median and max.  Target: first paint <= 1 s, and no
+  torch / sentence-transformers / llama.cpp / Chroma / ONNX Runtime import before it.
+* **stalls** - in one process, a real ``QApplication`` and ``MainWindow`` (data folder in
+  a temporary directory, the bundled models) and a 10 ms ``Qt.PreciseTimer`` heartbeat;
+  lateness = actual interval - 10 ms.  Phases: start-up (background loading until
+  "Ready"), idle (5 s), ingest (a copy of the SEC folder through ``window.ingest`` until
+  ``window.last_report``), answer (questions through ``window.chat.send`` until
+  ``last_done`` and not busy).  Target: p99 lateness <= 50 ms in every phase.
+  A watchdog thread samples every thread's Python stack while the heartbeat is late
+  (``bench/ui_stall_probe.py``), so each phase's stalls come with the code they were in.
+
+Prints tables and appends them to bench/RESULTS.md with the date, machine and load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DOCS = REPO.parent / "shared" / "data" / "sec10q" / "docs"
+sys.path.insert(0, str(REPO))
+
+HEAVY_MODULES = ("torch", "sentence_transformers", "transformers", "llama_cpp", "chromadb",
+                 "onnxruntime", "langchain", "langchain_core", "jieba", "pypdf")
+FIRST_PAINT_TARGET_S = 1.0
+STALL_P99_TARGET_MS = 50.0
+HEARTBEAT_MS = 10
+QUESTIONS = [
+    "What were Apple's total net sales for the quarter?",
+    "What was NVIDIA's revenue for the quarter?",
+    "How much did Microsoft spend on research and development?",
+]
+
+
+# --- display ---------------------------------------------------------------------------
+
+class Display:
+    """One Xvfb server for the run (or the offscreen platform)."""
+
+    def __init__(self, offscreen: bool):
+        self.proc = None
+        self.env = dict(os.environ)
+        self.kind = "offscreen (QT_QPA_PLATFORM=offscreen)"
+        if offscreen or not shutil.which("Xvfb"):
+            self.env["QT_QPA_PLATFORM"] = "offscreen"
+            return
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24",
+                                      "-nolisten", "tcp"], pass_fds=(w,),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(w)
+        with os.fdopen(r) as f:
+            number = f.readline().strip()
+        if not number:
+            raise SystemExit("Xvfb did not start")
+        self.env["DISPLAY"] = f":{number}"
+        self.env.pop("QT_QPA_PLATFORM", None)
+        self.env.pop("WAYLAND_DISPLAY", None)
+        self.kind = f"Xvfb :{number}, 1280x800x24"
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+# --- first paint -----------------------------------------------------------------------
+
+def read_probe(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass  # a line being written
+    return out
+
+
+def launch_once(home: Path, display: Display, timeout: float = 300.0) -> dict:
+    """Start the app, wait for "Ready" (or a start-up problem), stop it."""
+    probe = Path(tempfile.mkstemp(prefix="wenji-paint-", suffix=".jsonl")[1])
+    probe.unlink()
+    env = dict(display.env, WENJI_FIRST_PAINT_FILE=str(probe))
+    log = tempfile.TemporaryFile()
+    t0 = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--home", str(home)], cwd=REPO,
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    paint = ready = problem = None
+    try:
+        while time.monotonic() - t0 < timeout:
+            if proc.poll() is not None:
+                break
+            for rec in read_probe(probe):
+                if rec["event"] == "paint":
+                    paint = rec
+                elif rec["message"] == "Ready":
+                    ready = rec
+                elif rec["message"].startswith("Start-up problem"):
+                    problem = rec["message"]
+            if ready or problem:
+                break
+            time.sleep(0.02)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        probe.unlink(missing_ok=True)
+    if paint is None:
+        log.seek(0)
+        raise SystemExit("the window never painted:\n" + log.read().decode(errors="replace")[-3000:])
+    return {"paint_s": paint["t"] - t0,
+            "ready_s": ready["t"] - t0 if ready else None,
+            "problem": problem,
+            "heavy_at_paint": [m for m in HEAVY_MODULES if m in paint["modules"]],
+            "modules_at_paint": len(paint["modules"])}
+
+
+def bench_first_paint(display: Display, launches: int) -> dict:
+    home = Path(tempfile.mkdtemp(prefix="wenji-ui-home-"))
+    try:
+        first = launch_once(home, display)
+        runs = [launch_once(home, display) for _ in range(launches)]
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    paints = [r["paint_s"] for r in runs]
+    readies = [r["ready_s"] for r in runs if r["ready_s"] is not None]
+    return {"first": first, "runs": runs,
+            "paint_median": statistics.median(paints), "paint_max": max(paints),
+            "ready_median": statistics.median(readies) if readies else None,
+            "ready_max": max(readies) if readies else None,
+            "heavy_at_paint": sorted({m for r in [first, *runs] for m in r["heavy_at_paint"]}),
+            "problems": [r["problem"] for r in [first, *runs] if r["problem"]]}
+
+
+# --- stalls (child process) -------------------------------------------------------------
+
+def phase_stalls(docs: Path, quick: bool, questions: int, out: Path) -> None:
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from bench.ui_stall_probe import Heartbeat, StallSampler
+
+    work = Path(tempfile.mkdtemp(prefix="wenji-ui-stalls-"))
+    src = sorted(docs.glob("*.pdf"))[: 3 if quick else None]
+    copy = work / "sec10q"
+    copy.mkdir()
+    for f in src:
+        shutil.copy(f, copy / f.name)
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    heartbeat = Heartbeat(HEARTBEAT_MS)
+    sampler = StallSampler(heartbeat, threshold_ms=30.0)
+
+    def wait_until(pred, timeout_s: float) -> bool:
+        """Run the event loop (as app.exec would) until ``pred()`` or the timeout."""
+        loop = QEventLoop()
+        poll = QTimer()
+        poll.setTimerType(Qt.PreciseTimer)
+        deadline = time.monotonic() + timeout_s
+        poll.timeout.connect(lambda: (pred() or time.monotonic() > deadline) and loop.quit())
+        poll.start(50)
+        loop.exec()
+        poll.stop()
+        return bool(pred())
+
+    from app.context import Context
+    from app.gui.main_window import MainWindow
+    from app.home import Home
+    from app.settings import Settings
+
+    heartbeat.start()
+    sampler.start()
+    heartbeat.phase("start-up")
+    window = MainWindow(Context(home=Home.open(work / "home"), settings=Settings()))
+    window.show()
+    status = window.statusBar()
+    if not wait_until(lambda: status.currentMessage() in ("Ready",)
+                      or status.currentMessage().startswith("Start-up problem"), 600):
+        raise SystemExit(f"not ready: {status.currentMessage()}")
+    if status.currentMessage() != "Ready":
+        raise SystemExit(status.currentMessage())
+
+    heartbeat.phase("idle")
+    wait_until(lambda: False, 5.0)
+
+    heartbeat.phase("ingest")
+    window.ingest([str(copy)])
+    if not wait_until(lambda: window.last_report is not None, 3600):
+        raise SystemExit("ingest did not finish within an hour")
+    report = window.last_report
+    ingest_info = {"files": len(src), "added": report.count("added"),
+                   "not_added": [f"{Path(o.path).name}: {o.reason}" for o in report.outcomes
+                                 if o.status in ("failed", "skipped")]}
+    wait_until(lambda: False, 0.5)  # let the final tree refresh paint
+
+    heartbeat.phase("answer")
+    answers = []
+    for q in QUESTIONS[:questions]:
+        window.chat.last_done = None
+        window.chat.question.setPlainText(q)
+        t = time.monotonic()
+        window.chat.send()
+        if not wait_until(lambda: window.chat.last_done is not None and not window.chat.busy, 900):
+            raise SystemExit(f"no answer within 15 minutes: {q}")
+        done = window.chat.last_done
+        answers.append({"question": q, "seconds": round(time.monotonic() - t, 1),
+                        "grounded": done.grounded, "chars": len(done.answer),
+                        "answer": done.answer[:160]})
+    heartbeat.phase(None)
+    sampler.stop()
+    heartbeat.stop()
+
+    out.write_text(json.dumps({"phases": heartbeat.summary(), "stalls": sampler.summary(),
+                               "ingest": ingest_info, "answers": answers}))
+    window.close()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def bench_stalls(display: Display, docs: Path, quick: bool, questions: int) -> dict:
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    cmd = [sys.executable, __file__, "--phase", "stalls", "--out", str(out), "--docs", str(docs),
+           "--questions", str(questions)] + (["--quick"] if quick else [])
+    if subprocess.run(cmd, cwd=REPO, env=display.env).returncode != 0:
+        raise SystemExit("stall phase failed")
+    result = json.loads(out.read_text())
+    out.unlink()
+    return result
+
+
+# --- report -----------------------------------------------------------------------------
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def load() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def render(fp: dict | None, st: dict | None, meta: dict) -> str:
+    lines = [f"## Window: first paint and event-loop stalls ({meta['label']}) — {meta['date']}", "",
+             f"- Machine: {meta['machine']}",
+             f"- Load average (1/5/15 min) at start {meta['load_start']}, at end {meta['load_end']} "
+             "(shared machine)",
+             f"- Display: {meta['display']}", ""]
+    if fp:
+        ok = fp["paint_max"] <= FIRST_PAINT_TARGET_S and not fp["heavy_at_paint"]
+        first = fp["first"]
+        lines += [f"Launch to first paint (`python -m app`, {len(fp['runs'])} launches on one data "
+                  "folder, after a first launch that set it up):", "",
+                  "| | first paint s | \"Ready\" s (models loaded) |", "|---|---:|---:|",
+                  f"| first launch (new data folder) | {first['paint_s']:.2f} | "
+                  f"{_num(first['ready_s'])} |",
+                  f"| median | {fp['paint_median']:.2f} | {_num(fp['ready_median'])} |",
+                  f"| max | {fp['paint_max']:.2f} | {_num(fp['ready_max'])} |", "",
+                  f"- each launch: " + ", ".join(f"{r['paint_s']:.2f}" for r in fp["runs"]) + " s",
+                  f"- heavy modules imported before the first paint: "
+                  f"{', '.join(fp['heavy_at_paint']) or 'none'} (checked: {', '.join(HEAVY_MODULES)}); "
+                  f"{first['modules_at_paint']} top-level modules at paint",
+                  f"- target first paint <= {FIRST_PAINT_TARGET_S:.0f} s with no heavy import: "
+                  f"**{'met' if ok else 'not met'}**"]
+        if fp["problems"]:
+            lines.append(f"- start-up problems: {'; '.join(fp['problems'])}")
+        lines.append("")
+    if st:
+        lines += [f"Event-loop lateness ({HEARTBEAT_MS} ms PreciseTimer heartbeat; lateness = "
+                  f"interval - {HEARTBEAT_MS} ms):", "",
+                  "| phase | seconds | heartbeats | p50 ms | p99 ms | max ms | p99 <= 50 ms |",
+                  "|---|---:|---:|---:|---:|---:|---|"]
+        for name, p in st["phases"].items():
+            lines.append(f"| {name} | {p['seconds']:.1f} | {p['beats']} | {p['p50']:.1f} | "
+                         f"{p['p99']:.1f} | {p['max']:.1f} | "
+                         f"{'yes' if p['p99'] <= STALL_P99_TARGET_MS else '**no**'} |")
+        ing = st["ingest"]
+        lines += ["", f"- ingest: {ing['files']} SEC PDFs, {ing['added']} added"
+                  + (f"; not added: {'; '.join(ing['not_added'])}" if ing["not_added"] else "")]
+        for a in st["answers"]:
+            lines.append(f"- answer: \"{a['question']}\" {a['seconds']} s, "
+                         f"{'grounded' if a['grounded'] else 'not grounded'}, {a['chars']} chars")
+        met = all(p["p99"] <= STALL_P99_TARGET_MS for p in st["phases"].values())
+        lines += [f"- target p99 <= {STALL_P99_TARGET_MS:.0f} ms in every phase: "
+                  f"**{'met' if met else 'not met'}**", ""]
+        if any(s["top"] for s in st["stalls"].values()):
+            lines += ["Where the GUI thread was when the heartbeat was >= 30 ms late (samples "
+                      "every 5 ms; innermost project/Qt frame first):", ""]
+            for name, s in st["stalls"].items():
+                for stack, n in s["top"][:4]:
+                    lines.append(f"- {name}: {n} samples: `{stack}`")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:.1f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
+    ap.add_argument("--quick", action="store_true", help="3 SEC files, 1 question, 3 launches")
+    ap.add_argument("--launches", type=int, default=None)
+    ap.add_argument("--questions", type=int, default=None)
+    ap.add_argument("--only", choices=["paint", "stalls"])
+    ap.add_argument("--offscreen", action="store_true", help="QT_QPA_PLATFORM=offscreen, no Xvfb")
+    ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    ap.add_argument("--phase", help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    questions = args.questions or (1 if args.quick else 3)
+
+    if args.phase == "stalls":
+        phase_stalls(args.docs, args.quick, questions, args.out)
+        return
+
+    launches = args.launches or (3 if args.quick else 5)
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
+            "load_start": load(), "label": "quick" if args.quick else "SEC folder"}
+    display = Display(args.offscreen)
+    meta["display"] = display.kind
+    try:
+        fp = bench_first_paint(display, launches) if args.only != "stalls" else None
+        st = bench_stalls(display, args.docs, args.quick, questions) if args.only != "paint" else None
+    finally:
+        display.close()
+    meta["load_end"] = load()
+    text = render(fp, st, meta)
+    print(text)
+    if st:
+        print("\nstall samples (all):")
+        for name, s in st["stalls"].items():
+            for stack, n in s["top"]:
+                print(f"  {name:9} {n:4}  {stack}")
+            for stack, n in s.get("others", [])[:6]:
+                print(f"  {name:9} {n:4}  other thread: {stack}")
+    if not args.no_record:
+        with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
+            f.write("\n" + text + "\n")
+
+
+if __name__ == "__main__":
+    main()
