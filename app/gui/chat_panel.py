@@ -1,24 +1,38 @@
-"""The chat: ask a question, watch the answer stream in, see its sources.
+"""The chat: ask a question, watch the answer stream in, see its sources and open them.
 
 All the work is the core's ``models.answer.AnswerEngine``; this panel runs it in a worker
 thread and turns its events into widgets.  Enter sends, Shift+Enter adds a line, Esc
-stops.  Chats are saved in the data folder through ``models.chats.ChatStore``.
+stops (what was written so far is kept and marked as stopped).  Chats are saved in the
+data folder through ``models.chats.ChatStore``; :meth:`ChatPanel.load_chat` shows a saved
+one again, with its citation links and sources.
+
+Why one document for the whole conversation: the text of all turns can be selected and
+searched at once.  To keep long chats fast, a streaming answer is appended as plain text
+(one cheap insert per piece) and only that answer's range is replaced by rendered
+Markdown when it is complete.  Links in the view: ``cite:<answer>.<n>`` opens source n of
+that answer in the document pane, ``copy:<answer>`` copies the answer, ``sources:<answer>``
+shows its sources.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
-from pathlib import Path
+from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QKeyEvent
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPlainTextEdit, QPushButton, QSplitter, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QUrl, Signal, Slot
+from PySide6.QtGui import (QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence,
+                           QShortcut, QTextBlockFormat, QTextCharFormat, QTextCursor)
+from PySide6.QtWidgets import (QHBoxLayout, QPlainTextEdit, QPushButton, QSplitter,
+                               QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
+
+from app.gui.markdown_render import escape, insert_markdown, link_citations, parse_cite_url
+from app.gui.source_viewer import SourceViewer
+from app.gui.sources_panel import SourcesPanel
 
 log = logging.getLogger(__name__)
+
+STOP_WAIT_MS = 30_000  # llama.cpp stops within a token; this only bounds a stuck worker
 
 
 class AnswerWorker(QObject):
@@ -28,9 +42,11 @@ class AnswerWorker(QObject):
     failed = Signal(str)
     finished = Signal()
 
-    def __init__(self, engine, question: str, history: list, kb_name: str | None):
+    def __init__(self, engine, question: str, history: list, kb_name: str | None,
+                 chat_id: int):
         super().__init__()
         self.engine, self.question, self.history, self.kb_name = engine, question, history, kb_name
+        self.chat_id = chat_id  # where the answer is saved, even if the panel moved on
         self.cancel = threading.Event()
 
     @Slot()
@@ -61,10 +77,28 @@ class QuestionBox(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
+@dataclass
+class AnswerRecord:
+    """One answer shown in the view, with what its links and the sources panel need."""
+
+    question: str
+    answer: str = ""
+    sources: list = field(default_factory=list)  # models.citations.Source
+    citations: list = field(default_factory=list)  # models.citations.Citation
+    grounded: bool = True
+    query: str = ""
+    cancelled: bool = False
+    failed: str = ""
+    complete: bool = False
+
+
 class ChatPanel(QWidget):
-    """Conversation view, question box, Send/Stop, and the sources of the last answer."""
+    """Conversation view and question box; on the side, the sources of the selected
+    answer and the document viewer."""
 
     answered = Signal(object)  # AnswerDone
+    chatsChanged = Signal()  # a chat was created or a message saved
+    message = Signal(str)  # a status line for the window
 
     def __init__(self, make_engine, chats_factory, parent=None):
         super().__init__(parent)
@@ -73,46 +107,59 @@ class ChatPanel(QWidget):
         self.chat_id: int | None = None
         self.kb_name: str | None = None
         self.last_done = None
+        self.answers: list[AnswerRecord] = []
+        self.selected_answer: int | None = None
         self._thread: QThread | None = None
         self._worker: AnswerWorker | None = None
-        self._answer_html = ""
+        self._answer_start = 0  # where the streaming answer's text begins in the view
 
         self.view = QTextBrowser()
         self.view.setObjectName("conversation")
-        self.view.setOpenExternalLinks(False)
+        self.view.setOpenLinks(False)
+        self.view.anchorClicked.connect(self.open_link)
         self.question = QuestionBox()
         self.question.setObjectName("question")
-        self.question.setPlaceholderText("Ask a question about your documents…  (Enter sends, "
-                                         "Shift+Enter new line, Esc stops)")
+        self.question.setPlaceholderText(self.tr(
+            "Ask a question about your documents…  (Enter sends, Shift+Enter new line, "
+            "Esc stops)"))
         self.question.setFixedHeight(70)
-        self.send_button = QPushButton("Send")
-        self.stop_button = QPushButton("Stop")
+        self.send_button = QPushButton(self.tr("Send"))
+        self.send_button.setObjectName("sendButton")
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setObjectName("stopButton")
         self.stop_button.setEnabled(False)
-        self.sources = QListWidget()
-        self.sources.setObjectName("sources")
-        self.sources.itemActivated.connect(self._open_source)
-        self.sources_label = QLabel("Sources")
+        self.copy_button = QPushButton(self.tr("Copy answer"))
+        self.copy_button.setObjectName("copyAnswer")
+        self.copy_button.setToolTip(self.tr("Copy the last answer (Ctrl+Shift+C)"))
+        self.copy_button.setEnabled(False)
+
+        self.sources_panel = SourcesPanel()
+        self.sources_panel.setObjectName("sourcesPanel")
+        self.sources = self.sources_panel.list  # QListWidget of the shown answer's sources
+        self.viewer = SourceViewer()
+        self.viewer.setObjectName("sourceViewer")
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("sideTabs")
+        self.side_tabs.addTab(self.sources_panel, self.tr("Sources"))
+        self.side_tabs.addTab(self.viewer, self.tr("Document"))
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.question, 1)
         col = QVBoxLayout()
         col.addWidget(self.send_button)
         col.addWidget(self.stop_button)
+        col.addWidget(self.copy_button)
         buttons.addLayout(col)
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view, 1)
         lay.addLayout(buttons)
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(self.sources_label)
-        rl.addWidget(self.sources, 1)
         split = QSplitter()
+        split.setObjectName("chatSplitter")
         split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([600, 300])
+        split.addWidget(self.side_tabs)
+        split.setSizes([560, 440])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(split)
@@ -121,6 +168,11 @@ class ChatPanel(QWidget):
         self.question.submitted.connect(self.send)
         self.stop_button.clicked.connect(self.stop)
         self.question.stop_requested.connect(self.stop)
+        self.copy_button.clicked.connect(lambda: self.copy_answer())
+        self.sources_panel.sourceActivated.connect(self.open_source)
+        copy = QShortcut(QKeySequence("Ctrl+Shift+C"), self)
+        copy.setContext(Qt.WidgetWithChildrenShortcut)
+        copy.activated.connect(lambda: self.copy_answer())
 
     # --- asking -------------------------------------------------------------------------
 
@@ -135,19 +187,26 @@ class ChatPanel(QWidget):
         try:
             engine = self.make_engine()
         except Exception as exc:
-            self._append(f"<p style='color:#a00'>{html.escape(str(exc))}</p>")
+            self._append_html(f"<p style='color:#a00'>{escape(str(exc))}</p>")
+            self.message.emit(str(exc))
             return
-        chats = self.chats_factory()
-        if self.chat_id is None:
-            self.chat_id = chats.create(title=text[:60], kb=self.kb_name or "").id
-        history = chats.history(self.chat_id)
-        chats.add_message(self.chat_id, "user", text)
+        try:
+            chats = self.chats_factory()
+            if self.chat_id is None:
+                self.chat_id = chats.create(title=text[:60], kb=self.kb_name or "").id
+            history = chats.history(self.chat_id)
+            chats.add_message(self.chat_id, "user", text)
+        except Exception as exc:  # the question stays in the box: nothing is lost
+            log.exception("could not save the question")
+            self.message.emit(self.tr("Could not save the chat: %1").replace("%1", str(exc)))
+            return
+        self.chatsChanged.emit()
         self.question.clear()
-        self._append(f"<p><b>You:</b> {html.escape(text)}</p>")
-        self._answer_html = ""
-        self._append("<p><b>Wenji:</b> <span id='answer'></span></p>")
+        self.answers.append(AnswerRecord(question=text))
+        self._render_question(text)
+        self._answer_start = self._begin_answer()
         self._thread = QThread(self)
-        self._worker = AnswerWorker(engine, text, history, self.kb_name)
+        self._worker = AnswerWorker(engine, text, history, self.kb_name, self.chat_id)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.event.connect(self._on_event)
@@ -158,6 +217,7 @@ class ChatPanel(QWidget):
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop the answer being written; its text so far is kept, marked as stopped."""
         if self._worker is not None:
             self._worker.cancel.set()
 
@@ -167,37 +227,63 @@ class ChatPanel(QWidget):
             self._thread.quit()
             self._thread.wait(10_000)
 
+    def _finish_running_answer(self) -> None:
+        """Stop the current answer and deliver its last events now, so it is saved (as
+        stopped) to its own chat before the view shows something else."""
+        if self._thread is None:
+            return
+        self.message.emit(self.tr("Stopping the answer…"))
+        self.stop()
+        self._thread.quit()  # takes effect when the worker's run() returns
+        self._thread.wait(STOP_WAIT_MS)
+        QCoreApplication.sendPostedEvents(self, 0)
+        if self._thread is not None:  # the worker did not end in time: let it go
+            log.warning("answer worker still running; detaching it")
+            for signal in (self._worker.event, self._worker.failed, self._worker.finished):
+                try:
+                    signal.disconnect()
+                except (RuntimeError, TypeError):
+                    pass
+            self._thread = self._worker = None
+            self._set_idle()
+
     @Slot(object)
     def _on_event(self, ev) -> None:
         from models.answer import AnswerDone, Retrieved, TextPiece
 
+        record = self.answers[-1] if self.answers else None
+        if record is None or record.complete:
+            return
+        index = len(self.answers) - 1
         if isinstance(ev, Retrieved):
-            self._show_sources(ev.sources, ev.grounded, [])
+            record.sources, record.grounded, record.query = ev.sources, ev.grounded, ev.retrieval_query
+            self.show_answer_sources(index)
         elif isinstance(ev, TextPiece):
-            cursor = self.view.textCursor()
-            cursor.movePosition(cursor.MoveOperation.End)
-            cursor.insertText(ev.text)
-            self.view.setTextCursor(cursor)
-            self.view.ensureCursorVisible()
+            record.answer += ev.text
+            self._stream(ev.text)
         elif isinstance(ev, AnswerDone):
             self.last_done = ev
-            self._show_sources(ev.sources, ev.grounded, ev.citations)
-            if ev.citations:
-                chips = " ".join(
-                    f"<a href='cite:{c.n}'>[{c.n}] {html.escape(c.source.label)}"
-                    f"{' (inferred)' if c.inferred else ''}</a>" for c in ev.citations)
-                self._append(f"<p style='color:#555'>Sources: {chips}</p>")
-            if ev.cancelled:
-                self._append("<p style='color:#777'><i>(stopped)</i></p>")
+            record.answer, record.sources, record.citations = ev.answer, ev.sources, ev.citations
+            record.grounded, record.query, record.cancelled = ev.grounded, ev.retrieval_query, ev.cancelled
+            record.complete = True
+            self._render_answer(index, self._answer_start)
+            self.show_answer_sources(index)
+            self.copy_button.setEnabled(True)
+            chat_id = self._worker.chat_id if self._worker is not None else self.chat_id
             try:
-                self.chats_factory().add_answer(self.chat_id, ev)
-            except Exception:
+                self.chats_factory().add_answer(chat_id, ev)
+                self.chatsChanged.emit()
+            except Exception as exc:
                 log.exception("could not save the answer")
+                self.message.emit(self.tr("Could not save the answer: %1").replace("%1", str(exc)))
             self.answered.emit(ev)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
-        self._append(f"<p style='color:#a00'>Could not answer: {html.escape(message)}</p>")
+        if self.answers and not self.answers[-1].complete:
+            record = self.answers[-1]
+            record.failed, record.complete = message, True
+            self._render_answer(len(self.answers) - 1, self._answer_start)
 
     @Slot()
     def _on_finished(self) -> None:
@@ -206,35 +292,211 @@ class ChatPanel(QWidget):
             self._thread.wait()
         self._thread = None
         self._worker = None
+        self._set_idle()
+
+    def _set_idle(self) -> None:
         self.send_button.setEnabled(True)
         self.stop_button.setEnabled(False)
 
-    # --- sources ------------------------------------------------------------------------
-
-    def _show_sources(self, sources, grounded: bool, citations) -> None:
-        cited = {c.n: c for c in citations}
-        self.sources_label.setText("Sources" if grounded else
-                                   "Not in your documents — closest passages")
-        self.sources.clear()
-        for s in sources:
-            c = cited.get(s.n)
-            mark = ("  ✓ cited (inferred)" if c.inferred else "  ✓ cited") if c else ""
-            item = QListWidgetItem(f"[{s.n}] {s.label}{mark}\n{s.text[:240]}…")
-            item.setData(Qt.UserRole, s.path)
-            item.setToolTip(s.path)
-            self.sources.addItem(item)
-
-    def _open_source(self, item: QListWidgetItem) -> None:
-        path = item.data(Qt.UserRole)
-        if path and Path(path).exists():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
-
-    def _append(self, fragment: str) -> None:
-        self.view.append(fragment)
+    # --- conversations ------------------------------------------------------------------
 
     def new_chat(self) -> None:
-        if self.busy:
-            return
+        """An empty conversation; an answer being written is stopped and saved first."""
+        self._finish_running_answer()
         self.chat_id = None
+        self._clear()
+
+    def load_chat(self, chat_id: int) -> None:
+        """Show a saved conversation with its citation links and sources.  An answer
+        being written is stopped and saved (to its own chat) first.  Raises
+        ``models.chats.ChatError`` for an unknown chat (the view is left as it was)."""
+        self._finish_running_answer()
+        chats = self.chats_factory()
+        chat = chats.get(chat_id)
+        messages = chats.messages(chat.id)
+        self.chat_id = chat.id
+        if chat.kb:
+            self.kb_name = chat.kb
+        self._clear()
+        question = ""
+        for m in messages:
+            if m.role == "user":
+                question = m.content
+                self._render_question(m.content)
+            elif m.role == "assistant":
+                self.answers.append(_record_from_message(question, m))
+                start = self._begin_answer()
+                self._render_answer(len(self.answers) - 1, start)
+                question = ""
+        if self.answers:
+            self.show_answer_sources(len(self.answers) - 1)
+        self.copy_button.setEnabled(bool(self.answers))
+        self.view.verticalScrollBar().setValue(self.view.verticalScrollBar().maximum())
+
+    def _clear(self) -> None:
         self.view.clear()
-        self.sources.clear()
+        self.answers = []
+        self.selected_answer = None
+        self.last_done = None
+        self.sources_panel.clear()
+        self.copy_button.setEnabled(False)
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def _end_cursor(self) -> QTextCursor:
+        cursor = QTextCursor(self.view.document())
+        cursor.movePosition(QTextCursor.End)
+        return cursor
+
+    def _new_block(self, cursor: QTextCursor) -> None:
+        if not self.view.document().isEmpty():
+            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+
+    def _append_html(self, fragment: str) -> None:
+        cursor = self._end_cursor()
+        self._new_block(cursor)
+        cursor.insertHtml(fragment)
+        self._follow()
+
+    def _render_question(self, text: str) -> None:
+        cursor = self._end_cursor()
+        self._new_block(cursor)
+        cursor.insertHtml(f"<p style='margin-top:12px'><b>{escape(self.tr('You:'))}</b> "
+                          f"{escape(text)}</p>")
+        self._follow()
+
+    def _begin_answer(self) -> int:
+        """The "Wenji:" line and an empty block for the answer; where its text starts."""
+        cursor = self._end_cursor()
+        self._new_block(cursor)
+        cursor.insertHtml(f"<b>{escape(self.tr('Wenji:'))}</b>")
+        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+        return cursor.position()
+
+    def _stream(self, text: str) -> None:
+        cursor = self._end_cursor()
+        cursor.insertText(text, QTextCharFormat())
+        self._follow()
+
+    def _follow(self) -> None:
+        """Keep the newest text in sight, unless the reader scrolled up."""
+        bar = self.view.verticalScrollBar()
+        if bar.maximum() - bar.value() < 80 or self.busy:
+            bar.setValue(bar.maximum())
+
+    def _render_answer(self, index: int, start: int) -> None:
+        """Replace the answer's streamed text (from ``start`` to the end) with its
+        rendered Markdown, citation links, Copy and a stopped/failed mark."""
+        record = self.answers[index]
+        cursor = QTextCursor(self.view.document())
+        cursor.setPosition(min(start, self._end_cursor().position()))
+        cursor.movePosition(QTextCursor.End, QTextCursor.KeepAnchor)
+        cursor.removeSelectedText()
+        known = {s.n for s in record.sources}
+        if record.answer.strip():
+            insert_markdown(cursor, link_citations(record.answer, index, known))
+        cursor.movePosition(QTextCursor.End)
+        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+        cursor.insertHtml(self._footer_html(index))
+        self._follow()
+
+    def _footer_html(self, index: int) -> str:
+        record = self.answers[index]
+        bits = []
+        if record.citations:
+            chips = []
+            for c in record.citations:
+                label = f"[{c.n}] {escape(c.source.label)}"
+                if c.inferred:
+                    tip = escape(self.tr("Inferred: the answer did not cite it; its sentence "
+                                         "matches this passage"))
+                    chips.append(f"<a href='cite:{index}.{c.n}' title='{tip}'>"
+                                 f"<i>≈ {label} ({escape(self.tr('inferred'))})</i></a>")
+                else:
+                    chips.append(f"<a href='cite:{index}.{c.n}'>{label}</a>")
+            bits.append(f"{escape(self.tr('Sources:'))} " + " &nbsp; ".join(chips))
+        elif record.sources and not record.grounded:
+            bits.append(f"<a href='sources:{index}'>"
+                        f"{escape(self.tr('Closest passages'))}</a>")
+        elif record.sources:
+            bits.append(f"<a href='sources:{index}'>{escape(self.tr('Passages used'))}</a>")
+        if record.failed:
+            bits.append(f"<span style='color:#a00'>{escape(self.tr('Could not answer:'))} "
+                        f"{escape(record.failed)}</span>")
+        if record.cancelled:
+            bits.append(f"<i>{escape(self.tr('(stopped)'))}</i>")
+        if record.answer.strip():
+            bits.append(f"<a href='copy:{index}'>{escape(self.tr('Copy'))}</a>")
+        return "<span style='color:#555'>" + " &nbsp;·&nbsp; ".join(bits) + "</span>"
+
+    # --- links, sources and the viewer --------------------------------------------------
+
+    def open_link(self, url) -> None:
+        """What a click on a link in the conversation does (see the module docstring)."""
+        text = url.toString() if isinstance(url, QUrl) else str(url)
+        cite = parse_cite_url(text)
+        if cite is not None:
+            index, n = cite
+            source = self._source_of(index, n)
+            if source is None:
+                return
+            self.show_answer_sources(index, select=n)
+            self.open_source(source)
+        elif text.startswith("copy:") and text[5:].isdigit():
+            self.copy_answer(int(text[5:]))
+        elif text.startswith("sources:") and text[8:].isdigit():
+            self.show_answer_sources(int(text[8:]))
+            self.side_tabs.setCurrentWidget(self.sources_panel)
+        elif text:
+            QDesktopServices.openUrl(QUrl(text))
+
+    def citation_urls(self, index: int | None = None) -> list[str]:
+        """The citation links of an answer (the last one by default), as shown."""
+        if not self.answers:
+            return []
+        record = self.answers[-1 if index is None else index]
+        i = len(self.answers) - 1 if index is None else index
+        return [f"cite:{i}.{c.n}" for c in record.citations]
+
+    def _source_of(self, index: int, n: int):
+        if not 0 <= index < len(self.answers):
+            return None
+        return next((s for s in self.answers[index].sources if s.n == n), None)
+
+    def show_answer_sources(self, index: int, select: int | None = None) -> None:
+        """Fill the sources panel with one answer's passages."""
+        if not 0 <= index < len(self.answers):
+            return
+        record = self.answers[index]
+        self.sources_panel.show_sources(record.sources, record.citations, record.grounded,
+                                        record.query)
+        self.selected_answer = index
+        if select is not None:
+            self.sources_panel.select(select)
+
+    def open_source(self, source) -> None:
+        """Show a passage in its document, in the Document tab."""
+        self.side_tabs.setCurrentWidget(self.viewer)
+        if not self.viewer.show_source(source):
+            self.message.emit(self.viewer.message)
+
+    def copy_answer(self, index: int | None = None) -> str:
+        """Put an answer's text (the last one by default) on the clipboard."""
+        if not self.answers:
+            return ""
+        record = self.answers[-1 if index is None else index]
+        QGuiApplication.clipboard().setText(record.answer)
+        self.message.emit(self.tr("Answer copied"))
+        return record.answer
+
+
+def _record_from_message(question: str, m) -> AnswerRecord:
+    from models.citations import Citation, Source
+
+    meta = m.meta or {}
+    return AnswerRecord(question=question, answer=m.content,
+                        sources=[Source.from_dict(s) for s in m.sources],
+                        citations=[Citation.from_dict(c) for c in m.citations],
+                        grounded=bool(meta.get("grounded", True)),
+                        query=meta.get("retrieval_query", question),
+                        cancelled=bool(meta.get("cancelled")), complete=True)
