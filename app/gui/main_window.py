@@ -1,206 +1,262 @@
-"""The main window: knowledge bases and documents; files dropped on it are ingested.
+"""The main window: library and conversations on the left, the chat on the right.
 
-The window paints at once; the library (Chroma) and the embedder load in a worker thread
-and the status bar says so.  All work happens in the core through ``app.services``.
+The window paints at once; the library (Chroma), the embedder and the chat model load on
+a worker thread and the status bar says so.  Files dropped on the window are added to
+the chosen knowledge base; a dropped ``.gguf`` file is registered as a model and loaded.
+All work is the core's (through :class:`app.gui.gui_services.Services`); slow calls run
+off the GUI thread.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QLabel, QMainWindow, QProgressBar, QPushButton,
-                               QSplitter, QToolBar, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+from PySide6.QtCore import QThread, Qt, QUrl, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QLabel, QMainWindow,
+                               QMessageBox, QSplitter, QTabWidget, QToolBar, QVBoxLayout,
                                QWidget)
 
-from app.gui.chat_panel import ChatPanel
-
 from app.context import Context
+from app.gui.chat_panel import ChatPanel
+from app.gui.conversations import ConversationList
+from app.gui.gui_services import Services
+from app.gui.ingest_progress import IngestProgressView, IngestSummary
+from app.gui.library_panel import STATUS_ICONS, LibraryPanel  # noqa: F401  (re-exported)
+from app.gui.settings_dialog import SettingsDialog
+from app.gui.tasks import TaskRunner
+from app.gui.translations import apply_language
+from app.gui.workers import IngestWorker, ModelLoader, StartupLoader
 
 log = logging.getLogger(__name__)
 
-STATUS_ICONS = {"ready": "✔", "failed": "✖", "pending": "…", "removing": "…"}
-
-
-class IngestWorker(QObject):
-    """Runs ``Ingestor.run`` off the GUI thread and relays its progress as signals."""
-
-    progress = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, ctx: Context, paths: list[str], services: "Services"):
-        super().__init__()
-        self.ctx, self.paths, self.services = ctx, paths, services
-        self.cancel = threading.Event()
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            ingestor = self.services.ingestor()
-            report = ingestor.run(self.paths, on_progress=self.progress.emit, cancel=self.cancel)
-            self.finished.emit(report)
-        except Exception as exc:  # shown to the user, never lost
-            log.exception("ingest failed")
-            self.failed.emit(str(exc))
-
-
-class Services:
-    """Core objects, created lazily (torch and Chroma take seconds to import)."""
-
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
-        self._lock = threading.Lock()
-        self._library = None
-        self._embedder = None
-
-    def library(self):
-        with self._lock:
-            if self._library is None:
-                from app.services import open_library
-
-                self._library = open_library(self.ctx)
-            return self._library
-
-    def embedder(self):
-        with self._lock:
-            if self._embedder is None:
-                from app.services import make_embedder
-
-                self._embedder = make_embedder(self.ctx)
-            return self._embedder
-
-    def ingestor(self):
-        from app.services import make_ingestor
-
-        return make_ingestor(self.ctx, self.library(), self.embedder())
-
-    def registry(self):
-        from models.registry import Registry
-
-        return Registry(self.ctx.home.models_dir, self.ctx.settings.models.extra_model_dirs)
-
-    def models(self):
-        """The one ModelManager; switching models goes through it (failures keep the
-        previous model loaded)."""
-        with self._lock:
-            if getattr(self, "_models", None) is None:
-                from models.llm import ModelManager
-
-                self._models = ModelManager(self.registry(), threads=self.ctx.settings.models.threads)
-            return self._models
-
-    def default_model(self) -> str:
-        from models import bundled
-
-        return self.ctx.settings.models.chat_model or str(
-            bundled.ensure_chat_model(self.ctx.home.models_dir))
-
-    def answer_engine(self, kb_name: str | None):
-        from models.answer import AnswerEngine
-        from retrieval.retriever import Retriever
-
-        manager = self.models()
-        if manager.loaded is None:
-            raise RuntimeError("no chat model is loaded yet (see the status bar)")
-        retriever = Retriever(self.library(), self.embedder(), self.ctx.settings.retrieval)
-        return AnswerEngine(retriever, manager, kb_name=kb_name,
-                            top_k=self.ctx.settings.retrieval.top_k)
-
-    def chats(self):
-        with self._lock:
-            if getattr(self, "_chats", None) is None:
-                from models.chats import ChatStore
-
-                self._chats = ChatStore(self.ctx.home.chats_path)
-            return self._chats
+MODEL_SUFFIX = ".gguf"
 
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx: Context):
+        app = QApplication.instance()
+        if app is not None:
+            apply_language(app, ctx.settings.ui.language)
         super().__init__()
         self.ctx = ctx
         self.services = Services(ctx)
-        self.setWindowTitle("Wenji 文集")
-        self.resize(1100, 720)
+        self.tasks = TaskRunner(self)
+        self.started = False  # True once the library and the model are loaded
+        self.setWindowTitle(self.tr("Wenji 文集"))
+        self.resize(1200, 760)
         self.setAcceptDrops(True)
 
-        self.library_tree = QTreeWidget()
-        self.library_tree.setHeaderLabels(["Document", "Status", "Pages", "Chunks", "Reason"])
-        self.library_tree.setObjectName("libraryTree")
-        self.drop_hint = QLabel("Drop PDF or Markdown files or folders anywhere on this window.")
+        # left: library and conversations
+        self.library_panel = LibraryPanel(self.services, self.tasks)
+        self.library_tree = self.library_panel.tree
+        self.drop_hint = QLabel(self.tr("Drop PDF or Markdown files or folders anywhere on this "
+                                        "window; drop a .gguf file to add a model."))
+        self.drop_hint.setWordWrap(True)
         self.drop_hint.setAlignment(Qt.AlignCenter)
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setVisible(False)
-        self.cancel_button.clicked.connect(self.cancel_ingest)
-
-        left = QWidget()
-        lay = QVBoxLayout(left)
-        lay.addWidget(self.library_tree)
+        self.ingest_view = IngestProgressView()
+        self.progress = self.ingest_view.overall
+        self.cancel_button = self.ingest_view.cancel_button
+        self.ingest_view.cancelRequested.connect(self.cancel_ingest)
+        self.ingest_summary = IngestSummary(self)
+        library_tab = QWidget()
+        lay = QVBoxLayout(library_tab)
+        lay.addWidget(self.library_panel, 1)
         lay.addWidget(self.drop_hint)
-        lay.addWidget(self.progress)
-        lay.addWidget(self.cancel_button)
+        lay.addWidget(self.ingest_view)
+
+        self.conversations = ConversationList(self.services.chats)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("leftTabs")
+        self.tabs.addTab(library_tab, self.tr("Library"))
+        self.tabs.addTab(self.conversations, self.tr("Conversations"))
+
+        # right: the chat
         self.chat = ChatPanel(lambda: self.services.answer_engine(self.chat.kb_name),
                               self.services.chats)
+        self.chat.kb_name = self.library_panel.current_kb
         splitter = QSplitter()
-        splitter.addWidget(left)
+        splitter.addWidget(self.tabs)
         splitter.addWidget(self.chat)
-        splitter.setSizes([380, 820])
+        splitter.setSizes([420, 780])
         self.setCentralWidget(splitter)
 
-        toolbar = QToolBar("Main")
-        toolbar.setObjectName("mainToolbar")
-        self.addToolBar(toolbar)
-        toolbar.addWidget(QLabel(" Model: "))
-        self.model_picker = QComboBox()
-        self.model_picker.setObjectName("modelPicker")
-        self.model_picker.setMinimumWidth(320)
-        self.model_picker.activated.connect(self._on_model_chosen)
-        toolbar.addWidget(self.model_picker)
-        new_chat = toolbar.addAction("New chat")
-        new_chat.triggered.connect(self.chat.new_chat)
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.chat.new_chat)
+        self._build_actions()
+        self._build_toolbar()
+        self._build_menus()
+        self._connect_panels()
+
         self._model_thread: QThread | None = None
-        self.statusBar().showMessage("Starting…")
+        self._model_worker: ModelLoader | None = None
         self._thread: QThread | None = None
         self._worker: IngestWorker | None = None
+        self._problem_box: QMessageBox | None = None
+        self.notice_box: QMessageBox | None = None
+        self.settings_dialog: SettingsDialog | None = None
         self.last_report = None
-        QThreadLoader.start(self)
+        self.statusBar().showMessage(self.tr("Starting…"))
+        StartupLoader.start(self)
 
-    # --- library ------------------------------------------------------------------
+    # --- building ---------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.add_files_action = QAction(self.tr("Add files…"), self)
+        self.add_files_action.setShortcut(QKeySequence.Open)
+        self.add_files_action.triggered.connect(self._choose_files)
+        self.add_folder_action = QAction(self.tr("Add folder…"), self)
+        self.add_folder_action.triggered.connect(self._choose_folder)
+        self.add_model_action = QAction(self.tr("Add model…"), self)
+        self.add_model_action.setToolTip(self.tr("Add a GGUF chat model file and switch to it"))
+        self.add_model_action.triggered.connect(lambda: self.add_model())
+        self.new_chat_action = QAction(self.tr("New chat"), self)
+        self.new_chat_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.new_chat_action.triggered.connect(self.new_chat)
+        self.export_chat_action = QAction(self.tr("Export chat…"), self)
+        self.export_chat_action.triggered.connect(
+            lambda: self.conversations.export_chat(self.chat.chat_id))
+        self.settings_action = QAction(self.tr("Settings…"), self)
+        self.settings_action.setShortcut(QKeySequence.Preferences)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.open_home_action = QAction(self.tr("Open data folder"), self)
+        self.open_home_action.triggered.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.home.root))))
+        self.quit_action = QAction(self.tr("Quit"), self)
+        self.quit_action.setShortcut(QKeySequence.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.about_action = QAction(self.tr("About Wenji"), self)
+        self.about_action.triggered.connect(self._about)
+        for action in (self.add_files_action, self.new_chat_action, self.settings_action,
+                       self.quit_action):
+            self.addAction(action)  # shortcuts work even with the menu bar hidden
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar(self.tr("Main"))
+        toolbar.setObjectName("mainToolbar")
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+        self.model_label = QLabel(self.tr(" Model: "))
+        toolbar.addWidget(self.model_label)
+        self.model_picker = QComboBox()
+        self.model_picker.setObjectName("modelPicker")
+        self.model_picker.setMinimumWidth(360)
+        self.model_picker.activated.connect(self._on_model_chosen)
+        toolbar.addWidget(self.model_picker)
+        toolbar.addAction(self.add_model_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.new_chat_action)
+        toolbar.addAction(self.add_files_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.settings_action)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.addAction(self.add_files_action)
+        file_menu.addAction(self.add_folder_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.open_home_action)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        chat_menu = bar.addMenu(self.tr("&Chat"))
+        chat_menu.addAction(self.new_chat_action)
+        chat_menu.addAction(self.export_chat_action)
+        model_menu = bar.addMenu(self.tr("&Models"))
+        model_menu.addAction(self.add_model_action)
+        help_menu = bar.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.about_action)
+        self.menus = [file_menu, chat_menu, model_menu, help_menu]
+
+    def _connect_panels(self) -> None:
+        sb = self.statusBar()
+        self.library_panel.message.connect(lambda m: sb.showMessage(m))
+        self.library_panel.problem.connect(self.show_problem)
+        self.library_panel.kbChanged.connect(self._on_kb_changed)
+        self.library_panel.reindexRequested.connect(self.ingest)
+        self.conversations.message.connect(lambda m: sb.showMessage(m))
+        self.conversations.chatChosen.connect(self.open_chat)
+        self.conversations.newChatRequested.connect(self.new_chat)
+        self.conversations.chatDeleted.connect(self._on_chat_deleted)
+        if hasattr(self.chat, "chatsChanged"):
+            self.chat.chatsChanged.connect(self._on_chats_changed)
+        self.chat.answered.connect(lambda _done: self._on_chats_changed())
+
+    # --- start-up ---------------------------------------------------------------------
+
+    @Slot()
+    def _on_started(self) -> None:
+        self.refresh_library()
+        self.refresh_models()
+        self.conversations.refresh()
+        self.started = True
+        self.statusBar().showMessage(self.tr("Ready"))
+
+    @Slot(str)
+    def _on_start_failed(self, message: str) -> None:
+        try:
+            self.refresh_library()
+            self.refresh_models()
+            self.conversations.refresh()
+        except Exception:
+            log.exception("cannot show the library after a start-up problem")
+        self.statusBar().showMessage(self.tr("Start-up problem: {reason}").format(reason=message))
+
+    def show_problem(self, text: str, title: str | None = None) -> None:
+        """A problem the user should read: in the status bar and in a message box that
+        does not block the window."""
+        self.statusBar().showMessage(text)
+        self._problem_box = self._show_box(self._problem_box, QMessageBox.Warning,
+                                           title or self.tr("Wenji"), text)
+
+    def show_notice(self, text: str, title: str | None = None) -> None:
+        """Something to know that must not vanish with the next status message."""
+        self.statusBar().showMessage(text)
+        self.notice_box = self._show_box(self.notice_box, QMessageBox.Information,
+                                         title or self.tr("Wenji"), text)
+
+    def _show_box(self, old: QMessageBox | None, icon, title: str, text: str) -> QMessageBox:
+        if old is not None:
+            old.close()
+        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        box.setModal(False)
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        box.show()
+        return box
+
+    def _about(self) -> None:
+        QMessageBox.about(self, self.tr("About Wenji"), self.tr(
+            "Wenji 文集 answers questions from your own PDF and Markdown documents, "
+            "offline, with page-level citations.\n\nData folder: {home}").format(
+                home=self.ctx.home.root))
+
+    # --- library ------------------------------------------------------------------------
 
     def refresh_library(self) -> None:
-        library = self.services.library()
-        self.library_tree.clear()
-        for kb in library.kbs():
-            kb_item = QTreeWidgetItem([kb.name, "", "", "", ""])
-            self.library_tree.addTopLevelItem(kb_item)
-            for doc in library.documents(kb):
-                item = QTreeWidgetItem([Path(doc.path).name,
-                                        f"{STATUS_ICONS.get(doc.status, '?')} {doc.status}",
-                                        str(doc.pages or ""), str(doc.chunks or ""),
-                                        doc.reason or ""])
-                item.setToolTip(0, doc.path)
-                item.setData(0, Qt.UserRole, doc.path)
-                kb_item.addChild(item)
-            kb_item.setExpanded(True)
+        self.library_panel.refresh()
 
     def documents_shown(self) -> dict[str, str]:
         """Path → status of the documents in the tree (for tests and accessibility)."""
-        out = {}
-        for i in range(self.library_tree.topLevelItemCount()):
-            kb_item = self.library_tree.topLevelItem(i)
-            for j in range(kb_item.childCount()):
-                item = kb_item.child(j)
-                out[item.data(0, Qt.UserRole)] = item.text(1).split(" ", 1)[-1]
-        return out
+        return self.library_panel.documents_shown()
 
-    # --- drag and drop ------------------------------------------------------------
+    def _on_kb_changed(self, name: str) -> None:
+        self.chat.kb_name = name
+        self.statusBar().showMessage(self.tr("Questions now go to the knowledge base {name}")
+                                     .format(name=name))
+
+    def _choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Add documents"), str(Path.home()),
+            self.tr("Documents (*.pdf *.md *.markdown);;All files (*)"))
+        if files:
+            self._add_paths(files)
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder"), str(Path.home()))
+        if folder:
+            self.ingest([folder])
+
+    # --- drag and drop ------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -210,37 +266,46 @@ class MainWindow(QMainWindow):
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.ingest(paths)
+            self._add_paths(paths)
 
-    def ingest(self, paths: list[str]) -> None:
+    def _add_paths(self, paths: list[str]) -> None:
+        """Model files are registered as models; everything else is ingested."""
+        models = [p for p in paths if Path(p).suffix.lower() == MODEL_SUFFIX]
+        documents = [p for p in paths if p not in models]
+        for i, p in enumerate(models):
+            self.add_model(p, switch=i == len(models) - 1)
+        if documents:
+            self.ingest(documents)
+
+    # --- ingest -------------------------------------------------------------------------
+
+    def ingest(self, paths: list[str], kb_name: str | None = None) -> None:
         if self._thread is not None:
-            self.statusBar().showMessage("Still adding the previous files; try again after.")
+            self.statusBar().showMessage(self.tr("Still adding the previous files; try again after."))
             return
-        self._thread = QThread(self)
-        self._worker = IngestWorker(self.ctx, paths, self.services)
+        kb_name = kb_name or self.library_panel.current_kb
+        self._thread = QThread()
+        self._worker = IngestWorker(self.services, list(paths), kb_name)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progress.connect(self._on_progress)
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
-        self.progress.setValue(0)
-        self.statusBar().showMessage(f"Adding {len(paths)} item(s)…")
+        self.ingest_view.start(len(paths))
+        self.library_panel.set_busy(True)
+        self.tabs.setCurrentIndex(0)
+        self.statusBar().showMessage(self.tr("Adding {n} item(s) to {kb}…")
+                                     .format(n=len(paths), kb=kb_name))
         self._thread.start()
 
     def cancel_ingest(self) -> None:
         if self._worker is not None:
             self._worker.cancel.set()
+            self.statusBar().showMessage(self.tr("Cancelling; files already added are kept…"))
 
     @Slot(object)
     def _on_progress(self, p) -> None:
-        self.progress.setMaximum(max(1, p.files_total))
-        self.progress.setValue(p.files_done)
-        name = Path(p.current).name if p.current else ""
-        self.statusBar().showMessage(
-            f"{p.files_done}/{p.files_total} files · {p.chunks_done} chunks · "
-            f"{p.rate:.1f} chunks/s {name}")
+        self.ingest_view.update_progress(p)
         if p.outcome is not None:
             self.refresh_library()
 
@@ -249,26 +314,58 @@ class MainWindow(QMainWindow):
         self.last_report = report
         self._end_ingest()
         failed = [o for o in report.outcomes if o.status in ("failed", "skipped")]
-        msg = f"Added {report.count('added')}, updated {report.count('updated')}"
+        msg = self.tr("Added {added}, updated {updated}, unchanged {unchanged}").format(
+            added=report.count("added"), updated=report.count("updated"),
+            unchanged=report.count("unchanged"))
+        if report.cancelled:
+            msg += self.tr(" (cancelled)")
         if failed:
-            msg += f"; {len(failed)} not added: " + "; ".join(
+            msg += self.tr("; {n} not added: ").format(n=len(failed)) + "; ".join(
                 f"{Path(o.path).name}: {o.reason}" for o in failed[:3])
         self.statusBar().showMessage(msg)
+        if self.ingest_summary.show_report(report):
+            self.ingest_summary.show()
         self.refresh_library()
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self._end_ingest()
-        self.statusBar().showMessage(f"Adding files failed: {message}")
+        self.refresh_library()
+        self.show_problem(self.tr("Adding files failed: {reason}").format(reason=message))
 
     def _end_ingest(self) -> None:
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
+        self.ingest_view.finish()
+        self.library_panel.set_busy(False)
         if self._thread is not None:
             self._thread.quit()
             self._thread.wait()
         self._thread = None
         self._worker = None
+
+    # --- conversations ------------------------------------------------------------------
+
+    def new_chat(self) -> None:
+        self.chat.new_chat()
+        if self.chat.chat_id is None:
+            self.conversations.select_chat(None)
+
+    def open_chat(self, chat_id: int) -> None:
+        if not hasattr(self.chat, "load_chat"):
+            self.statusBar().showMessage(self.tr("This version cannot reopen saved chats yet"))
+            return
+        try:
+            self.chat.load_chat(chat_id)
+        except Exception as exc:
+            log.exception("cannot open chat %s", chat_id)
+            self.show_problem(self.tr("Cannot open the conversation: {reason}").format(reason=exc))
+        self.conversations.select_chat(self.chat.chat_id)
+
+    def _on_chats_changed(self) -> None:
+        self.conversations.refresh(select=self.chat.chat_id)
+
+    def _on_chat_deleted(self, chat_id: int) -> None:
+        if self.chat.chat_id == chat_id:
+            self.chat.new_chat()
 
     # --- models -------------------------------------------------------------------------
 
@@ -276,10 +373,17 @@ class MainWindow(QMainWindow):
         self.model_picker.clear()
         loaded = self.services.models().loaded
         for info in self.services.registry().list():
-            label = (f"{info.display_name or info.name} · {info.size_label} · "
-                     f"{info.quantization} · ctx {info.context_length}") if info.ok else \
-                    f"{info.name} (unusable: {info.error})"
+            if info.ok:
+                label = self.tr("{name} · {params} · {quant} · context {ctx} · {size}").format(
+                    name=info.display_name or info.name, params=info.size_label,
+                    quant=info.quantization, ctx=f"{info.context_length:,}",
+                    size=_file_size(info.size_bytes))
+            else:
+                label = self.tr("{name} (unusable: {reason})").format(name=info.name,
+                                                                       reason=info.error)
             self.model_picker.addItem(label, str(info.path))
+            self.model_picker.setItemData(self.model_picker.count() - 1,
+                                          f"{info.path}\n{info.error}".strip(), Qt.ToolTipRole)
             if loaded is not None and str(info.path) == str(getattr(loaded, "path", "")):
                 self.model_picker.setCurrentIndex(self.model_picker.count() - 1)
 
@@ -288,19 +392,45 @@ class MainWindow(QMainWindow):
         if path:
             self.switch_model(path)
 
+    def add_model(self, path: str | None = None, switch: bool = True) -> None:
+        """Register a GGUF file (copied into the models folder) and load it."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Add a model"), str(Path.home()),
+                                                  self.tr("GGUF models (*.gguf)"))
+            if not path:
+                return
+        registry = self.services.registry()
+        name = Path(path).name
+        self.statusBar().showMessage(self.tr("Adding the model {file}…").format(file=name))
+
+        def added(info) -> None:
+            self.refresh_models()
+            self.statusBar().showMessage(self.tr("Added the model {file}").format(file=info.name))
+            if switch:
+                self.switch_model(str(info.path))
+
+        def failed(reason: str) -> None:
+            self.refresh_models()
+            self.show_problem(self.tr("Cannot add the model {file}: {reason}")
+                              .format(file=name, reason=reason), self.tr("Add model"))
+
+        self.tasks.run(lambda: registry.add(path), added, failed)
+
     def switch_model(self, name_or_path: str) -> None:
         """Load in the background; on failure say why and keep the previous model."""
         if self._model_thread is not None:
-            self.statusBar().showMessage("A model is still loading…")
+            self.statusBar().showMessage(self.tr("A model is still loading…"))
             return
         worker = ModelLoader(self.services, name_or_path)
-        thread = QThread(self)
+        thread = QThread()
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.status.connect(self.statusBar().showMessage)
         worker.done.connect(self._on_model_done)
         self._model_thread, self._model_worker = thread, worker
         self.model_picker.setEnabled(False)
+        self.add_model_action.setEnabled(False)
+        self.statusBar().showMessage(self.tr("Loading {name}…").format(name=Path(name_or_path).name))
         thread.start()
 
     @Slot(bool, str)
@@ -309,80 +439,66 @@ class MainWindow(QMainWindow):
             self._model_thread.quit()
             self._model_thread.wait()
         self._model_thread = None
+        self._model_worker = None
         self.model_picker.setEnabled(True)
+        self.add_model_action.setEnabled(True)
         self.refresh_models()
-        self.statusBar().showMessage(message)
+        if ok:
+            self.statusBar().showMessage(message)
+        else:
+            self.show_problem(message, self.tr("Model"))
+
+    # --- settings -----------------------------------------------------------------------
+
+    def open_settings(self) -> SettingsDialog:
+        loaded = self.services.models().loaded if self.started else None
+        name = Path(str(loaded.path)).name if loaded is not None else None
+        dialog = SettingsDialog(self.ctx, self.services.registry(), name, self)
+        dialog.accepted.connect(lambda: self._settings_saved(dialog))
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self, dialog: SettingsDialog) -> None:
+        self.ctx.settings = dialog.saved_settings
+        msg = self.tr("Settings saved to {file}").format(file=self.ctx.home.settings_path)
+        if dialog.restart_needed:
+            msg += self.tr("; restart Wenji to use the new {what}").format(
+                what=self.tr(" and ").join(dialog.restart_needed))
+            self.show_notice(msg, self.tr("Settings"))
+        else:
+            self.statusBar().showMessage(msg)
+        loaded = self.services.models().loaded
+        if dialog.model_reload_needed and loaded is not None:
+            self.switch_model(str(loaded.path))
+
+    # --- closing ------------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:
         """Cancel work in flight and wait for it: the stores stay consistent."""
         self.chat.shutdown()
+        if self._worker is not None:
+            self._worker.cancel.set()
         if self._model_thread is not None:
             self._model_thread.quit()
             self._model_thread.wait(30_000)
-        if self._worker is not None:
-            self._worker.cancel.set()
         if self._thread is not None:
             self._thread.quit()
             self._thread.wait(10_000)
+        loader_thread = getattr(self, "_loader_thread", None)
+        if loader_thread is not None:
+            loader_thread.quit()
+            loader_thread.wait(60_000)
+        self.tasks.wait_all(30_000)
+        self.ingest_summary.close()
+        for box in (self._problem_box, self.notice_box):
+            if box is not None:
+                box.close()
         super().closeEvent(event)
 
 
-class ModelLoader(QObject):
-    """Loads a chat model through the ModelManager off the GUI thread."""
-
-    status = Signal(str)
-    done = Signal(bool, str)
-
-    def __init__(self, services: Services, name_or_path: str):
-        super().__init__()
-        self.services, self.name_or_path = services, name_or_path
-
-    @Slot()
-    def run(self) -> None:
-        from models.llm import ModelLoadError
-
-        try:
-            loaded = self.services.models().load(
-                self.name_or_path, on_status=lambda stage, msg: self.status.emit(msg))
-            self.done.emit(True, f"Model ready: {Path(str(getattr(loaded, 'path', self.name_or_path))).name}")
-        except ModelLoadError as exc:
-            previous = self.services.models().loaded
-            keep = f"; still using {Path(str(previous.path)).name}" if previous else ""
-            self.done.emit(False, f"Could not load the model: {exc}{keep}")
-        except Exception as exc:
-            log.exception("model load failed")
-            self.done.emit(False, f"Could not load the model: {exc}")
-
-
-class QThreadLoader(QObject):
-    """Loads the library and embedder in the background after the first paint."""
-
-    ready = Signal()
-    failed = Signal(str)
-
-    @classmethod
-    def start(cls, window: MainWindow) -> None:
-        loader = cls()
-        thread = QThread(window)
-        loader.moveToThread(thread)
-        thread.started.connect(loader.run)
-        loader.window = window
-        loader.ready.connect(lambda: (window.refresh_library(), window.refresh_models(),
-                                      window.statusBar().showMessage("Ready")))
-        loader.failed.connect(lambda m: window.statusBar().showMessage(f"Start-up problem: {m}"))
-        loader.ready.connect(thread.quit)
-        loader.failed.connect(thread.quit)
-        window._loader, window._loader_thread = loader, thread
-        thread.start()
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            services = self.window.services
-            services.library()
-            services.embedder().load()
-            services.models().load(services.default_model())
-            self.ready.emit()
-        except Exception as exc:
-            log.exception("start-up loading failed")
-            self.failed.emit(str(exc))
+def _file_size(n: int) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"

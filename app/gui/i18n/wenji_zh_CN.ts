@@ -1,0 +1,857 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>ChatPanel</name>
+    <message>
+        <source>Ask a question about your documents…  (Enter sends, Shift+Enter new line, Esc stops)</source>
+        <translation>向你的文档提问…（Enter 发送，Shift+Enter 换行，Esc 停止）</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Copy answer</source>
+        <translation>复制回答</translation>
+    </message>
+    <message>
+        <source>Copy the last answer (Ctrl+Shift+C)</source>
+        <translation>复制最后一个回答（Ctrl+Shift+C）</translation>
+    </message>
+    <message>
+        <source>Sources</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Document</source>
+        <translation>文档</translation>
+    </message>
+    <message>
+        <source>Could not save the chat: %1</source>
+        <translation>无法保存对话：%1</translation>
+    </message>
+    <message>
+        <source>Stopping the answer…</source>
+        <translation>正在停止回答…</translation>
+    </message>
+    <message>
+        <source>Could not save the answer: %1</source>
+        <translation>无法保存回答：%1</translation>
+    </message>
+    <message>
+        <source>Inferred: the answer did not cite it; its sentence matches this passage</source>
+        <translation>推断：回答未引用此段，但其句子与此段相符</translation>
+    </message>
+    <message>
+        <source>Answer copied</source>
+        <translation>已复制回答</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationList</name>
+    <message>
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>Start a new conversation (Ctrl+N)</source>
+        <translation>开始新对话（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>重命名</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>Save the conversation as a Markdown file</source>
+        <translation>将对话保存为 Markdown 文件</translation>
+    </message>
+    <message>
+        <source>Cannot read the saved conversations: {reason}</source>
+        <translation>无法读取已保存的对话：{reason}</translation>
+    </message>
+    <message>
+        <source>Chat {n}</source>
+        <translation>对话 {n}</translation>
+    </message>
+    <message>
+        <source>{count} messages · last used {when}</source>
+        <translation>{count} 条消息 · 最近使用 {when}</translation>
+    </message>
+    <message>
+        <source>Cannot rename the conversation: {reason}</source>
+        <translation>无法重命名对话：{reason}</translation>
+    </message>
+    <message>
+        <source>Delete conversation</source>
+        <translation>删除对话</translation>
+    </message>
+    <message>
+        <source>Delete the conversation “{title}”? This cannot be undone.</source>
+        <translation>删除对话“{title}”？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Cannot delete the conversation: {reason}</source>
+        <translation>无法删除对话：{reason}</translation>
+    </message>
+    <message>
+        <source>Export conversation</source>
+        <translation>导出对话</translation>
+    </message>
+    <message>
+        <source>Markdown files (*.md);;All files (*)</source>
+        <translation>Markdown 文件 (*.md);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Cannot export to {file}: {reason}</source>
+        <translation>无法导出到 {file}：{reason}</translation>
+    </message>
+    <message>
+        <source>Exported the conversation to {file}</source>
+        <translation>已将对话导出到 {file}</translation>
+    </message>
+</context>
+<context>
+    <name>IngestProgressView</name>
+    <message>
+        <source>%v of %m files</source>
+        <translation>%v / %m 个文件</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Looking at {n} item(s)…</source>
+        <translation>正在查看 {n} 项…</translation>
+    </message>
+    <message>
+        <source>Checking {file}</source>
+        <translation>正在检查 {file}</translation>
+    </message>
+    <message>
+        <source>Checking files…</source>
+        <translation>正在检查文件…</translation>
+    </message>
+    <message>
+        <source>{file} — {chunks} chunks embedded</source>
+        <translation>{file} — 已嵌入 {chunks} 个片段</translation>
+    </message>
+    <message>
+        <source>about {s} s left</source>
+        <translation>约剩 {s} 秒</translation>
+    </message>
+    <message>
+        <source>{chunks} chunks · {rate} chunks/s</source>
+        <translation>{chunks} 个片段 · 每秒 {rate} 个</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+</context>
+<context>
+    <name>IngestSummary</name>
+    <message>
+        <source>Files not added</source>
+        <translation>未添加的文件</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>{n} file(s) of the last run were not added to “{kb}”:</source>
+        <translation>上次运行中有 {n} 个文件未添加到“{kb}”：</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>skipped</source>
+        <translation>已跳过</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+</context>
+<context>
+    <name>LibraryPanel</name>
+    <message>
+        <source>The knowledge base the chat asks and new files go into</source>
+        <translation>对话所查询、新文件所加入的知识库</translation>
+    </message>
+    <message>
+        <source>New…</source>
+        <translation>新建…</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Document</source>
+        <translation>文档</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Pages</source>
+        <translation>页数</translation>
+    </message>
+    <message>
+        <source>Chunks</source>
+        <translation>片段</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Re-index</source>
+        <translation>重新索引</translation>
+    </message>
+    <message>
+        <source>Remove from knowledge base</source>
+        <translation>从知识库中移除</translation>
+    </message>
+    <message>
+        <source>Knowledge base:</source>
+        <translation>知识库：</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>removing</source>
+        <translation>正在移除</translation>
+    </message>
+    <message>
+        <source>Ask this knowledge base</source>
+        <translation>向此知识库提问</translation>
+    </message>
+    <message>
+        <source>Cannot open {file}: the file no longer exists</source>
+        <translation>无法打开 {file}：文件已不存在</translation>
+    </message>
+    <message>
+        <source>Cannot open {file}: no program is set up to open it</source>
+        <translation>无法打开 {file}：没有可打开它的程序</translation>
+    </message>
+    <message>
+        <source>Remove {n} document(s) from the knowledge base: {names}?
+The files on disk are not touched.</source>
+        <translation>从知识库中移除 {n} 个文档：{names}？
+磁盘上的文件不会被改动。</translation>
+    </message>
+    <message>
+        <source>Removing {n} document(s)…</source>
+        <translation>正在移除 {n} 个文档…</translation>
+    </message>
+    <message>
+        <source>Could not remove: {problems}</source>
+        <translation>无法移除：{problems}</translation>
+    </message>
+    <message>
+        <source>Removed {n} document(s)</source>
+        <translation>已移除 {n} 个文档</translation>
+    </message>
+    <message>
+        <source>Library problem: {reason}</source>
+        <translation>文档库出错：{reason}</translation>
+    </message>
+    <message>
+        <source>New knowledge base</source>
+        <translation>新建知识库</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Created the knowledge base {name}</source>
+        <translation>已创建知识库 {name}</translation>
+    </message>
+    <message>
+        <source>Rename knowledge base</source>
+        <translation>重命名知识库</translation>
+    </message>
+    <message>
+        <source>New name for {name}:</source>
+        <translation>{name} 的新名称：</translation>
+    </message>
+    <message>
+        <source>Renamed {old} to {new}</source>
+        <translation>已将 {old} 重命名为 {new}</translation>
+    </message>
+    <message>
+        <source>Delete knowledge base</source>
+        <translation>删除知识库</translation>
+    </message>
+    <message>
+        <source>Delete the knowledge base {name} and its index? The files on disk are not touched.</source>
+        <translation>删除知识库 {name} 及其索引？磁盘上的文件不会被改动。</translation>
+    </message>
+    <message>
+        <source>Deleted the knowledge base {name}</source>
+        <translation>已删除知识库 {name}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Wenji 文集</source>
+        <translation>文集 Wenji</translation>
+    </message>
+    <message>
+        <source>Drop PDF or Markdown files or folders anywhere on this window; drop a .gguf file to add a model.</source>
+        <translation>将 PDF 或 Markdown 文件或文件夹拖放到此窗口任意位置；拖入 .gguf 文件可添加模型。</translation>
+    </message>
+    <message>
+        <source>Library</source>
+        <translation>文档库</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Add files…</source>
+        <translation>添加文件…</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Add model…</source>
+        <translation>添加模型…</translation>
+    </message>
+    <message>
+        <source>Add a GGUF chat model file and switch to it</source>
+        <translation>添加 GGUF 对话模型文件并切换到它</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>新建对话</translation>
+    </message>
+    <message>
+        <source>Export chat…</source>
+        <translation>导出对话…</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <source>Open data folder</source>
+        <translation>打开数据文件夹</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>About Wenji</source>
+        <translation>关于文集</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <source> Model: </source>
+        <translation> 模型：</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Chat</source>
+        <translation>对话(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Models</source>
+        <translation>模型(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Start-up problem: {reason}</source>
+        <translation>启动出错：{reason}</translation>
+    </message>
+    <message>
+        <source>Wenji</source>
+        <translation>文集</translation>
+    </message>
+    <message>
+        <source>Wenji 文集 answers questions from your own PDF and Markdown documents, offline, with page-level citations.
+
+Data folder: {home}</source>
+        <translation>文集 Wenji 离线回答关于你自己的 PDF 和 Markdown 文档的问题，并给出精确到页的引用。
+
+数据文件夹：{home}</translation>
+    </message>
+    <message>
+        <source>Questions now go to the knowledge base {name}</source>
+        <translation>现在向知识库 {name} 提问</translation>
+    </message>
+    <message>
+        <source>Add documents</source>
+        <translation>添加文档</translation>
+    </message>
+    <message>
+        <source>Documents (*.pdf *.md *.markdown);;All files (*)</source>
+        <translation>文档 (*.pdf *.md *.markdown);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Add a folder</source>
+        <translation>添加文件夹</translation>
+    </message>
+    <message>
+        <source>Still adding the previous files; try again after.</source>
+        <translation>仍在添加之前的文件，请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Adding {n} item(s) to {kb}…</source>
+        <translation>正在将 {n} 项添加到 {kb}…</translation>
+    </message>
+    <message>
+        <source>Cancelling; files already added are kept…</source>
+        <translation>正在取消；已添加的文件会保留…</translation>
+    </message>
+    <message>
+        <source>Added {added}, updated {updated}, unchanged {unchanged}</source>
+        <translation>新增 {added}，更新 {updated}，未变 {unchanged}</translation>
+    </message>
+    <message>
+        <source> (cancelled)</source>
+        <translation>（已取消）</translation>
+    </message>
+    <message>
+        <source>; {n} not added: </source>
+        <translation>；{n} 个未添加：</translation>
+    </message>
+    <message>
+        <source>Adding files failed: {reason}</source>
+        <translation>添加文件失败：{reason}</translation>
+    </message>
+    <message>
+        <source>This version cannot reopen saved chats yet</source>
+        <translation>此版本尚不能重新打开已保存的对话</translation>
+    </message>
+    <message>
+        <source>Cannot open the conversation: {reason}</source>
+        <translation>无法打开对话：{reason}</translation>
+    </message>
+    <message>
+        <source>{name} · {params} · {quant} · context {ctx} · {size}</source>
+        <translation>{name} · {params} · {quant} · 上下文 {ctx} · {size}</translation>
+    </message>
+    <message>
+        <source>{name} (unusable: {reason})</source>
+        <translation>{name}（不可用：{reason}）</translation>
+    </message>
+    <message>
+        <source>Add a model</source>
+        <translation>添加模型</translation>
+    </message>
+    <message>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+    <message>
+        <source>Adding the model {file}…</source>
+        <translation>正在添加模型 {file}…</translation>
+    </message>
+    <message>
+        <source>Added the model {file}</source>
+        <translation>已添加模型 {file}</translation>
+    </message>
+    <message>
+        <source>Cannot add the model {file}: {reason}</source>
+        <translation>无法添加模型 {file}：{reason}</translation>
+    </message>
+    <message>
+        <source>Add model</source>
+        <translation>添加模型</translation>
+    </message>
+    <message>
+        <source>A model is still loading…</source>
+        <translation>仍有模型在加载…</translation>
+    </message>
+    <message>
+        <source>Loading {name}…</source>
+        <translation>正在加载 {name}…</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Settings saved to {file}</source>
+        <translation>设置已保存到 {file}</translation>
+    </message>
+    <message>
+        <source>; restart Wenji to use the new {what}</source>
+        <translation>；重启文集后才会使用新的{what}</translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation>和</translation>
+    </message>
+</context>
+<context>
+    <name>ModelLoader</name>
+    <message>
+        <source>Model ready: {name}</source>
+        <translation>模型已就绪：{name}</translation>
+    </message>
+    <message>
+        <source>; still using {name}</source>
+        <translation>；仍在使用 {name}</translation>
+    </message>
+    <message>
+        <source>Could not load the model: {reason}</source>
+        <translation>无法加载模型：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>数据文件夹</translation>
+    </message>
+    <message>
+        <source>Documents (applies to files added from now on)</source>
+        <translation>文档（对此后添加的文件生效）</translation>
+    </message>
+    <message>
+        <source>Chunk size (tokens):</source>
+        <translation>片段大小（词元）：</translation>
+    </message>
+    <message>
+        <source>Chunk overlap (fraction):</source>
+        <translation>片段重叠（比例）：</translation>
+    </message>
+    <message>
+        <source>adaptive (recommended)</source>
+        <translation>自适应（推荐）</translation>
+    </message>
+    <message>
+        <source>reciprocal rank fusion</source>
+        <translation>倒数排名融合（RRF）</translation>
+    </message>
+    <message>
+        <source>keywords only</source>
+        <translation>仅关键词</translation>
+    </message>
+    <message>
+        <source>embeddings only</source>
+        <translation>仅向量</translation>
+    </message>
+    <message>
+        <source>none (a folder with a cross-encoder model)</source>
+        <translation>无（交叉编码器模型所在文件夹）</translation>
+    </message>
+    <message>
+        <source>Search (applies to the next question)</source>
+        <translation>检索（对下一个问题生效）</translation>
+    </message>
+    <message>
+        <source>Passages per answer (top-k):</source>
+        <translation>每个回答的段落数（top-k）：</translation>
+    </message>
+    <message>
+        <source>Ranking:</source>
+        <translation>排序方式：</translation>
+    </message>
+    <message>
+        <source>Reranker folder:</source>
+        <translation>重排序模型文件夹：</translation>
+    </message>
+    <message>
+        <source>Minimum relevance:</source>
+        <translation>最低相关度：</translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Model {name}</source>
+        <translation>模型 {name}</translation>
+    </message>
+    <message>
+        <source>Model (none loaded)</source>
+        <translation>模型（未加载）</translation>
+    </message>
+    <message>
+        <source>Context length (tokens):</source>
+        <translation>上下文长度（词元）：</translation>
+    </message>
+    <message>
+        <source>GPU layers:</source>
+        <translation>GPU 层数：</translation>
+    </message>
+    <message>
+        <source>Temperature:</source>
+        <translation>温度：</translation>
+    </message>
+    <message>
+        <source>Saved settings cannot be read: {reason}</source>
+        <translation>无法读取已保存的设置：{reason}</translation>
+    </message>
+    <message>
+        <source>bundled all-MiniLM-L6-v2</source>
+        <translation>内置 all-MiniLM-L6-v2</translation>
+    </message>
+    <message>
+        <source>ONNX int8 (fast)</source>
+        <translation>ONNX int8（快速）</translation>
+    </message>
+    <message>
+        <source>PyTorch fp32</source>
+        <translation>PyTorch fp32</translation>
+    </message>
+    <message>
+        <source>Embedder and language (apply after a restart)</source>
+        <translation>向量模型与语言（重启后生效）</translation>
+    </message>
+    <message>
+        <source>Embedder folder:</source>
+        <translation>向量模型文件夹：</translation>
+    </message>
+    <message>
+        <source>Embedder runtime:</source>
+        <translation>向量模型运行方式：</translation>
+    </message>
+    <message>
+        <source>Interface language:</source>
+        <translation>界面语言：</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Choose a folder</source>
+        <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <source>Not saved: {problem}</source>
+        <translation>未保存：{problem}</translation>
+    </message>
+    <message>
+        <source>embedder</source>
+        <translation>向量模型</translation>
+    </message>
+    <message>
+        <source>language</source>
+        <translation>界面语言</translation>
+    </message>
+</context>
+<context>
+    <name>SourceViewer</name>
+    <message>
+        <source>Click a citation or a source to see it here.</source>
+        <translation>点击引用或来源即可在此查看。</translation>
+    </message>
+    <message>
+        <source>Open with system viewer</source>
+        <translation>用系统查看器打开</translation>
+    </message>
+    <message>
+        <source>the file is missing (moved, renamed or deleted since it was added)</source>
+        <translation>文件不见了（添加后被移动、重命名或删除）</translation>
+    </message>
+    <message>
+        <source>cannot read the file: %1</source>
+        <translation>无法读取文件：%1</translation>
+    </message>
+    <message>
+        <source>Cannot show %1: %2</source>
+        <translation>无法显示 %1：%2</translation>
+    </message>
+    <message>
+        <source>page %1</source>
+        <translation>第 %1 页</translation>
+    </message>
+</context>
+<context>
+    <name>SourcesPanel</name>
+    <message>
+        <source>Sources</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Show in document</source>
+        <translation>在文档中显示</translation>
+    </message>
+    <message>
+        <source>Not in your documents — the closest passages:</source>
+        <translation>你的文档中没有答案——最接近的段落：</translation>
+    </message>
+    <message>
+        <source>No sources</source>
+        <translation>无来源</translation>
+    </message>
+    <message numerus="yes">
+        <source>Sources of the answer (%n passage(s))</source>
+        <translation>
+            <numerusform>回答的来源（%n 个段落）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>  ✓ cited (inferred)</source>
+        <translation>  ✓ 已引用（推断）</translation>
+    </message>
+    <message>
+        <source>  ✓ cited</source>
+        <translation>  ✓ 已引用</translation>
+    </message>
+    <message>
+        <source>keyword #%1</source>
+        <translation>关键词 #%1</translation>
+    </message>
+    <message>
+        <source>embedding #%1</source>
+        <translation>向量 #%1</translation>
+    </message>
+    <message>
+        <source>fused %1</source>
+        <translation>融合 %1</translation>
+    </message>
+    <message>
+        <source>not found by this search</source>
+        <translation>此检索未找到</translation>
+    </message>
+    <message>
+        <source>rank %1, BM25 score %2</source>
+        <translation>排名 %1，BM25 得分 %2</translation>
+    </message>
+    <message>
+        <source>rank %1, cosine distance %2</source>
+        <translation>排名 %1，余弦距离 %2</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>inferred (the answer did not write [%1]; its sentence matches this passage)</source>
+        <translation>推断（回答未写出 [%1]，但其句子与此段相符）</translation>
+    </message>
+    <message>
+        <source>yes, the answer writes [%1]</source>
+        <translation>是，回答写出了 [%1]</translation>
+    </message>
+    <message>
+        <source>Keyword search</source>
+        <translation>关键词检索</translation>
+    </message>
+    <message>
+        <source>Embedding search</source>
+        <translation>向量检索</translation>
+    </message>
+    <message>
+        <source>Fused score</source>
+        <translation>融合得分</translation>
+    </message>
+    <message>
+        <source>Cited</source>
+        <translation>已引用</translation>
+    </message>
+    <message>
+        <source>Matched words</source>
+        <translation>匹配的词</translation>
+    </message>
+</context>
+<context>
+    <name>widget</name>
+    <message>
+        <source>the file is missing</source>
+        <translation>文件不见了</translation>
+    </message>
+    <message>
+        <source>not a PDF, or a damaged one</source>
+        <translation>不是 PDF 文件，或文件已损坏</translation>
+    </message>
+    <message>
+        <source>the PDF needs a password</source>
+        <translation>此 PDF 需要密码</translation>
+    </message>
+    <message>
+        <source>the PDF's encryption is not supported</source>
+        <translation>不支持此 PDF 的加密方式</translation>
+    </message>
+    <message>
+        <source>the file could not be read</source>
+        <translation>无法读取文件</translation>
+    </message>
+    <message>
+        <source>the PDF could not be opened</source>
+        <translation>无法打开此 PDF</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,315 @@
+"""Knowledge bases and their documents: pick the one the chat asks, manage both.
+
+Everything changes through the core's ``ingest.library.Library``; the slow calls (removing
+a document deletes its vectors from Chroma, deleting a knowledge base drops a collection)
+run on a worker thread via :class:`app.gui.tasks.TaskRunner`.  Re-indexing is an ingest
+of the chosen files, so the window runs it with its usual progress display.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QFont
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QInputDialog, QLabel,
+                               QMenu, QMessageBox, QPushButton, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from app.gui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+STATUS_ICONS = {"ready": "✔", "failed": "✖", "pending": "…", "removing": "…"}
+DOC_ROLE = Qt.UserRole  # column 0: the document's path; column 1: its core status
+KB_ROLE = Qt.UserRole + 1  # column 0 of a knowledge base row: its name
+
+
+class LibraryPanel(QWidget):
+    kbChanged = Signal(str)  # the knowledge base the chat asks and files go into
+    reindexRequested = Signal(list, str)  # paths, knowledge base
+    changed = Signal()  # documents or knowledge bases were changed here
+    message = Signal(str)  # for the status bar
+    problem = Signal(str)  # something failed: file (or knowledge base) and reason
+
+    def __init__(self, services, tasks: TaskRunner, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.services, self.tasks = services, tasks
+        self._kb = "default"
+        self._busy = False
+
+        self.kb_picker = QComboBox()
+        self.kb_picker.setObjectName("kbPicker")
+        self.kb_picker.setToolTip(self.tr("The knowledge base the chat asks and new files go into"))
+        self.kb_picker.activated.connect(lambda i: self.set_current_kb(self.kb_picker.itemText(i)))
+        self.new_kb_button = QPushButton(self.tr("New…"))
+        self.rename_kb_button = QPushButton(self.tr("Rename…"))
+        self.delete_kb_button = QPushButton(self.tr("Delete…"))
+        self.new_kb_button.clicked.connect(lambda: self.create_kb())
+        self.rename_kb_button.clicked.connect(lambda: self.rename_kb(self._kb))
+        self.delete_kb_button.clicked.connect(lambda: self.delete_kb(self._kb))
+
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("libraryTree")
+        self.tree.setHeaderLabels([self.tr("Document"), self.tr("Status"), self.tr("Pages"),
+                                   self.tr("Chunks"), self.tr("Reason")])
+        self.tree.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.tree.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.itemActivated.connect(self._on_activated)
+
+        self.open_action = QAction(self.tr("Open"), self)
+        self.open_action.triggered.connect(lambda: [self.open_document(p) for p in self.selected_paths()])
+        self.reindex_action = QAction(self.tr("Re-index"), self)
+        self.reindex_action.triggered.connect(lambda: self.reindex(self.selected_paths()))
+        self.remove_action = QAction(self.tr("Remove from knowledge base"), self)
+        self.remove_action.setShortcut(Qt.Key_Delete)
+        self.remove_action.setShortcutContext(Qt.WidgetShortcut)
+        self.remove_action.triggered.connect(lambda: self.remove_documents(self.selected_paths()))
+        self.tree.addAction(self.remove_action)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Knowledge base:")))
+        top.addWidget(self.kb_picker, 1)
+        for b in (self.new_kb_button, self.rename_kb_button, self.delete_kb_button):
+            top.addWidget(b)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(top)
+        lay.addWidget(self.tree, 1)
+
+    # --- showing ------------------------------------------------------------------------
+
+    @property
+    def current_kb(self) -> str:
+        return self._kb
+
+    def set_current_kb(self, name: str) -> None:
+        if not name:
+            return
+        changed = name != self._kb
+        self._kb = name
+        self._fill_picker(self._kb_names())
+        self._mark_current()
+        if changed:
+            self.kbChanged.emit(name)
+
+    def _kb_names(self) -> list[str]:
+        names = [kb.name for kb in self.services.library().kbs()]
+        if self._kb not in names:
+            names.append(self._kb)  # created by the first file added to it
+        return names
+
+    def _fill_picker(self, names: list[str]) -> None:
+        self.kb_picker.blockSignals(True)
+        self.kb_picker.clear()
+        self.kb_picker.addItems(names)
+        self.kb_picker.setCurrentIndex(max(0, names.index(self._kb)))
+        self.kb_picker.blockSignals(False)
+
+    def refresh(self) -> None:
+        library = self.services.library()
+        expanded = {self.tree.topLevelItem(i).data(0, KB_ROLE)
+                    for i in range(self.tree.topLevelItemCount())
+                    if not self.tree.topLevelItem(i).isExpanded()}
+        self.tree.clear()
+        for kb in library.kbs():
+            kb_item = QTreeWidgetItem([kb.name, "", "", "", ""])
+            kb_item.setData(0, KB_ROLE, kb.name)
+            self.tree.addTopLevelItem(kb_item)
+            for doc in library.documents(kb):
+                item = QTreeWidgetItem([Path(doc.path).name,
+                                        f"{STATUS_ICONS.get(doc.status, '?')} "
+                                        f"{self.status_text(doc.status)}",
+                                        str(doc.pages or ""), str(doc.chunks or ""),
+                                        doc.reason or ""])
+                item.setToolTip(0, doc.path)
+                item.setToolTip(4, doc.reason or "")
+                item.setData(0, DOC_ROLE, doc.path)
+                item.setData(1, DOC_ROLE, doc.status)
+                kb_item.addChild(item)
+            kb_item.setExpanded(kb.name not in expanded)
+        self._fill_picker(self._kb_names())
+        self._mark_current()
+        self.tree.resizeColumnToContents(0)
+
+    def status_text(self, status: str) -> str:
+        return {"ready": self.tr("ready"), "failed": self.tr("failed"),
+                "pending": self.tr("pending"), "removing": self.tr("removing")}.get(status, status)
+
+    def _mark_current(self) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            font = QFont(item.font(0))
+            font.setBold(item.data(0, KB_ROLE) == self._kb)
+            item.setFont(0, font)
+
+    def documents_shown(self) -> dict[str, str]:
+        """Path → core status of every document in the tree."""
+        out = {}
+        for i in range(self.tree.topLevelItemCount()):
+            kb_item = self.tree.topLevelItem(i)
+            for j in range(kb_item.childCount()):
+                item = kb_item.child(j)
+                out[item.data(0, DOC_ROLE)] = item.data(1, DOC_ROLE)
+        return out
+
+    def selected_paths(self) -> list[str]:
+        return [i.data(0, DOC_ROLE) for i in self.tree.selectedItems() if i.data(0, DOC_ROLE)]
+
+    def set_busy(self, busy: bool) -> None:
+        """While files are added, the library is not changed from here."""
+        self._busy = busy
+        for w in (self.new_kb_button, self.rename_kb_button, self.delete_kb_button,
+                  self.kb_picker):
+            w.setEnabled(not busy)
+        self.remove_action.setEnabled(not busy)
+        self.reindex_action.setEnabled(not busy)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.tree.itemAt(pos)
+        if item is None:
+            return
+        menu = QMenu(self)
+        if item.data(0, DOC_ROLE):
+            menu.addAction(self.open_action)
+            menu.addAction(self.reindex_action)
+            menu.addSeparator()
+            menu.addAction(self.remove_action)
+        else:
+            name = item.data(0, KB_ROLE)
+            menu.addAction(self.tr("Ask this knowledge base"), lambda: self.set_current_kb(name))
+            menu.addAction(self.tr("Rename…"), lambda: self.rename_kb(name)).setEnabled(not self._busy)
+            menu.addAction(self.tr("Delete…"), lambda: self.delete_kb(name)).setEnabled(not self._busy)
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        path = item.data(0, DOC_ROLE)
+        if path:
+            self.open_document(path)
+
+    def _kb_of(self, path: str) -> str:
+        for i in range(self.tree.topLevelItemCount()):
+            kb_item = self.tree.topLevelItem(i)
+            for j in range(kb_item.childCount()):
+                if kb_item.child(j).data(0, DOC_ROLE) == path:
+                    return kb_item.data(0, KB_ROLE)
+        return self._kb
+
+    # --- documents ----------------------------------------------------------------------
+
+    def open_document(self, path: str) -> bool:
+        """Open with the system's viewer."""
+        if not Path(path).exists():
+            self.problem.emit(self.tr("Cannot open {file}: the file no longer exists").format(file=path))
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
+            self.problem.emit(self.tr("Cannot open {file}: no program is set up to open it")
+                              .format(file=path))
+            return False
+        return True
+
+    def reindex(self, paths: list[str]) -> None:
+        by_kb: dict[str, list[str]] = {}
+        for p in paths:
+            by_kb.setdefault(self._kb_of(p), []).append(p)
+        for kb, group in by_kb.items():
+            self.reindexRequested.emit(group, kb)
+
+    def remove_documents(self, paths: list[str], confirm: bool = True) -> None:
+        """Remove documents from their knowledge base (the files themselves stay)."""
+        if not paths or self._busy:
+            return
+        if confirm:
+            names = ", ".join(Path(p).name for p in paths[:5]) + (" …" if len(paths) > 5 else "")
+            answer = QMessageBox.question(
+                self, self.tr("Remove from knowledge base"),
+                self.tr("Remove {n} document(s) from the knowledge base: {names}?\n"
+                        "The files on disk are not touched.").format(n=len(paths), names=names),
+                QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+            if answer != QMessageBox.Yes:
+                return
+        targets = [(self._kb_of(p), p) for p in paths]
+        library = self.services.library()
+
+        def work():
+            problems = []
+            for kb_name, path in targets:
+                try:
+                    library.remove_path(library.kb(kb_name), Path(path))
+                except Exception as exc:
+                    problems.append(f"{Path(path).name}: {exc}")
+            return problems
+
+        self.message.emit(self.tr("Removing {n} document(s)…").format(n=len(paths)))
+        self.tasks.run(work, lambda problems: self._removed(len(paths), problems),
+                       self._failed)
+
+    def _removed(self, n: int, problems: list[str]) -> None:
+        self.refresh()
+        self.changed.emit()
+        if problems:
+            self.problem.emit(self.tr("Could not remove: {problems}").format(problems="; ".join(problems)))
+        else:
+            self.message.emit(self.tr("Removed {n} document(s)").format(n=n))
+
+    def _failed(self, message: str) -> None:
+        self.refresh()
+        self.problem.emit(self.tr("Library problem: {reason}").format(reason=message))
+
+    # --- knowledge bases ------------------------------------------------------------------
+
+    def create_kb(self, name: str | None = None) -> None:
+        if name is None:
+            name, ok = QInputDialog.getText(self, self.tr("New knowledge base"), self.tr("Name:"))
+            if not ok:
+                return
+        name = name.strip()
+        library = self.services.library()
+        self.tasks.run(lambda: library.create_kb(name),
+                       lambda kb: (self.refresh(), self.set_current_kb(kb.name), self.changed.emit(),
+                                   self.message.emit(self.tr("Created the knowledge base {name}")
+                                                     .format(name=kb.name))),
+                       self._failed)
+
+    def rename_kb(self, old: str, new: str | None = None) -> None:
+        if new is None:
+            new, ok = QInputDialog.getText(self, self.tr("Rename knowledge base"),
+                                           self.tr("New name for {name}:").format(name=old), text=old)
+            if not ok or new.strip() == old:
+                return
+        new = new.strip()
+        library = self.services.library()
+
+        def done(kb) -> None:
+            if self._kb == old:
+                self._kb = kb.name
+                self.kbChanged.emit(kb.name)
+            self.refresh()
+            self.changed.emit()
+            self.message.emit(self.tr("Renamed {old} to {new}").format(old=old, new=kb.name))
+
+        self.tasks.run(lambda: library.rename_kb(old, new), done, self._failed)
+
+    def delete_kb(self, name: str, confirm: bool = True) -> None:
+        if confirm:
+            answer = QMessageBox.question(
+                self, self.tr("Delete knowledge base"),
+                self.tr("Delete the knowledge base {name} and its index? The files on disk "
+                        "are not touched.").format(name=name),
+                QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+            if answer != QMessageBox.Yes:
+                return
+        library = self.services.library()
+
+        def done(_result) -> None:
+            if self._kb == name:
+                remaining = [kb.name for kb in library.kbs()]
+                self._kb = remaining[0] if remaining else "default"
+                self.kbChanged.emit(self._kb)
+            self.refresh()
+            self.changed.emit()
+            self.message.emit(self.tr("Deleted the knowledge base {name}").format(name=name))
+
+        self.tasks.run(lambda: library.delete_kb(name), done, self._failed)

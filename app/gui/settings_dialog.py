@@ -1,0 +1,250 @@
+"""The Settings dialog: the options of ``settings.toml`` and of the current model.
+
+The core decides what is valid: the edited copy of :class:`app.settings.Settings` goes
+through ``Settings.validate`` and the model's ``GenerationSettings.validate`` before
+anything is written, and a rejected value is shown (section, key and problem) while the
+dialog stays open with nothing saved.  Number fields therefore accept more than is
+valid on purpose: one set of rules, in the core.
+
+Retrieval, chunking and sampling apply to the next question or the next files added; a
+new context length or GPU layer count reloads the model; the embedder and the language
+take effect after a restart, and the dialog says so.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+log = logging.getLogger(__name__)
+
+FUSION_MODES = ["adaptive", "rrf", "keyword", "embedding"]
+LANGUAGES = [("en", "English"), ("zh", "中文")]
+AUTO_GPU = -1  # the GPU-layers box's "automatic" (None in GenerationSettings)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, ctx, registry=None, model_name: str | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx, self.registry, self.model_name = ctx, registry, model_name
+        self.setWindowTitle(self.tr("Settings"))
+        self.setObjectName("settingsDialog")
+        self.saved_settings = None  # the Settings written, after a successful save
+        self.restart_needed: list[str] = []
+        self.model_reload_needed = False
+        s = ctx.settings
+
+        # data folder
+        self.home_edit = QLineEdit(str(ctx.home.root))
+        self.home_edit.setReadOnly(True)
+        open_home = QPushButton(self.tr("Open folder"))
+        open_home.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(ctx.home.root))))
+        home_row = QHBoxLayout()
+        home_row.addWidget(self.home_edit, 1)
+        home_row.addWidget(open_home)
+        home_box = QGroupBox(self.tr("Data folder"))
+        QVBoxLayout(home_box).addLayout(home_row)
+
+        # documents
+        self.chunk_tokens = QSpinBox()
+        self.chunk_tokens.setRange(0, 100_000)
+        self.chunk_tokens.setValue(s.ingest.chunk_tokens)
+        self.chunk_overlap = QDoubleSpinBox()
+        self.chunk_overlap.setRange(0.0, 0.99)
+        self.chunk_overlap.setSingleStep(0.05)
+        self.chunk_overlap.setValue(s.ingest.chunk_overlap)
+        docs_box = QGroupBox(self.tr("Documents (applies to files added from now on)"))
+        form = QFormLayout(docs_box)
+        form.addRow(self.tr("Chunk size (tokens):"), self.chunk_tokens)
+        form.addRow(self.tr("Chunk overlap (fraction):"), self.chunk_overlap)
+
+        # search
+        self.top_k = QSpinBox()
+        self.top_k.setRange(0, 10_000)
+        self.top_k.setValue(s.retrieval.top_k)
+        self.fusion = QComboBox()
+        for mode, label in zip(FUSION_MODES, [self.tr("adaptive (recommended)"),
+                                              self.tr("reciprocal rank fusion"),
+                                              self.tr("keywords only"),
+                                              self.tr("embeddings only")]):
+            self.fusion.addItem(label, mode)
+        if s.retrieval.fusion in FUSION_MODES:
+            self.fusion.setCurrentIndex(FUSION_MODES.index(s.retrieval.fusion))
+        self.reranker = QLineEdit(s.retrieval.reranker)
+        self.reranker.setPlaceholderText(self.tr("none (a folder with a cross-encoder model)"))
+        self.min_relevance = QDoubleSpinBox()
+        self.min_relevance.setRange(-100.0, 100.0)
+        self.min_relevance.setDecimals(2)
+        self.min_relevance.setSingleStep(0.05)
+        self.min_relevance.setValue(s.retrieval.min_relevance)
+        search_box = QGroupBox(self.tr("Search (applies to the next question)"))
+        form = QFormLayout(search_box)
+        form.addRow(self.tr("Passages per answer (top-k):"), self.top_k)
+        form.addRow(self.tr("Ranking:"), self.fusion)
+        form.addRow(self.tr("Reranker folder:"), self._with_browse(self.reranker))
+        form.addRow(self.tr("Minimum relevance:"), self.min_relevance)
+
+        # the current model
+        self.context_length = QSpinBox()
+        self.context_length.setRange(0, 1_048_576)
+        self.context_length.setSpecialValueText(self.tr("automatic"))
+        self.gpu_layers = QSpinBox()
+        self.gpu_layers.setRange(AUTO_GPU, 1000)
+        self.gpu_layers.setSpecialValueText(self.tr("automatic"))
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 100.0)
+        self.temperature.setSingleStep(0.1)
+        self._model_settings = None
+        title = (self.tr("Model {name}").format(name=model_name) if model_name
+                 else self.tr("Model (none loaded)"))
+        model_box = QGroupBox(title)
+        form = QFormLayout(model_box)
+        form.addRow(self.tr("Context length (tokens):"), self.context_length)
+        form.addRow(self.tr("GPU layers:"), self.gpu_layers)
+        form.addRow(self.tr("Temperature:"), self.temperature)
+        if registry is not None and model_name:
+            try:
+                self._model_settings = registry.load_model_settings(model_name)
+            except Exception as exc:
+                form.addRow(QLabel(self.tr("Saved settings cannot be read: {reason}")
+                                   .format(reason=exc)))
+        if self._model_settings is not None:
+            ms = self._model_settings
+            self.context_length.setValue(ms.context_length)
+            self.gpu_layers.setValue(AUTO_GPU if ms.n_gpu_layers is None else ms.n_gpu_layers)
+            self.temperature.setValue(ms.temperature)
+        else:
+            model_box.setEnabled(False)
+
+        # embedder and language
+        self.embedder = QLineEdit(s.models.embedder)
+        self.embedder.setPlaceholderText(self.tr("bundled all-MiniLM-L6-v2"))
+        self.embedder_backend = QComboBox()
+        self.embedder_backend.addItem(self.tr("ONNX int8 (fast)"), "onnx")
+        self.embedder_backend.addItem(self.tr("PyTorch fp32"), "torch")
+        self.embedder_backend.setCurrentIndex(0 if s.models.embedder_backend == "onnx" else 1)
+        self.language = QComboBox()
+        self.language.setObjectName("languagePicker")
+        for code, label in LANGUAGES:
+            self.language.addItem(label, code)
+        self.language.setCurrentIndex([c for c, _ in LANGUAGES].index(s.ui.language)
+                                      if s.ui.language in dict(LANGUAGES) else 0)
+        other_box = QGroupBox(self.tr("Embedder and language (apply after a restart)"))
+        form = QFormLayout(other_box)
+        form.addRow(self.tr("Embedder folder:"), self._with_browse(self.embedder))
+        form.addRow(self.tr("Embedder runtime:"), self.embedder_backend)
+        form.addRow(self.tr("Interface language:"), self.language)
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("settingsError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020")
+        self.error_label.setVisible(False)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        lay = QVBoxLayout(self)
+        for box in (home_box, docs_box, search_box, model_box, other_box):
+            lay.addWidget(box)
+        lay.addWidget(self.error_label)
+        lay.addWidget(self.buttons)
+
+    def _with_browse(self, edit: QLineEdit) -> QWidget:
+        row = QWidget()
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(edit, 1)
+        browse = QPushButton(self.tr("Browse…"))
+
+        def pick() -> None:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder"),
+                                                      edit.text() or str(Path.home()))
+            if folder:
+                edit.setText(folder)
+
+        browse.clicked.connect(pick)
+        lay.addWidget(browse)
+        return row
+
+    # --- saving ---------------------------------------------------------------------------
+
+    def edited_settings(self):
+        """A copy of the settings with the dialog's values (not yet checked)."""
+        new = copy.deepcopy(self.ctx.settings)
+        new.ingest.chunk_tokens = self.chunk_tokens.value()
+        new.ingest.chunk_overlap = round(self.chunk_overlap.value(), 4)
+        new.retrieval.top_k = self.top_k.value()
+        new.retrieval.fusion = self.fusion.currentData()
+        new.retrieval.reranker = self.reranker.text().strip()
+        new.retrieval.min_relevance = self.min_relevance.value()
+        new.models.embedder = self.embedder.text().strip()
+        new.models.embedder_backend = self.embedder_backend.currentData()
+        new.ui.language = self.language.currentData()
+        return new
+
+    def edited_model_settings(self):
+        if self._model_settings is None:
+            return None
+        gpu = self.gpu_layers.value()
+        return dataclasses.replace(self._model_settings,
+                                   context_length=self.context_length.value(),
+                                   n_gpu_layers=None if gpu == AUTO_GPU else gpu,
+                                   temperature=round(self.temperature.value(), 3))
+
+    def show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(True)
+
+    def save(self) -> bool:
+        """Check everything with the core, then write; on a problem show it and keep
+        the dialog open with nothing written."""
+        from app.settings import SettingsError
+
+        path = self.ctx.home.settings_path
+        new = self.edited_settings()
+        try:
+            new.validate(str(path))
+        except SettingsError as exc:
+            self.show_error(self.tr("Not saved: {problem}").format(problem=exc))
+            return False
+        model = self.edited_model_settings()
+        if model is not None:
+            try:
+                model.validate(self.model_name)
+            except ValueError as exc:
+                self.show_error(self.tr("Not saved: {problem}").format(problem=exc))
+                return False
+        try:
+            new.save(path)
+            if model is not None and model != self._model_settings:
+                self.registry.save_model_settings(self.model_name, model)
+        except (OSError, ValueError) as exc:
+            self.show_error(self.tr("Not saved: {problem}").format(
+                problem=getattr(exc, "strerror", None) or exc))
+            return False
+        old = self.ctx.settings
+        if (new.models.embedder, new.models.embedder_backend) != \
+                (old.models.embedder, old.models.embedder_backend):
+            self.restart_needed.append(self.tr("embedder"))
+        if new.ui.language != old.ui.language:
+            self.restart_needed.append(self.tr("language"))
+        if model is not None and self._model_settings is not None:
+            self.model_reload_needed = (
+                (model.context_length, model.n_gpu_layers, model.temperature)
+                != (self._model_settings.context_length, self._model_settings.n_gpu_layers,
+                    self._model_settings.temperature))
+        self.saved_settings = new
+        self.error_label.setVisible(False)
+        self.accept()
+        return True
