@@ -250,7 +250,7 @@ def test_choosing_a_conversation_opens_it_in_the_chat(window, qtbot):
 def test_library_remove_document_and_knowledge_bases(window, qtbot, tmp_path):
     doc = tmp_path / "first-steps.md"
     shutil.copy(require(MD_DIR / "en/docs/tutorial/first-steps.md"), doc)
-    notes = tmp_path / "notes.txt"
+    notes = tmp_path / "notes.docx"
     notes.write_text("not a supported type", encoding="utf-8")
     window.ingest([str(doc), str(notes)])
     assert window.ingest_view.isVisible()
