@@ -180,6 +180,8 @@ class MainWindow(QMainWindow):
         self.conversations.chatDeleted.connect(self._on_chat_deleted)
         if hasattr(self.chat, "chatsChanged"):
             self.chat.chatsChanged.connect(self._on_chats_changed)
+        if hasattr(self.chat, "message"):
+            self.chat.message.connect(lambda m: sb.showMessage(m))
         self.chat.answered.connect(lambda _done: self._on_chats_changed())
 
     # --- start-up ---------------------------------------------------------------------
