@@ -120,7 +120,7 @@ def launch_once(home: Path, display: Display, timeout: float = 300.0) -> dict:
             for rec in read_probe(probe):
                 if rec["event"] == "paint":
                     paint = rec
-                elif rec["message"] == "Ready":
+                elif rec.get("ready"):
                     ready = rec
                 elif rec["message"].startswith("Start-up problem"):
                     problem = rec["message"]
@@ -205,10 +205,10 @@ def phase_stalls(docs: Path, quick: bool, questions: int, out: Path) -> None:
     window = MainWindow(Context(home=Home.open(work / "home"), settings=Settings()))
     window.show()
     status = window.statusBar()
-    if not wait_until(lambda: status.currentMessage() in ("Ready",)
+    if not wait_until(lambda: window.started
                       or status.currentMessage().startswith("Start-up problem"), 600):
         raise SystemExit(f"not ready: {status.currentMessage()}")
-    if status.currentMessage() != "Ready":
+    if not window.started:
         raise SystemExit(status.currentMessage())
 
     heartbeat.phase("idle")
@@ -216,9 +216,12 @@ def phase_stalls(docs: Path, quick: bool, questions: int, out: Path) -> None:
 
     heartbeat.phase("ingest")
     window.ingest([str(copy)])
-    if not wait_until(lambda: window.last_report is not None, 3600):
+    ingesting = lambda: window.last_report is None and window._thread is not None
+    if not wait_until(lambda: not ingesting(), 3600):
         raise SystemExit("ingest did not finish within an hour")
     report = window.last_report
+    if report is None:
+        raise SystemExit(f"ingest failed: {status.currentMessage()}")
     ingest_info = {"files": len(src), "added": report.count("added"),
                    "not_added": [f"{Path(o.path).name}: {o.reason}" for o in report.outcomes
                                  if o.status in ("failed", "skipped")]}
@@ -231,6 +234,9 @@ def phase_stalls(docs: Path, quick: bool, questions: int, out: Path) -> None:
         window.chat.question.setPlainText(q)
         t = time.monotonic()
         window.chat.send()
+        if not window.chat.busy:
+            raise SystemExit("the question was not sent: "
+                             + window.chat.view.toPlainText()[-300:])
         if not wait_until(lambda: window.chat.last_done is not None and not window.chat.busy, 900):
             raise SystemExit(f"no answer within 15 minutes: {q}")
         done = window.chat.last_done
@@ -372,6 +378,14 @@ def main() -> None:
                 print(f"  {name:9} {n:4}  {stack}")
             for stack, n in s.get("others", [])[:6]:
                 print(f"  {name:9} {n:4}  other thread: {stack}")
+        print("\nworst stalls (lower bound of the lateness seen by the sampler):")
+        for name, s in st["stalls"].items():
+            for w in s.get("worst", []):
+                print(f"  {name:9} >= {w['late_ms']:.0f} ms")
+                for stack, n in w["gui"]:
+                    print(f"      gui  {n:3}  {stack}")
+                for stack, n in w["others"]:
+                    print(f"      busy {n:3}  {stack}")
     if not args.no_record:
         with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
             f.write("\n" + text + "\n")

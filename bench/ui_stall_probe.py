@@ -96,8 +96,21 @@ def _where(frame, limit: int = 5) -> str:
     return " < ".join(parts)
 
 
+IDLE_FRAMES = ("threading.py:wait", "selectors.py:select", "queues.py:_feed",
+               "connection.py:wait", "threading.py:_wait_for_tstate_lock")
+
+
+def _busy(where: str) -> bool:
+    """False for a thread that is only waiting (its innermost frame is a wait)."""
+    return not where.startswith(IDLE_FRAMES)
+
+
 class StallSampler:
-    """Samples all stacks every ``every_ms`` while the heartbeat is ``threshold_ms`` late."""
+    """Samples all stacks every ``every_ms`` while the heartbeat is ``threshold_ms`` late.
+
+    Samples are kept per phase (GUI thread stacks, and the stacks of the other threads
+    that were not just waiting) and per stall (one stall = one late heartbeat), so the
+    worst stalls can be shown with what every thread was doing during them."""
 
     def __init__(self, heartbeat: Heartbeat, threshold_ms: float = 30.0, every_ms: float = 5.0):
         self.heartbeat = heartbeat
@@ -106,6 +119,7 @@ class StallSampler:
         self.main_ident = threading.main_thread().ident
         self.gui: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         self.others: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+        self.stalls: dict[float, dict] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
 
@@ -119,20 +133,37 @@ class StallSampler:
     def _run(self) -> None:
         me = threading.get_ident()
         while not self._stop.wait(self.every):
-            phase = self.heartbeat.current
-            if phase is None or time.perf_counter() - self.heartbeat.last_beat < self.threshold:
+            phase, last = self.heartbeat.current, self.heartbeat.last_beat
+            late = time.perf_counter() - last
+            if phase is None or late < self.threshold:
                 continue
             names = {t.ident: t.name for t in threading.enumerate()}
             frames = sys._current_frames()
+            stall = self.stalls.setdefault(last, {"phase": phase, "late_ms": 0.0,
+                                                  "gui": collections.Counter(),
+                                                  "others": collections.Counter()})
+            stall["late_ms"] = max(stall["late_ms"], late * 1000 - self.heartbeat.interval_ms)
             main = frames.get(self.main_ident)
             if main is not None:
-                self.gui[phase][_where(main)] += 1
+                where = _where(main)
+                self.gui[phase][where] += 1
+                stall["gui"][where] += 1
             for ident, frame in frames.items():
                 if ident in (me, self.main_ident):
                     continue
-                self.others[phase][f"[{names.get(ident, ident)}] {_where(frame, 3)}"] += 1
+                where = _where(frame, 3)
+                if _busy(where):
+                    key = f"[{names.get(ident, ident)}] {where}"
+                    self.others[phase][key] += 1
+                    stall["others"][key] += 1
 
-    def summary(self) -> dict:
-        return {phase: {"top": self.gui[phase].most_common(8),
-                        "others": self.others[phase].most_common(8)}
-                for phase in set(self.gui) | set(self.others)}
+    def summary(self, worst: int = 8) -> dict:
+        out = {phase: {"top": self.gui[phase].most_common(8),
+                       "others": self.others[phase].most_common(8), "worst": []}
+               for phase in set(self.gui) | set(self.others)}
+        for stall in sorted(self.stalls.values(), key=lambda s: -s["late_ms"]):
+            if len(out[stall["phase"]]["worst"]) < worst:
+                out[stall["phase"]]["worst"].append(
+                    {"late_ms": round(stall["late_ms"], 1), "gui": stall["gui"].most_common(2),
+                     "others": stall["others"].most_common(3)})
+        return out

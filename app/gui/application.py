@@ -37,7 +37,8 @@ def _record_start_up(window, path: str) -> None:
 
     Appends JSON lines to ``path``: the ``time.monotonic()`` of the window's first paint
     event with the top-level modules imported by then (to prove torch, Chroma and
-    llama.cpp load after the paint), and of each status bar message until "Ready"."""
+    llama.cpp load after the paint), and of each status bar message until the library and
+    models are loaded (``window.started``: the "Ready" message)."""
     import json
     import time
 
@@ -57,8 +58,9 @@ def _record_start_up(window, path: str) -> None:
             return False
 
     def on_status(message: str) -> None:
-        write({"event": "status", "t": time.monotonic(), "message": message})
-        if message == "Ready" or message.startswith("Start-up problem"):
+        ready = bool(getattr(window, "started", False))
+        write({"event": "status", "t": time.monotonic(), "message": message, "ready": ready})
+        if ready or message.startswith("Start-up problem"):
             window.statusBar().messageChanged.disconnect(on_status)
 
     window._first_paint_probe = FirstPaint(window)
