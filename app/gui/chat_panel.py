@@ -314,9 +314,7 @@ class ChatPanel(QWidget):
         chats = self.chats_factory()
         chat = chats.get(chat_id)
         messages = chats.messages(chat.id)
-        self.chat_id = chat.id
-        if chat.kb:
-            self.kb_name = chat.kb
+        self.chat_id = chat.id  # the knowledge base stays the window's choice (chat.kb)
         self._clear()
         question = ""
         for m in messages:
@@ -374,20 +372,26 @@ class ChatPanel(QWidget):
         return cursor.position()
 
     def _stream(self, text: str) -> None:
+        at_bottom = self._at_bottom()
         cursor = self._end_cursor()
         cursor.insertText(text, QTextCharFormat())
-        self._follow()
+        self._follow(at_bottom)
 
-    def _follow(self) -> None:
-        """Keep the newest text in sight, unless the reader scrolled up."""
+    def _at_bottom(self) -> bool:
         bar = self.view.verticalScrollBar()
-        if bar.maximum() - bar.value() < 80 or self.busy:
+        return bar.maximum() - bar.value() < 40
+
+    def _follow(self, at_bottom: bool = True) -> None:
+        """Keep the newest text in sight, unless the reader had scrolled up."""
+        if at_bottom:
+            bar = self.view.verticalScrollBar()
             bar.setValue(bar.maximum())
 
     def _render_answer(self, index: int, start: int) -> None:
         """Replace the answer's streamed text (from ``start`` to the end) with its
         rendered Markdown, citation links, Copy and a stopped/failed mark."""
         record = self.answers[index]
+        at_bottom = self._at_bottom()
         cursor = QTextCursor(self.view.document())
         cursor.setPosition(min(start, self._end_cursor().position()))
         cursor.movePosition(QTextCursor.End, QTextCursor.KeepAnchor)
@@ -398,7 +402,7 @@ class ChatPanel(QWidget):
         cursor.movePosition(QTextCursor.End)
         cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
         cursor.insertHtml(self._footer_html(index))
-        self._follow()
+        self._follow(at_bottom)
 
     def _footer_html(self, index: int) -> str:
         record = self.answers[index]

@@ -1,0 +1,225 @@
+"""The chat panel with the real window, model, embedder and documents (offscreen Qt):
+streaming, citation links, the sources panel, the in-app source viewer, reopening chats."""
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QGuiApplication
+
+from app.context import Context
+from app.home import Home
+from app.settings import Settings
+from tests.app.test_gui import window  # noqa: F401  (the fixture)
+from tests.conftest import MD_DIR, SEC_DIR, require
+
+QUESTION = "What were Apple's total net sales for the quarter?"
+
+
+def ask(chat, qtbot, question: str) -> list[tuple[int, bool]]:
+    """Send ``question`` with Enter and wait for the answer; the (view length, answer
+    finished) seen at each change of the conversation view."""
+    seen: list[tuple[int, bool]] = []
+
+    def on_change():
+        seen.append((len(chat.view.toPlainText()), chat.last_done is not None))
+
+    chat.last_done = None
+    chat.view.textChanged.connect(on_change)
+    chat.question.setPlainText(question)
+    qtbot.keyClick(chat.question, Qt.Key_Return)
+    assert chat.busy
+    qtbot.waitUntil(lambda: chat.last_done is not None and not chat.busy, timeout=300_000)
+    chat.view.textChanged.disconnect(on_change)
+    return seen
+
+
+def open_window(home: Path, qtbot):
+    from app.gui.main_window import MainWindow
+
+    w = MainWindow(Context(home=Home.open(home), settings=Settings()))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.statusBar().currentMessage() == "Ready", timeout=120_000)
+    return w
+
+
+def test_answer_citations_sources_viewer_and_reopening(window, qtbot, tmp_path, wenji_home):
+    pdf = tmp_path / "apple.pdf"
+    shutil.copy(require(SEC_DIR / "2023 Q3 AAPL.pdf"), pdf)
+    md = tmp_path / "query-params.md"
+    shutil.copy(require(MD_DIR / "en/docs/tutorial/query-params.md"), md)
+    window.ingest([str(pdf), str(md)])
+    qtbot.waitUntil(lambda: window.last_report is not None, timeout=300_000)
+    chat = window.chat
+    changes = []
+    chat.chatsChanged.connect(lambda: changes.append(chat.chat_id))
+
+    # --- the answer streams in, then is rendered with citation links ------------------
+    seen = ask(chat, qtbot, QUESTION)
+    done = chat.last_done
+    assert done.grounded and done.generated and done.answer.strip()
+    streaming = [n for n, finished in seen if not finished]
+    assert len(set(streaming)) >= 3 and max(streaming) > min(streaming), \
+        "the view did not grow piece by piece before the answer was done"
+    assert changes and changes[-1] == chat.chat_id  # created + question + answer saved
+    assert done.citations, f"no citations for: {done.answer!r}"
+    urls = chat.citation_urls()
+    assert urls == [f"cite:0.{c.n}" for c in done.citations]
+    page_html = chat.view.toHtml()
+    assert all(f'href="{u}"' in page_html for u in urls)
+    for c in done.citations:
+        assert f"[{c.n}] {c.source.label}" in chat.view.toPlainText()
+        assert c.inferred == ("inferred" in _chip_text(chat, c.n))
+
+    # --- the sources panel: labels, cited marks, explanations, highlighted matches ----
+    assert chat.sources.count() == len(done.sources) >= 1
+    first = chat.sources.item(0).text()
+    assert done.sources[0].label in first and ("apple.pdf" in first.lower() or "page" in first)
+    cited = done.citations[0]
+    row = [s.n for s in done.sources].index(cited.n)
+    assert "✓ cited" in chat.sources.item(row).text()
+    chat.sources.setCurrentRow(row)
+    detail = chat.sources_panel.detail.toHtml()
+    assert "Keyword search" in chat.sources_panel.detail.toPlainText()
+    assert "#ffe27a" in detail  # the matched words are highlighted
+    assert cited.source.explanation.get("matched")
+
+    # --- clicking a citation opens the document at the cited page, passage found ------
+    chat.view.anchorClicked.emit(QUrl(urls[0]))
+    viewer = chat.viewer
+    assert chat.side_tabs.currentWidget() is viewer
+    assert viewer.current_path == str(pdf) == cited.source.path
+    assert viewer.current_page() == cited.source.page  # both 1-based
+    assert viewer.highlight_found and viewer.highlight_text
+    assert viewer.pdf_view.currentSearchResultIndex() >= 0
+
+    # --- copy ------------------------------------------------------------------------
+    assert chat.copy_answer() == done.answer
+    assert QGuiApplication.clipboard().text() == done.answer
+
+    # --- a Markdown passage opens rendered, at its heading, highlighted ----------------
+    engine = window.services.answer_engine(chat.kb_name)
+    md_sources, _ = engine.find_sources("query parameter type conversion bool short", "en")
+    md_source = next(s for s in md_sources if s.path == str(md) and s.heading)
+    chat.open_source(md_source)
+    assert viewer.current_path == str(md) and viewer.current_page() is None
+    assert viewer.highlight_found
+    heading = md_source.heading.split(" > ")[-1].split("{")[0].strip()
+    assert heading in viewer.visible_text()
+
+    # --- a question the documents cannot answer: the panel says so --------------------
+    ask(chat, qtbot, "Who won the 2018 World Cup?")
+    assert not chat.last_done.grounded
+    assert "Not in your documents" in chat.sources_panel.header.text()
+    assert chat.sources.count() >= 1
+
+    # --- Esc while an answer streams: the text so far stays, marked as stopped --------
+    chats = window.services.chats()
+    chat.question.setPlainText("Describe Apple's products and services net sales in detail.")
+    qtbot.keyClick(chat.question, Qt.Key_Return)
+    qtbot.waitUntil(lambda: len(chat.answers[-1].answer) > 10, timeout=300_000)
+    qtbot.keyClick(chat.question, Qt.Key_Escape)
+    qtbot.waitUntil(lambda: not chat.busy, timeout=60_000)
+    assert chat.last_done.cancelled
+    assert "(stopped)" in chat.view.toPlainText().rstrip().splitlines()[-1]
+    saved = chats.messages(chat.chat_id)[-1]
+    assert saved.role == "assistant" and saved.meta["cancelled"] and saved.content.strip()
+
+    # --- opening another chat while an answer streams stops it and saves it -----------
+    first_chat = chat.chat_id
+    chat.new_chat()
+    chat.question.setPlainText(QUESTION)
+    qtbot.keyClick(chat.question, Qt.Key_Return)
+    second_chat = chat.chat_id
+    assert second_chat != first_chat
+    qtbot.waitUntil(lambda: bool(chat.answers and chat.answers[0].answer), timeout=300_000)
+    chat.load_chat(first_chat)
+    assert not chat.busy and chat.chat_id == first_chat
+    assert "Describe Apple's products" in chat.view.toPlainText()
+    stopped = chats.messages(second_chat)
+    assert [m.role for m in stopped] == ["user", "assistant"] and stopped[1].meta["cancelled"]
+
+    # --- after a restart, the saved conversation comes back with its links -------------
+    chat_id = first_chat
+    window.close()
+    again = open_window(wenji_home, qtbot)
+    try:
+        again.chat.load_chat(chat_id)
+        assert again.chat.chat_id == chat_id
+        text = again.chat.view.toPlainText()
+        assert len(again.chat.answers) == 3 and "(stopped)" in text
+        assert QUESTION in text and done.answer.strip().split("\n")[0][:40] in text
+        assert again.chat.citation_urls(0) == urls
+        again.chat.view.anchorClicked.emit(QUrl(urls[0]))
+        assert again.chat.viewer.current_page() == cited.source.page
+        assert again.chat.viewer.highlight_found
+    finally:
+        again.close()
+
+
+def _chip_text(chat, n: int) -> str:
+    """The plain text of citation link n of the first answer, from the document."""
+    doc = chat.view.document()
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            if frag.charFormat().anchorHref() == f"cite:0.{n}":
+                return frag.text()
+            it += 1
+        block = block.next()
+    return ""
+
+
+def test_viewer_names_a_missing_or_unreadable_file(qtbot, tmp_path):
+    from app.gui.source_viewer import SourceViewer
+    from models.citations import Source
+
+    viewer = SourceViewer()
+    qtbot.addWidget(viewer)
+    gone = Source(n=1, chunk_id="x", doc_id=1, path=str(tmp_path / "gone.pdf"), title="gone",
+                  page=3, heading=None, start=0, end=10, text="some passage text here",
+                  label="gone.pdf, page 3")
+    assert viewer.show_source(gone) is False
+    assert "gone.pdf" in viewer.message and "missing" in viewer.message
+    assert viewer.stack.currentWidget() is viewer.message_label
+    assert "gone.pdf" in viewer.message_label.text()
+
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 50)
+    assert viewer.show_source(replace(gone, path=str(broken))) is False
+    assert "broken.pdf" in viewer.message and viewer.current_path is None
+
+    latin1 = tmp_path / "notes.md"
+    latin1.write_bytes(b"\x00\x01\x02binary")
+    assert viewer.show_source(replace(gone, path=str(latin1), page=None, heading="Notes")) is False
+    assert "notes.md" in viewer.message and "binary" in viewer.message
+
+
+@pytest.mark.parametrize("name", ["en/docs/tutorial/cookie-param-models.md",
+                                  "zh/docs/tutorial/query-params.md"])
+def test_markdown_passages_are_found_under_their_heading(qtbot, name):
+    """Every section of a real Markdown file opens at its heading with the passage
+    highlighted (HTML inside the file and Chinese text included)."""
+    from app.gui.source_viewer import SourceViewer, plain_heading
+    from ingest.loaders import load
+    from models.citations import Source
+
+    path = require(MD_DIR / name)
+    viewer = SourceViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(700, 500)
+    viewer.show()
+    sections = [s for s in load(path).sections if s.heading and len(s.text) > 200]
+    assert len(sections) >= 3
+    for sec in sections:
+        source = Source(n=1, chunk_id="x", doc_id=1, path=str(path), title="t", page=None,
+                        heading=sec.heading, start=0, end=len(sec.text), text=sec.text[:900],
+                        label=sec.heading)
+        assert viewer.show_source(source)
+        assert viewer.highlight_found, sec.heading
+        assert plain_heading(sec.heading) in " ".join(viewer.visible_text().split()), sec.heading
