@@ -182,6 +182,13 @@ def test_add_model_switches_to_it_and_a_broken_file_keeps_the_current_one(window
     assert window.services.models().loaded.path.name == "tiny-copy.gguf"
     assert not (window.ctx.home.models_dir / "broken-download.gguf").exists()
 
+    other = tmp_path / "weights.safetensors"
+    other.write_bytes(b"\0" * 64)
+    window.add_model(str(other))
+    qtbot.waitUntil(lambda: "weights.safetensors" in window._problem_box.text(), timeout=60_000)
+    assert "not a .gguf file" in window._problem_box.text()
+    assert loaded_name(window) == "tiny-copy.gguf"
+
 
 def test_dropping_a_gguf_file_adds_and_loads_the_model(window, qtbot, tmp_path):
     model = bundled_model_copy(tmp_path, "dropped.gguf")
