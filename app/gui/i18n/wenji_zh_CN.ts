@@ -552,6 +552,10 @@ Data folder: {home}</source>
         <source> and </source>
         <translation>和</translation>
     </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
 </context>
 <context>
     <name>ModelLoader</name>
