@@ -113,8 +113,7 @@ class MainWindow(QMainWindow):
         self.new_chat_action.setShortcut(QKeySequence("Ctrl+N"))
         self.new_chat_action.triggered.connect(self.new_chat)
         self.export_chat_action = QAction(self.tr("Export chat…"), self)
-        self.export_chat_action.triggered.connect(
-            lambda: self.conversations.export_chat(self.chat.chat_id))
+        self.export_chat_action.triggered.connect(self.export_chat)
         self.settings_action = QAction(self.tr("Settings…"), self)
         self.settings_action.setShortcut(QKeySequence.Preferences)
         self.settings_action.triggered.connect(self.open_settings)
@@ -361,6 +360,12 @@ class MainWindow(QMainWindow):
             log.exception("cannot open chat %s", chat_id)
             self.show_problem(self.tr("Cannot open the conversation: {reason}").format(reason=exc))
         self.conversations.select_chat(self.chat.chat_id)
+
+    def export_chat(self) -> None:
+        if self.chat.chat_id is None:
+            self.statusBar().showMessage(self.tr("Nothing to export yet: ask a question first"))
+            return
+        self.conversations.export_chat(self.chat.chat_id)
 
     def _on_chats_changed(self) -> None:
         self.conversations.refresh(select=self.chat.chat_id)

@@ -497,6 +497,10 @@ Data folder: {home}</source>
         <translation>无法打开对话：{reason}</translation>
     </message>
     <message>
+        <source>Nothing to export yet: ask a question first</source>
+        <translation>还没有可导出的内容：请先提问</translation>
+    </message>
+    <message>
         <source>{name} · {params} · {quant} · context {ctx} · {size}</source>
         <translation>{name} · {params} · {quant} · 上下文 {ctx} · {size}</translation>
     </message>
