@@ -165,9 +165,43 @@ def bench_first_paint(display: Display, launches: int) -> dict:
 
 # --- stalls (child process) -------------------------------------------------------------
 
-def phase_stalls(docs: Path, quick: bool, questions: int, out: Path) -> None:
+def nice_worker_threads(level: int) -> list[str]:
+    """Experiment (``--nice-workers N``): each worker thread of the window lowers its own
+    scheduling priority (Linux: nice is per thread, and the threads it starts, such as
+    ONNX Runtime's and llama.cpp's compute threads and the parser processes, inherit it),
+    so the GUI thread wins the CPU whenever it has something to do.  Applied here by
+    wrapping the workers' ``run`` slots, to measure the change before it is made in
+    ``app/gui/workers.py`` and ``app/gui/chat_panel.py``."""
+    import threading
+
+    from PySide6.QtCore import Slot
+
+    import app.gui.chat_panel as chat_panel
+    import app.gui.tasks as tasks
+    import app.gui.workers as workers
+
+    patched = []
+    for cls in (workers.StartupLoader, workers.IngestWorker, workers.ModelLoader,
+                chat_panel.AnswerWorker, getattr(tasks, "_Worker", None)):
+        if cls is None:
+            continue
+        original = cls.run
+
+        def run(self, _original=original) -> None:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), level)
+            _original(self)
+
+        cls.run = Slot()(run)
+        patched.append(f"{cls.__module__}.{cls.__name__}")
+    return patched
+
+
+def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,
+                 nice_workers: int = 0) -> None:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
+
+    patched = nice_worker_threads(nice_workers) if nice_workers else []
 
     from bench.ui_stall_probe import Heartbeat, StallSampler
 
@@ -248,15 +282,18 @@ def phase_stalls(docs: Path, quick: bool, questions: int, out: Path) -> None:
     heartbeat.stop()
 
     out.write_text(json.dumps({"phases": heartbeat.summary(), "stalls": sampler.summary(),
-                               "ingest": ingest_info, "answers": answers}))
+                               "ingest": ingest_info, "answers": answers,
+                               "nice_workers": nice_workers, "patched": patched}))
     window.close()
     shutil.rmtree(work, ignore_errors=True)
 
 
-def bench_stalls(display: Display, docs: Path, quick: bool, questions: int) -> dict:
+def bench_stalls(display: Display, docs: Path, quick: bool, questions: int,
+                 nice_workers: int = 0) -> dict:
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     cmd = [sys.executable, __file__, "--phase", "stalls", "--out", str(out), "--docs", str(docs),
-           "--questions", str(questions)] + (["--quick"] if quick else [])
+           "--questions", str(questions), "--nice-workers", str(nice_workers)] + \
+        (["--quick"] if quick else [])
     if subprocess.run(cmd, cwd=REPO, env=display.env).returncode != 0:
         raise SystemExit("stall phase failed")
     result = json.loads(out.read_text())
@@ -317,6 +354,9 @@ def render(fp: dict | None, st: dict | None, meta: dict) -> str:
             lines.append(f"| {name} | {p['seconds']:.1f} | {p['beats']} | {p['p50']:.1f} | "
                          f"{p['p99']:.1f} | {p['max']:.1f} | "
                          f"{'yes' if p['p99'] <= STALL_P99_TARGET_MS else '**no**'} |")
+        if st.get("nice_workers"):
+            lines += ["", f"Experiment: worker threads at nice {st['nice_workers']} "
+                      f"({', '.join(st['patched'])} wrapped in this run only)."]
         ing = st["ingest"]
         lines += ["", f"- ingest: {ing['files']} SEC PDFs, {ing['added']} added"
                   + (f"; not added: {'; '.join(ing['not_added'])}" if ing["not_added"] else "")]
@@ -331,9 +371,17 @@ def render(fp: dict | None, st: dict | None, meta: dict) -> str:
                       "every 5 ms; innermost project/Qt frame first):", ""]
             for name, s in st["stalls"].items():
                 for stack, n in s["top"][:4]:
-                    lines.append(f"- {name}: {n} samples: `{stack}`")
+                    lines.append(f"- {name}: {n} samples: {describe(stack)}")
             lines.append("")
     return "\n".join(lines)
+
+
+def describe(stack: str) -> str:
+    """A GUI-thread stack whose innermost Python frame is the benchmark's own event loop
+    means the thread was in Qt's C++ code (painting, layout) or waiting for the GIL."""
+    if stack.startswith("bench/ui.py:wait_until"):
+        return "in Qt's event loop (C++: painting/layout, or waiting for the GIL or a CPU)"
+    return "`" + " < ".join(stack.split(" < ")[:5]) + "`"
 
 
 def _num(x) -> str:
@@ -348,6 +396,9 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=None)
     ap.add_argument("--only", choices=["paint", "stalls"])
     ap.add_argument("--offscreen", action="store_true", help="QT_QPA_PLATFORM=offscreen, no Xvfb")
+    ap.add_argument("--nice-workers", type=int, default=0, metavar="N",
+                    help="experiment: the window's worker threads run at nice N (see "
+                    "nice_worker_threads)")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -355,7 +406,7 @@ def main() -> None:
     questions = args.questions or (1 if args.quick else 3)
 
     if args.phase == "stalls":
-        phase_stalls(args.docs, args.quick, questions, args.out)
+        phase_stalls(args.docs, args.quick, questions, args.out, args.nice_workers)
         return
 
     launches = args.launches or (3 if args.quick else 5)
@@ -365,7 +416,8 @@ def main() -> None:
     meta["display"] = display.kind
     try:
         fp = bench_first_paint(display, launches) if args.only != "stalls" else None
-        st = bench_stalls(display, args.docs, args.quick, questions) if args.only != "paint" else None
+        st = (bench_stalls(display, args.docs, args.quick, questions, args.nice_workers)
+              if args.only != "paint" else None)
     finally:
         display.close()
     meta["load_end"] = load()
@@ -375,7 +427,7 @@ def main() -> None:
         print("\nstall samples (all):")
         for name, s in st["stalls"].items():
             for stack, n in s["top"]:
-                print(f"  {name:9} {n:4}  {stack}")
+                print(f"  {name:9} {n:4}  {describe(stack)}")
             for stack, n in s.get("others", [])[:6]:
                 print(f"  {name:9} {n:4}  other thread: {stack}")
         print("\nworst stalls (lower bound of the lateness seen by the sampler):")

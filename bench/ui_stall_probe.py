@@ -145,7 +145,7 @@ class StallSampler:
             stall["late_ms"] = max(stall["late_ms"], late * 1000 - self.heartbeat.interval_ms)
             main = frames.get(self.main_ident)
             if main is not None:
-                where = _where(main)
+                where = _where(main, 10)
                 self.gui[phase][where] += 1
                 stall["gui"][where] += 1
             for ident, frame in frames.items():
