@@ -1,13 +1,18 @@
-"""Citations: from ``[n]`` markers in an answer to document, page/heading and span.
+"""Citations: from an answer to the document, page/heading and span it relies on.
 
-Why inference exists: small local models often cite nothing, or cite numbers that were
-never given.  Then each answer sentence is matched to the sources by keyword overlap
-(the retrieval tokenizer: Porter-stemmed English words, jieba words for Chinese) and the
-best match is attached with ``inferred=True``, so the UI can say "probably from".
+Why citations are checked against the text: small local models often cite nothing, cite
+numbers that were never given, or write "[1]" after an echo of the question.  So every
+answer sentence is compared with the sources by what it *adds* to the question
+(character bigrams for Chinese, stemmed words otherwise, weighted by how rare they are
+among the sources): a written ``[n]`` counts only when source n supports its sentence;
+otherwise the best-supporting source is attached with ``inferred=True``, so the UI can
+say "probably from"; a sentence no source supports, or one that only repeats the
+question, cites nothing.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
@@ -16,17 +21,15 @@ from retrieval.tokenizer import tokenize
 
 # [1], [1, 2], [1][2], 【1】, [1，2]
 _MARK = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、;]\s*\d{1,3})*)\s*[\]】]")
-_SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 
-# An answer sentence is attributed to a source when at least this share of its keywords
-# (and at least MIN_SHARED of them) occur in the source.
+# A source supports an answer sentence when at least this IDF-weighted share of the
+# sentence's own evidence units (those not in the question), and at least MIN_SHARED of
+# them, occur in it ...
 MIN_OVERLAP = 0.5
 MIN_SHARED = 2
-# ... or when it occurs verbatim in the source and has at least this many characters.
+# ... or when the sentence occurs in it verbatim, has at least this many characters and
+# at least one unit of its own.
 MIN_VERBATIM_CHARS = 3
-# A sentence that is at least this share of the question (or an instruction) and found
-# in it is an echo; a short entity taken from the question ("鲤鱼门天后庙") is not.
-ECHO_SHARE = 0.6
 
 
 @dataclass
@@ -90,13 +93,10 @@ def cited_numbers(answer: str) -> list[int]:
 
 
 def explicit_citations(answer: str, sources: Sequence[Source]) -> list[Citation]:
-    """Citations the model wrote; numbers that match no source are dropped."""
+    """Citations the model wrote; numbers that match no source are dropped.  (Not checked
+    against the text: :func:`resolve_citations` does that.)"""
     by_n = {s.n: s for s in sources}
     return [Citation(n, by_n[n]) for n in cited_numbers(answer) if n in by_n]
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCES.findall(_MARK.sub(" ", text)) if s.strip()]
 
 
 def keyword_coverage(query_tokens: set[str], text: str,
@@ -112,50 +112,166 @@ def keyword_coverage(query_tokens: set[str], text: str,
     return len(found) / len(query_tokens)
 
 
+# --- evidence: character bigrams for Chinese, stemmed words for the rest ---------------
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Chinese runs take the digits inside them along ("可达10公分": 达1, 10, 0公 ...), so an
+# answer that adds only a number to the question's words still has units of its own.
+_CJK_RUN = re.compile(f"[{_CJK}0-9]*[{_CJK}][{_CJK}0-9]*")
+# sentence ends: Chinese/English marks, a full stop before a space, a line break
+_SEGMENT_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n")
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def evidence_units(text: str) -> set[str]:
+    """What a copied piece of text shares with its source, whatever the language.
+
+    Chinese has no spaces and a word segmenter splits a copied phrase differently
+    depending on its neighbours, so Chinese runs (with their digits) count as
+    overlapping *character bigrams* (a single character alone); other text as the
+    retrieval tokenizer's stemmed words, stopwords dropped."""
+    units: set[str] = set()
+    for run in _CJK_RUN.findall(text):
+        units.update({run} if len(run) == 1 else (run[i:i + 2] for i in range(len(run) - 1)))
+    units.update(tokenize(_CJK_RUN.sub(" ", text)))
+    return units
+
+
+def _flat(text: str) -> str:
+    """Lower-cased, without spaces and punctuation: for verbatim comparisons."""
+    return _NOT_WORD.sub("", text).lower()
+
+
+@dataclass
+class _Evidence:
+    """The sources as evidence units with an IDF-like weight among them."""
+
+    sources: Sequence[Source]
+    units: list[set[str]]
+    flat: list[str]
+    weight: dict[str, float]
+
+    @classmethod
+    def of(cls, sources: Sequence[Source]) -> "_Evidence":
+        units = [evidence_units(f"{s.title} {s.heading or ''} {s.text}") for s in sources]
+        df: dict[str, int] = {}
+        for u in units:
+            for t in u:
+                df[t] = df.get(t, 0) + 1
+        n = len(sources)
+        # a unit in every source says little about which one was used; one unseen in all
+        # of them (the model's own words) counts fully against the sentence's support
+        weight = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
+        return cls(sources, units, [_flat(s.text) for s in sources], weight)
+
+    def w(self, unit: str) -> float:
+        return self.weight.get(unit, math.log((len(self.sources) + 1) / 0.5))
+
+    def support(self, sentence: str, echo_units: set[str]
+                ) -> list[tuple[float, int, bool, Source]]:
+        """For each source: the weighted share of the sentence's *own* units (those not
+        taken from the question or the instructions) found in it, how many, and whether
+        the sentence occurs in it verbatim.  Empty when the sentence adds nothing of its
+        own (an echo of the question is no evidence for anything)."""
+        own = evidence_units(sentence) - echo_units
+        total = sum(self.w(t) for t in own)
+        if not own or total <= 0:
+            return []
+        key = _flat(sentence)
+        out = []
+        for s, units, flat in zip(self.sources, self.units, self.flat):
+            shared = own & units
+            out.append((sum(self.w(t) for t in shared) / total, len(shared),
+                        len(key) >= MIN_VERBATIM_CHARS and key in flat, s))
+        return out
+
+
+def _supported(share: float, shared: int, verbatim: bool) -> bool:
+    return (verbatim and shared >= 1) or (share >= MIN_OVERLAP and shared >= MIN_SHARED)
+
+
+def _segments(answer: str) -> list[tuple[str, list[int]]]:
+    """Answer sentences (lines for lists) with the source numbers written in them."""
+    out = []
+    for seg in _SEGMENT_END.split(answer):
+        text = _MARK.sub(" ", seg).strip()
+        nums = cited_numbers(seg)
+        if text or nums:
+            out.append((text, nums))
+    return out
+
+
+def _echo_units(ignore: Sequence[str]) -> set[str]:
+    units: set[str] = set()
+    for t in ignore:
+        if t:
+            units |= evidence_units(t)
+    return units
+
+
 def infer_citations(answer: str, sources: Sequence[Source],
                     ignore: Sequence[str] = ()) -> list[Citation]:
-    """Attribute each answer sentence to its best-overlapping source (if good enough).
+    """Attribute each answer sentence to the source that best supports it, if any does.
 
-    Sentences found in ``ignore`` (the question, the prompt's instructions) are skipped:
-    a small model that echoes the question would otherwise "cite" whatever passage
-    shares the question's words.
+    Only a sentence's own content counts: units found in ``ignore`` (the question, the
+    prompt's instructions) are removed first, so a small model that echoes the question
+    -- or answers with an entity copied from it -- "cites" nothing.  A sentence is
+    supported when at least ``MIN_OVERLAP`` of its own content (IDF-weighted among the
+    sources) and ``MIN_SHARED`` units occur in the source, or when it occurs there
+    verbatim (short extracted answers such as "1953年").
     """
-    ignored = ["".join(t.split()).lower() for t in ignore if t]
-    source_tokens = [(s, set(tokenize(f"{s.title} {s.heading or ''} {s.text}")))
-                     for s in sources]
+    if not sources:
+        return []
+    ev, echo = _Evidence.of(sources), _echo_units(ignore)
     found: dict[int, Citation] = {}
-    flat = [(s, "".join(s.text.split()).lower()) for s in sources]
-    for sent in sentences(answer):
-        # A short answer copied from a source ("1953年", "齿河盗龙属") has too few
-        # keywords for overlap; verbatim text is evidence enough.
-        key = "".join(sent.split()).lower().rstrip(".。!！?？")
-        if key and any(key in t and len(key) >= ECHO_SHARE * len(t) for t in ignored):
-            continue  # an echo of (most of) the question or the instructions
-        if len(key) >= MIN_VERBATIM_CHARS:
-            hit = next((s for s, t in flat if key in t), None)
-            if hit is not None:
-                if hit.n not in found or found[hit.n].overlap < 1.0:
-                    found[hit.n] = Citation(hit.n, hit, inferred=True, sentence=sent,
-                                            overlap=1.0)
-                continue
-        toks = set(tokenize(sent))
-        if len(toks) < MIN_SHARED:
-            continue
-        best, best_share, best_shared = None, 0.0, 0
-        for s, stoks in source_tokens:
-            shared = len(toks & stoks)
-            share = shared / len(toks)
-            if share > best_share:
-                best, best_share, best_shared = s, share, shared
-        if best is not None and best_share >= MIN_OVERLAP and best_shared >= MIN_SHARED:
-            c = found.get(best.n)
-            if c is None or best_share > c.overlap:
-                found[best.n] = Citation(best.n, best, inferred=True, sentence=sent,
-                                         overlap=round(best_share, 3))
+    for text, _ in _segments(answer):
+        best = _best(ev.support(text, echo))
+        if best is not None:
+            share, s = best
+            if s.n not in found or share > found[s.n].overlap:
+                found[s.n] = Citation(s.n, s, inferred=True, sentence=text,
+                                      overlap=round(share, 3))
     return sorted(found.values(), key=lambda c: c.n)
+
+
+def _best(support) -> tuple[float, Source] | None:
+    """The supporting source with the highest share (verbatim first, then rank order)."""
+    ok = [(verbatim, share, -s.n, s) for share, shared, verbatim, s in support
+          if _supported(share, shared, verbatim)]
+    if not ok:
+        return None
+    verbatim, share, _, s = max(ok, key=lambda x: x[:3])
+    return (1.0 if verbatim else share), s
 
 
 def resolve_citations(answer: str, sources: Sequence[Source],
                       ignore: Sequence[str] = ()) -> list[Citation]:
-    """The model's own citations if it wrote valid ones, else inferred ones."""
-    return explicit_citations(answer, sources) or infer_citations(answer, sources, ignore)
+    """What the answer relies on: the ``[n]`` the model wrote where the sentence carrying
+    it is supported by source n; otherwise (no marker, a wrong number, or a marker on an
+    echo or on words found in no source) the source that supports the sentence, marked
+    ``inferred``.  A base model writes "[1]" out of habit as often as on purpose, so a
+    marker alone is not taken as evidence."""
+    if not sources:
+        return []
+    ev, echo = _Evidence.of(sources), _echo_units(ignore)
+    by_n = {s.n: i for i, s in enumerate(sources)}
+    found: dict[int, Citation] = {}
+    for text, nums in _segments(answer):
+        support = ev.support(text, echo)
+        if not support:
+            continue
+        confirmed = [n for n in nums if n in by_n and _supported(*support[by_n[n]][:3])]
+        for n in confirmed:
+            c = found.get(n)
+            if c is None or c.inferred:
+                found[n] = Citation(n, sources[by_n[n]], sentence=text,
+                                    overlap=round(support[by_n[n]][0], 3))
+        if confirmed:
+            continue
+        best = _best(support)
+        if best is not None:
+            share, s = best
+            if s.n not in found or (found[s.n].inferred and share > found[s.n].overlap):
+                found[s.n] = Citation(s.n, s, inferred=True, sentence=text,
+                                      overlap=round(share, 3))
+    return sorted(found.values(), key=lambda c: (c.inferred, c.n))

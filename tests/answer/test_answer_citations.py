@@ -97,9 +97,54 @@ def test_an_echoed_question_is_not_evidence():
     assert [c.n for c in cites] == [3] and "2月4日" in cites[0].sentence
 
 
-def test_an_entity_from_the_question_can_still_be_cited():
+def test_an_answer_taken_from_the_question_cites_nothing():
     question = "北京冬奥会的闭幕式在哪天举行？"
     cites = infer_citations("2月20日举行", SOURCES, ignore=[question])
     assert [c.n for c in cites] == [3]
-    cites = infer_citations("北京冬奥会", SOURCES, ignore=[question])  # short, verbatim
+    # an entity copied from the question adds nothing the source had to supply
+    assert infer_citations("北京冬奥会", SOURCES, ignore=[question]) == []
+    assert infer_citations("北京冬奥会闭幕式。", SOURCES, ignore=[question]) == []
+    # ... but the same words with the answer next to them do cite
+    cites = infer_citations("北京冬奥会闭幕式在2月20日举行。", SOURCES, ignore=[question])
+    assert [c.n for c in cites] == [3]
+
+
+def test_an_echo_with_an_answer_label_is_not_evidence():
+    question = "北京冬奥会什么时候开幕？"
+    answer = "北京冬奥会什么时候开幕？\n\n答： 北京冬奥会什么时候开幕？"
+    assert resolve_citations(answer, SOURCES, [question]) == []
+
+
+def test_a_written_number_counts_only_where_its_source_supports_the_sentence():
+    # right number: kept as the model's own citation
+    cites = resolve_citations("冬奥会在2022年2月4日开幕 [3]。", SOURCES)
+    assert [(c.n, c.inferred) for c in cites] == [(3, False)]
+    # wrong number: the source that does support the sentence, marked inferred
+    cites = resolve_citations("冬奥会在2022年2月4日开幕 [1]。", SOURCES)
+    assert [(c.n, c.inferred) for c in cites] == [(3, True)]
+    # a marker on an echo, or on words no source has, cites nothing
+    question = "北京冬奥会什么时候开幕？"
+    assert resolve_citations("[1] 北京冬奥会什么时候开幕？", SOURCES, [question]) == []
+    assert resolve_citations("[1] 答案： [2]", SOURCES, [question]) == []
+    assert resolve_citations("[2] 停车场", SOURCES, [question]) == []
+
+
+def test_each_sentence_cites_its_own_source():
+    answer = "Apple's new MacBook Air has the M2 chip [1]. Data center revenue was $4.28 billion [1]."
+    cites = resolve_citations(answer, SOURCES, ["What did Apple and NVIDIA report?"])
+    assert [(c.n, c.inferred) for c in cites] == [(1, False), (2, True)]
+    assert "4.28" in cites[1].sentence
+
+
+def test_evidence_units_are_bigrams_for_chinese_and_words_for_english():
+    from models.citations import evidence_units
+
+    assert evidence_units("上海申花") == {"上海", "海申", "申花"}
+    assert evidence_units("Apple M2 chips") >= {"appl", "m2", "chip"}
+    assert evidence_units("2009年加盟") == {"20", "00", "09", "9年", "年加", "加盟"}
+
+
+def test_a_number_added_to_the_question_is_evidence():
+    question = "北京冬奥会的闭幕式在几月几日举行？"
+    cites = infer_citations("北京冬奥会的闭幕式在2月20日举行。", SOURCES, ignore=[question])
     assert [c.n for c in cites] == [3]
