@@ -1,9 +1,12 @@
 """Hybrid query latency at 10k, 100k and 1M chunks.
 
     .venv/bin/python bench/query.py [--sizes 10000,100000,1000000] [--store DIR]
+                                    [--build-only] [--rebuild]
 
-Builds one knowledge base through the real catalog (chunks + FTS5) and the real Chroma
-store, growing it to each size and measuring there.  Text: real chunks of the SciFact
+Builds one knowledge base per size (``DIR/<size>``) through the real catalog (chunks +
+FTS5) and the real Chroma store, and measures there.  A store that finished building is
+kept and reused by later runs (building 1M chunks takes ~25 min), so variants can be
+compared in one run on the same stores; ``--rebuild`` starts over.  Text: real chunks of the SciFact
 and RGB corpora (../shared/data), repeated with variations (a random tenth of the
 keyword tokens dropped, a copy marker appended).  Vectors: embedding 1M texts would take
 hours here, so the real embeddings of the base chunks (taken from the eval caches that
@@ -38,7 +41,8 @@ def base_chunks(eval_root: Path, embedder, limit_embed: int = 2000):
     from retrieval.tokenizer import tokenize
 
     texts, toks, vecs = [], [], []
-    for folder in sorted(eval_root.glob("*/complete.json")) if eval_root.exists() else []:
+    folders = sorted(eval_root.glob("*/complete.json")) if eval_root.exists() else []
+    for folder in [f for f in folders if f.parent.name.split("-")[0] in ("rgb_zh", "scifact")]:
         lib = Library(folder.parent)
         kb = lib.catalog.kb("beir")
         if kb is None:
@@ -82,7 +86,7 @@ def grow(library, kb, start: int, target: int, texts, toks, vecs, rng: np.random
     pyrng = random.Random(start)
     for lo in range(start, target, batch):
         hi = min(target, lo + batch)
-        ids, metas, vec_rows = [], [], []
+        ids, metas = [], []
         with cat.transaction():
             for i in range(lo, hi):
                 if i % docs_of == 0:
@@ -107,15 +111,30 @@ def grow(library, kb, start: int, target: int, texts, toks, vecs, rng: np.random
                            (cur.lastrowid, " ".join(tk)))
                 ids.append(cid)
                 metas.append({"doc_id": doc_id, "gen": 1, "idx": i % docs_of})
-                vec_rows.append(b)
-        v = vecs[vec_rows].copy()
-        noisy = np.array([i // n_base > 0 for i in range(lo, hi)])
-        if noisy.any():
-            v[noisy] += rng.normal(0, sigma, size=(int(noisy.sum()), v.shape[1])).astype(np.float32)
-            v /= np.linalg.norm(v, axis=1, keepdims=True)
-        library.vectors.add(kb.collection, ids, v, metas)
+        library.vectors.add(kb.collection, ids, perturbed(vecs, lo, hi, rng, sigma), metas)
         if (hi // batch) % 20 == 0 or hi == target:
             print(f"    {hi} chunks", flush=True)
+
+
+def perturbed(vecs: np.ndarray, lo: int, hi: int, rng: np.random.Generator,
+              sigma: float = 0.02) -> np.ndarray:
+    """Vectors of chunks lo..hi-1: the base vector, plus (for every copy after the first)
+    Gaussian noise, renormalised.  Drawn batch by batch from one generator, so the
+    vectors of a store can be regenerated exactly (for exact-search recall)."""
+    n_base = len(vecs)
+    v = vecs[np.arange(lo, hi) % n_base].copy()
+    noisy = np.arange(lo, hi) // n_base > 0
+    if noisy.any():
+        v[noisy] += rng.normal(0, sigma, size=(int(noisy.sum()), v.shape[1])).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return v
+
+
+def all_vectors(vecs: np.ndarray, size: int, batch: int = 5000) -> np.ndarray:
+    """Every vector of a store of ``size`` chunks, as ``grow`` made them."""
+    rng = np.random.default_rng(0)
+    return np.vstack([perturbed(vecs, lo, min(size, lo + batch), rng)
+                      for lo in range(0, size, batch)])
 
 
 def load_queries(n: int) -> dict[str, list[str]]:
@@ -135,23 +154,113 @@ def pct(xs, q):
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] if xs else 0.0
 
 
-def measure(retriever, kb_name: str, queries: dict[str, list[str]]) -> dict:
+def measure(retrievers: dict, kb_name: str, queries: dict[str, list[str]],
+            passes: int = 1) -> dict:
+    """Per variant and language: p50/p95 wall ms, p50 CPU ms and lane p50s.  Variants are
+    interleaved query by query, so a change in the machine's load hits all of them alike."""
+    for r in retrievers.values():
+        r.search("warm up query", kb_name=kb_name)
+    keys = ("embed_ms", "keyword_ms", "dense_ms")
     res = {}
-    retriever.search("warm up query", kb_name=kb_name)
     for lang, qs in queries.items():
-        lat, parts = [], {"embed_ms": [], "keyword_ms": [], "dense_ms": []}
-        for q in qs:
-            t0 = time.perf_counter()
-            retriever.search(q, kb_name=kb_name, k=6)
-            lat.append((time.perf_counter() - t0) * 1000)
-            for key in parts:
-                parts[key].append(retriever.last_timings.get(key, 0.0))
-        res[lang] = {"p50_ms": round(pct(lat, 0.5), 1), "p95_ms": round(pct(lat, 0.95), 1),
-                     **{f"{k}_p50": round(pct(v, 0.5), 1) for k, v in parts.items()}}
+        rec = {label: {"wall": [], "cpu": [], **{k: [] for k in keys}} for label in retrievers}
+        for _ in range(passes):
+            for q in qs:
+                for label, r in retrievers.items():
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    r.search(q, kb_name=kb_name, k=6)
+                    rec[label]["wall"].append((time.perf_counter() - t0) * 1000)
+                    rec[label]["cpu"].append((time.process_time() - c0) * 1000)
+                    for k in keys:
+                        rec[label][k].append(r.last_timings.get(k, 0.0))
+        for label, m in rec.items():
+            res.setdefault(label, {})[lang] = {
+                "p50_ms": round(pct(m["wall"], 0.5), 1), "p95_ms": round(pct(m["wall"], 0.95), 1),
+                "cpu_p50_ms": round(pct(m["cpu"], 0.5), 1),
+                **{f"{k}_p50": round(pct(m[k], 0.5), 1) for k in keys}}
     return res
 
 
+def _median_ms(fn, items) -> tuple[float, float]:
+    """Median wall and CPU (this process, all threads) milliseconds of ``fn`` per item."""
+    wall, cpu = [], []
+    for it in items:
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn(it)
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return round(pct(wall, 0.5), 2), round(pct(cpu, 0.5), 2)
+
+
+def dense_profile(library, kb, embedder, queries: dict[str, list[str]], base_vecs: np.ndarray,
+                  size: int, k: int = 50, efs=(96, 64, 48, 32, 16)) -> dict:
+    """Where the embedding lane's time goes in Chroma, and HNSW recall@k against exact
+    search (the store's vectors regenerated as ``grow`` made them) for several
+    ``ef_search`` values; the collection's setting is restored afterwards."""
+    col = library.vectors.collection(kb.collection)
+    qvecs = embedder.encode([q for qs in queries.values() for q in qs])
+    allv = all_vectors(base_vecs, size)
+    ids_of = lambda rows: {f"d{r // 20 + 1}g1c{r % 20}" for r in rows}
+    probe = [0, size // 2, size - 1]
+    got = col.get(ids=sorted(ids_of(probe)), include=["embeddings"])
+    stored = {i: np.asarray(e) for i, e in zip(got["ids"], got["embeddings"])}
+    for r in probe:
+        cid = next(iter(ids_of([r])))
+        if not np.allclose(stored[cid], allv[r], atol=1e-5):
+            return {"error": "regenerated vectors differ from the store's; no recall figures"}
+    exact = [ids_of(np.argsort(-(allv @ q))[:k]) for q in qvecs]
+    del allv
+    out = {"count_ms": _median_ms(lambda q: col.count(), qvecs[:20])}
+    for label, include in (("ids+distances", ["distances"]),
+                           ("ids+distances+documents+metadatas", ["distances", "documents", "metadatas"])):
+        out[f"query {label}"] = _median_ms(
+            lambda q: col.query(query_embeddings=[q], n_results=k, include=include), qvecs)
+    out["query, filter on 20 documents"] = _median_ms(
+        lambda q: col.query(query_embeddings=[q], n_results=k, include=["distances"],
+                            where={"doc_id": {"$in": list(range(1, 21))}}), qvecs[:20])
+    original = (col.configuration.get("hnsw") or {}).get("ef_search")
+    try:
+        for ef in efs:
+            col.modify(configuration={"hnsw": {"ef_search": ef}})
+            found = []
+            ms = _median_ms(lambda q: found.append(set(col.query(
+                query_embeddings=[q], n_results=k, include=[])["ids"][0])), qvecs)
+            recall = sum(len(f & e) for f, e in zip(found, exact)) / (k * len(exact))
+            out[f"ef_search {ef}"] = {"ms": ms, f"recall@{k}": round(recall, 4)}
+    finally:
+        if original:
+            col.modify(configuration={"hnsw": {"ef_search": original}})
+    return out
+
+
+def _variants():
+    from retrieval.retriever import Options
+
+    return (("hybrid", Options),
+            ("keyword only", lambda: Options(fusion="keyword")),
+            ("embedding only", lambda: Options(fusion="embedding")))
+
+
+VARIANTS = ()
+
+
+def print_table(results: dict) -> None:
+    labels = [label for label, _ in VARIANTS]
+    print("\n| chunks | variant | load | p50 / p95 en | p50 / p95 zh | CPU p50 en / zh "
+          "| lanes p50 en: embed / keyword / dense | lanes p50 zh |")
+    print("|---|---|---:|---|---|---|---|---|")
+    for size, r in results.items():
+        for label in labels:
+            m = r[label]
+            lanes = {lang: " / ".join(str(m[lang][f"{k}_p50"]) for k in
+                                      ("embed_ms", "keyword_ms", "dense_ms")) for lang in ("en", "zh")}
+            print(f"| {size:,} | {label} | {m['load']} | {m['en']['p50_ms']} / {m['en']['p95_ms']} ms "
+                  f"| {m['zh']['p50_ms']} / {m['zh']['p95_ms']} ms "
+                  f"| {m['en']['cpu_p50_ms']} / {m['zh']['cpu_p50_ms']} ms | {lanes['en']} | {lanes['zh']} |")
+
+
 def main() -> int:
+    global VARIANTS
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--store", default="/tmp/wenji-bench-query")
@@ -162,60 +271,75 @@ def main() -> int:
     ap.add_argument("--embed-fallback", type=int, default=2000,
                     help="chunks to embed when there is no eval cache")
     ap.add_argument("--models-cache", default="", help="ONNX export cache folder")
-    ap.add_argument("--budget-s", type=float, default=1500, help="stop growing after this")
+    ap.add_argument("--build-only", action="store_true", help="build missing stores, no timing")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild stores that exist")
+    ap.add_argument("--passes", type=int, default=2, help="passes over the queries")
+    ap.add_argument("--dense-profile", action="store_true",
+                    help="also time Chroma's parts and measure HNSW recall per ef_search")
     args = ap.parse_args()
+    VARIANTS = _variants()
 
     from ingest.library import Library
     from models.embedder import Embedder
-    from retrieval.retriever import Options, Retriever
+    from retrieval.retriever import Retriever
 
     sizes = [int(s) for s in args.sizes.split(",")]
-    store = Path(args.store)
-    if store.exists():
-        shutil.rmtree(store)
+    store_root = Path(args.store)
     embedder = Embedder(backend=args.backend,
-                        cache_dir=args.models_cache or store.parent / "wenji-bench-models")
+                        cache_dir=args.models_cache or store_root.parent / "wenji-bench-models")
     embedder.encode(["load"])
     eval_root = Path(args.eval_cache) if args.eval_cache else Path("/nonexistent")
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, embedder {embedder.name} ({args.backend})", flush=True)
-    texts, toks, vecs = base_chunks(eval_root, embedder, args.embed_fallback)
-    print(f"vectors: {len(texts)} real embeddings, copies perturbed with N(0, 0.02) noise "
-          "(not embeddings of the varied texts)", flush=True)
-    library = Library(store)
-    kb = library.create_kb("bench", embedder.name)
     queries = load_queries(args.queries)
-    rng = np.random.default_rng(0)
-    done, results, t_start = 0, {}, time.perf_counter()
+    base = None
+    results = {}
     for size in sizes:
-        spent = time.perf_counter() - t_start
-        if done and spent / done * (size - done) > args.budget_s - spent:
-            print(f"skipping {size:,}: at the build rate so far ({done / spent:.0f} chunks/s) "
-                  f"it would not finish within the {args.budget_s:.0f}s budget", flush=True)
-            break
-        t0 = time.perf_counter()
-        grow(library, kb, done, size, texts, toks, vecs, rng)
-        done = size
-        build_s = time.perf_counter() - t0
-        row = {"build_s": round(build_s, 1)}
-        for label, opts in (("hybrid", Options()),
-                            ("hybrid, no expansion", Options(use_keywords=False)),
-                            ("keyword only", Options(fusion="keyword")),
-                            ("embedding only", Options(fusion="embedding"))):
-            row[label] = measure(Retriever(library, embedder, opts), "bench", queries)
+        store = store_root / str(size)
+        mark = store / "built.json"
+        if args.rebuild or not mark.exists():
+            if base is None:
+                base = base_chunks(eval_root, embedder, args.embed_fallback)
+                print(f"vectors: {len(base[0])} real embeddings, copies perturbed with "
+                      "N(0, 0.02) noise (not embeddings of the varied texts)", flush=True)
+            if store.exists():
+                shutil.rmtree(store)
+            library = Library(store)
+            kb = library.create_kb("bench", embedder.name)
+            t0 = time.perf_counter()
+            grow(library, kb, 0, size, *base, np.random.default_rng(0))
+            build_s = time.perf_counter() - t0
+            disk = sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) / 1e9
+            mark.write_text(json.dumps({"chunks": size, "build_s": round(build_s, 1),
+                                        "gb": round(disk, 2), "load": os.getloadavg()}))
+            print(f"built {size:,} chunks in {build_s:.0f}s ({disk:.2f} GB)", flush=True)
+        else:
+            library = Library(store)
+        built = json.loads(mark.read_text())
+        if args.build_only:
+            library.close()
+            continue
+        row = {"build_s": built["build_s"]}
+        if args.dense_profile:
+            if base is None:
+                base = base_chunks(eval_root, embedder, args.embed_fallback)
+            kb = library.catalog.kb("bench")
+            load = os.getloadavg()[0]
+            prof = dense_profile(library, kb, embedder, queries, base[2], size)
+            prof["load"] = round((load + os.getloadavg()[0]) / 2, 1)
+            print(f"  {size:,} dense lane profile (median wall, cpu ms): "
+                  f"{json.dumps(prof)}", flush=True)
+        load = os.getloadavg()[0]
+        got = measure({label: Retriever(library, embedder, opts()) for label, opts in VARIANTS},
+                      "bench", queries, passes=args.passes)
+        load = round((load + os.getloadavg()[0]) / 2, 1)
+        for label, m in got.items():
+            row[label] = {**m, "load": load}
+            print(f"  {size:,} {label}: {json.dumps(row[label], ensure_ascii=False)}", flush=True)
         results[size] = row
-        print(json.dumps({size: row}, ensure_ascii=False), flush=True)
-    disk = sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) / 1e9
-    print(f"store size {disk:.2f} GB", flush=True)
-    print("\n| chunks | build s | hybrid p50/p95 en | hybrid p50/p95 zh | no-expansion p50 en/zh "
-          "| keyword p50 en/zh | embedding p50 en/zh |")
-    print("|---|---|---|---|---|---|---|")
-    for size, r in results.items():
-        h, n, kw, em = r["hybrid"], r["hybrid, no expansion"], r["keyword only"], r["embedding only"]
-        print(f"| {size:,} | {r['build_s']:.0f} | {h['en']['p50_ms']}/{h['en']['p95_ms']} ms | "
-              f"{h['zh']['p50_ms']}/{h['zh']['p95_ms']} ms | {n['en']['p50_ms']}/{n['zh']['p50_ms']} | "
-              f"{kw['en']['p50_ms']}/{kw['zh']['p50_ms']} | {em['en']['p50_ms']}/{em['zh']['p50_ms']} |")
-    library.close()
+        library.close()
+    if results:
+        print_table(results)
     return 0
 
 

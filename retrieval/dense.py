@@ -1,5 +1,11 @@
 """The embedding lane: nearest chunks of the query vector in the knowledge base's Chroma
-collection (cosine space, our own L2-normalised embeddings)."""
+collection (cosine space, our own L2-normalised embeddings).
+
+The collection is queried directly for ids and distances only: texts and metadata come
+from the SQLite catalog, and no ``count()`` is asked first (Chroma returns fewer results
+when the collection is smaller than ``k``; a ``count()`` costs ~65 ms at 100k chunks,
+30 times the HNSW search itself -- bench/RESULTS.md).
+"""
 
 from __future__ import annotations
 
@@ -33,5 +39,8 @@ class DenseIndex:
             if not ids:
                 return []
             where = {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
-        pairs = self.vectors.query(self.collection, embedding, k, where=where)
-        return [DenseHit(cid, i + 1, float(d)) for i, (cid, d) in enumerate(pairs)]
+        col = self.vectors.collection(self.collection)
+        res = col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+                        n_results=max(1, int(k)), where=where, include=["distances"])
+        ids_, dists = res["ids"][0], res["distances"][0]
+        return [DenseHit(cid, i + 1, float(d)) for i, (cid, d) in enumerate(zip(ids_, dists))]

@@ -16,6 +16,7 @@ import logging
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -128,6 +129,8 @@ class Options:
     prf_terms: int = 10
     mmr_lambda: float = 0.7
     dedupe_threshold: float = 0.9
+    # Keyword lane in a worker thread while the query is embedded and Chroma searched.
+    parallel_lanes: bool = False
 
     @classmethod
     def from_settings(cls, settings) -> "Options":
@@ -167,6 +170,7 @@ class Retriever:
         self._indexes: dict[int, KeywordIndex] = {}
         self._docs: dict[int, tuple[int, dict[int, tuple[str, str]]]] = {}
         self._reranker = None
+        self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.last_timings: dict[str, float] = {}
 
@@ -237,34 +241,78 @@ class Retriever:
         vecs = self.embedder.encode([query, *words])
         return expansion_mod.expand_embedding(vecs[0], vecs[1:], alpha)
 
+    def _dense_weight(self, query: str) -> float:
+        """Weight the embedding lane will get in fusion for this query (1 if alone)."""
+        o = self.options
+        if o.fusion == "keyword":
+            return 0.0
+        if o.fusion != "adaptive":
+            return 1.0
+        return o.dense_weight * dense_trust(query, self.multilingual)
+
+    def _keyword_lane(self, query: str, kb: KnowledgeBase, doc_ids: list[int] | None,
+                      depth: int, keywords: list[tuple[str, float]]):
+        o = self.options
+        t0 = time.perf_counter()
+        index = self.keyword_index(kb)
+        extra = {w: s for w, s in keywords} if (o.use_keywords and o.expand_bm25) else None
+        plan = index.plan(query, extra)
+        hits = index.search(query, depth, doc_ids=doc_ids, plan=plan)
+        prf = o.prf_weight * (1.0 - dense_trust(query, self.multilingual))
+        if prf > 0 and hits:
+            hits = feedback(index, hits, plan, depth, weight=prf, docs=o.prf_docs,
+                            terms=o.prf_terms, doc_ids=doc_ids)
+        return hits, plan.terms, (time.perf_counter() - t0) * 1000
+
+    def _dense_lane(self, query: str, kb: KnowledgeBase, doc_ids: list[int] | None,
+                    depth: int, keywords: list[tuple[str, float]]):
+        t0 = time.perf_counter()
+        vec = self._embed(query, keywords)
+        t1 = time.perf_counter()
+        hits = DenseIndex(self.library.vectors, kb.collection).search(vec, depth, doc_ids=doc_ids)
+        return hits, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(1, thread_name_prefix="wenji-keyword")
+        return self._executor
+
     def _lanes(self, query: str, kb: KnowledgeBase, doc_ids: list[int] | None,
-               depth: int) -> _Lanes:
+               depth: int, need: int | None = None) -> _Lanes:
+        """Run both lanes.  The embedding lane is skipped when fusion would give it no
+        weight (a Chinese query and an English-only embedder) and the keyword lane already
+        found ``need`` candidates (``None``: never skipped): it could only pad the list, and at 1M chunks it costs
+        the query embedding plus ~100 ms of HNSW search.  With ``parallel_lanes`` the
+        keyword lane runs in a worker thread while this one embeds the query and searches
+        Chroma (SQLite, ONNX Runtime and Chroma all release the GIL)."""
         o = self.options
         t0 = time.perf_counter()
         expanding = o.use_keywords and (o.expand_embedding > 0 or o.expand_bm25)
         keywords = expansion_mod.extract_keywords(query).keywords if expanding else []
+        use_keyword = o.fusion != "embedding"
+        use_dense = o.fusion != "keyword"
+        dense_useless = use_dense and use_keyword and self._dense_weight(query) <= 0
         keyword_hits: list[KeywordHit] = []
         terms: list[str] = []
-        if o.fusion != "embedding":
-            index = self.keyword_index(kb)
-            extra = {w: s for w, s in keywords} if (o.use_keywords and o.expand_bm25) else None
-            plan = index.plan(query, extra)
-            terms = plan.terms
-            keyword_hits = index.search(query, depth, doc_ids=doc_ids, plan=plan)
-            prf = o.prf_weight * (1.0 - dense_trust(query, self.multilingual))
-            if prf > 0 and keyword_hits:
-                keyword_hits = feedback(index, keyword_hits, plan, depth, weight=prf,
-                                        docs=o.prf_docs, terms=o.prf_terms, doc_ids=doc_ids)
-        t1 = time.perf_counter()
         dense_hits: list[DenseHit] = []
-        if o.fusion != "keyword":
-            vec = self._embed(query, keywords)
-            t_embed = time.perf_counter()
-            dense_hits = DenseIndex(self.library.vectors, kb.collection).search(
-                vec, depth, doc_ids=doc_ids)
+        keyword_ms = embed_ms = dense_ms = 0.0
+        if use_keyword and use_dense and o.parallel_lanes and not dense_useless:
+            future = self._pool().submit(self._keyword_lane, query, kb, doc_ids, depth, keywords)
+            try:
+                dense_hits, embed_ms, dense_ms = self._dense_lane(query, kb, doc_ids, depth,
+                                                                   keywords)
+            finally:
+                keyword_hits, terms, keyword_ms = future.result()
         else:
-            t_embed = t1
-        t2 = time.perf_counter()
+            if use_keyword:
+                keyword_hits, terms, keyword_ms = self._keyword_lane(query, kb, doc_ids, depth,
+                                                                     keywords)
+            if use_dense and not (dense_useless and need is not None
+                                  and len(keyword_hits) >= need):
+                dense_hits, embed_ms, dense_ms = self._dense_lane(query, kb, doc_ids, depth,
+                                                                   keywords)
         rowid_chunk = {}
         if keyword_hits:
             marks = ",".join("?" * len(keyword_hits))
@@ -273,8 +321,8 @@ class Retriever:
                     f"SELECT rowid, id, doc_id FROM chunks WHERE rowid IN ({marks})",
                     [h.rowid for h in keyword_hits]).fetchall()
             rowid_chunk = {r[0]: (r[1], r[2]) for r in rows}
-        self.last_timings = {"keyword_ms": (t1 - t0) * 1000, "embed_ms": (t_embed - t1) * 1000,
-                             "dense_ms": (t2 - t_embed) * 1000,
+        self.last_timings = {"keyword_ms": keyword_ms, "embed_ms": embed_ms,
+                             "dense_ms": dense_ms,
                              "total_ms": (time.perf_counter() - t0) * 1000}
         return _Lanes(keyword_hits, dense_hits, terms, keywords, rowid_chunk)
 
@@ -305,7 +353,8 @@ class Retriever:
         kb = self._kb(kb_name)
         docs = self._documents(kb)
         self._check_kb(kb, docs)
-        lanes = self._lanes(query, kb, None, depth or max(self.options.depth, 2 * k))
+        depth = depth or max(self.options.depth, 2 * k)
+        lanes = self._lanes(query, kb, None, depth, need=depth)
         kw: dict[int, float] = {}
         for h in lanes.keyword:
             c = lanes.rowid_chunk.get(h.rowid)
@@ -354,7 +403,7 @@ class Retriever:
         docs = self._documents(kb)
         self._check_kb(kb, docs)
         doc_ids = self._doc_filter(kb, docs, documents)
-        lanes = self._lanes(query, kb, doc_ids, max(o.depth // 2, 4 * k))
+        lanes = self._lanes(query, kb, doc_ids, max(o.depth // 2, 4 * k), need=max(4 * k, 20))
         kw = []
         for h in lanes.keyword:
             c = lanes.rowid_chunk.get(h.rowid)

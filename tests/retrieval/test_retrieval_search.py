@@ -178,3 +178,41 @@ def test_search_documents_ranks_by_best_chunk(retriever, slices):
         assert len(ranked) == len(set(ranked)) == 10
         found += bool({p[len("scifact:"):] for p in ranked[:5]} & sl.qrels[qid])
     assert found >= len(sl.queries) - 1, found
+
+
+def test_chinese_query_skips_the_embedding_lane_it_would_not_weigh(library, embedder):
+    """An English-only embedder gets no weight on a Chinese query: the hits are the keyword
+    lane's, and the query is neither embedded nor searched in Chroma."""
+    from retrieval.retriever import Options
+
+    query = "第七届香港立法会议员宣誓仪式的时间"
+    adaptive = Retriever(library, embedder, Options())
+    hits = adaptive.search(query, kb_name="rgb", k=5)
+    assert adaptive.last_timings["embed_ms"] == 0 and adaptive.last_timings["dense_ms"] == 0
+    keyword = Retriever(library, embedder, Options(fusion="keyword")).search(query, kb_name="rgb", k=5)
+    assert [h.chunk_id for h in hits] == [h.chunk_id for h in keyword]
+    assert all(h.keyword_rank is not None for h in hits)
+
+
+def test_chinese_query_without_keyword_match_still_gets_embedding_hits(library, embedder):
+    from retrieval.retriever import Options
+
+    r = Retriever(library, embedder, Options())
+    query = "龘靐齉爩"  # characters found in no passage of the slice
+    assert r.keyword_index(library.kb("rgb")).search(query) == []
+    hits = r.search(query, kb_name="rgb", k=3)
+    assert len(hits) == 3 and all(h.dense_rank is not None for h in hits)
+    assert r.last_timings["embed_ms"] > 0
+
+
+def test_parallel_lanes_give_the_same_hits(library, embedder, slices):
+    from retrieval.retriever import Options
+
+    serial = Retriever(library, embedder, Options())
+    parallel = Retriever(library, embedder, Options(parallel_lanes=True))
+    for text in list(slices["scifact"].queries.values())[:4] + ["RCEP具体包括哪些国家"]:
+        kb = "rgb" if "RCEP" in text else "scifact"
+        a, b = serial.search(text, kb_name=kb, k=5), parallel.search(text, kb_name=kb, k=5)
+        assert [(h.chunk_id, round(h.score, 6)) for h in a] == \
+            [(h.chunk_id, round(h.score, 6)) for h in b], text
+        assert parallel.last_timings["keyword_ms"] > 0 and parallel.last_timings["dense_ms"] > 0
