@@ -116,7 +116,8 @@ def plain_heading(heading: str) -> str:
 
 
 def markdown_for_display(text: str) -> str:
-    """Markdown with inline HTML tags removed outside code blocks (their text kept).
+    """Markdown with inline HTML tags removed outside code blocks (their text kept),
+    and heading attributes (``{ #anchor }``) dropped.
 
     Qt's Markdown reader can drop the text that follows an HTML tag it does not parse
     (``<dfn title="it's">``), so tags go and the file is read with HTML disabled."""
@@ -128,7 +129,11 @@ def markdown_for_display(text: str) -> str:
             fence = marker if fence is None else (None if m.group(1).startswith(fence) else fence)
             out.append(line)
             continue
-        out.append(line if fence else _HTML_TAG.sub("", line))
+        if not fence:
+            line = _HTML_TAG.sub("", line)
+            if line.lstrip().startswith("#"):  # "## Title { #anchor }": the anchor is markup
+                line = _HEADING_ID.sub("", line).rstrip()
+        out.append(line)
     return "\n".join(out)
 
 
@@ -352,7 +357,7 @@ class SourceViewer(QWidget):
     def _where(self, source) -> str:
         if source.page is not None:
             return self.tr("page %1").replace("%1", str(source.page))
-        return source.heading or ""
+        return " > ".join(plain_heading(part) for part in (source.heading or "").split(" > "))
 
 
 def _pdf_error(widget: QWidget, error) -> str:
