@@ -130,6 +130,7 @@ class Ingestor:
         self.overlap = overlap
         self.max_bytes = int(max_file_mb * 1_000_000)
         self.parse_workers = parse_workers
+        self._parsers_busy = _never
         self.embed_batch = embed_batch
 
     @classmethod
@@ -199,6 +200,12 @@ class Ingestor:
         report.elapsed = time.perf_counter() - t0
         emit(None)
         return report
+
+    def _embed_threads(self) -> int | None:
+        """Fewer embedding threads while parser processes hold cores (None: all)."""
+        if not self._parsers_busy():
+            return None
+        return max(1, int(getattr(self.embedder, "threads", 1)) - self.parse_workers)
 
     @contextlib.contextmanager
     def _abort_embedding_on(self, cancel: threading.Event):
@@ -322,6 +329,7 @@ class Ingestor:
         try:
             queue = list(todo)
             in_flight: dict[cf.Future, tuple] = {}
+            self._parsers_busy = lambda: any(not f.done() for f in in_flight)
             limit = max(2, self.parse_workers * 2)
             while (queue or in_flight) and not cancel.is_set():
                 while queue and len(in_flight) < limit:
@@ -355,6 +363,7 @@ class Ingestor:
                     self._flush(kb, group, existing, progress, emit, cancel)
             self._flush(kb, group, existing, progress, emit, cancel)
         finally:
+            self._parsers_busy = _never
             if cancel.is_set():
                 for proc in list((getattr(pool, "_processes", None) or {}).values()):
                     proc.terminate()
@@ -441,7 +450,8 @@ class Ingestor:
                 if cancel.is_set():
                     raise _Cancelled
                 try:
-                    vecs = self.embedder.encode([c.text for _, _, c in part])
+                    vecs = self.embedder.encode([c.text for _, _, c in part],
+                                                threads=self._embed_threads())
                 except Exception:
                     if cancel.is_set():
                         raise _Cancelled
@@ -491,6 +501,10 @@ class Ingestor:
                     emit(FileOutcome(row.path, CANCELLED, "cancelled"), row.path)
             if not isinstance(exc, _Cancelled):
                 raise
+
+
+def _never() -> bool:
+    return False
 
 
 @dataclass

@@ -118,12 +118,17 @@ class Embedder:
     def max_tokens(self) -> int:
         return int(self.load().max_seq_length)
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32,
+               threads: int | None = None) -> np.ndarray:
+        """``threads``: use fewer cores than configured for this call (ingest does while
+        its parser processes are busy); honoured by the ONNX backend."""
         model = self.load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        extra = {"threads": threads} if threads and self.backend == "onnx" else {}
         vecs = np.asarray(model.encode(list(texts), batch_size=batch_size,
-                                       convert_to_numpy=True, show_progress_bar=False),
+                                       convert_to_numpy=True, show_progress_bar=False,
+                                       **extra),
                           dtype=np.float32)
         vecs /= np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
         return vecs

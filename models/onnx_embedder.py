@@ -144,23 +144,39 @@ class OnnxSentenceModel:
             log.info("exporting %s to int8 ONNX at %s (once)", model_dir, target)
             _quietly(export_int8, model_dir, target)
         self.path = target
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Ingest parses PDFs in another process on the same few cores: idle ORT threads
-        # must sleep, not spin, or they steal the parser's CPU.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
+        self._ort = ort
+        self.threads = threads
+        self._sessions: dict[int, object] = {}
+        self.session = self._session(threads)
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_seq_length)
         self.tokenizer.enable_padding()
         self._lock = threading.Lock()  # tokenizers' padding state is per object
         self._dim: int | None = None
-        self._ort = ort
         self._run_options = None
         self._aborted = False
+
+    def _session(self, threads: int):
+        """An inference session running on ``threads`` cores (made once per count).
+
+        Ingest asks for fewer threads while PDF parsers run on the other cores: an ORT
+        thread pool whose threads share a core with a parser waits at every operator for
+        the slowest thread, which makes the whole batch slower than fewer threads would.
+        """
+        session = self._sessions.get(threads)
+        if session is None:
+            ort = self._ort
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Idle ORT threads must sleep, not spin, or they steal the parsers' CPU.
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            session = ort.InferenceSession(str(self.path), opts,
+                                           providers=["CPUExecutionProvider"])
+            self._sessions[threads] = session
+        return session
 
     def abort(self) -> None:
         """Stop the encode() in progress from another thread (ingest cancel)."""
@@ -174,8 +190,11 @@ class OnnxSentenceModel:
             self._dim = int(self.encode(["dimension probe"]).shape[1])
         return self._dim
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32, **_ignored) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32, threads: int | None = None,
+               **_ignored) -> np.ndarray:
         self._aborted = False
+        with self._lock:
+            session = self._session(max(1, min(threads or self.threads, self.threads)))
         order = np.argsort([len(t) for t in texts])  # similar lengths pad less
         out: list[np.ndarray | None] = [None] * len(texts)
         for start in range(0, len(texts), batch_size):
@@ -191,7 +210,7 @@ class OnnxSentenceModel:
                 raise EncodeAborted("embedding cancelled")
             self._run_options = self._ort.RunOptions()
             try:
-                hidden = self.session.run(None, feed, self._run_options)[0]
+                hidden = session.run(None, feed, self._run_options)[0]
             except Exception as exc:
                 if self._aborted:
                     raise EncodeAborted("embedding cancelled") from exc
