@@ -223,3 +223,44 @@ def test_markdown_passages_are_found_under_their_heading(qtbot, name):
         assert viewer.show_source(source)
         assert viewer.highlight_found, sec.heading
         assert plain_heading(sec.heading) in " ".join(viewer.visible_text().split()), sec.heading
+
+
+def test_sources_panel_explains_highlights_and_opens_passages(qtbot):
+    from app.gui.sources_panel import SourcesPanel
+    from models.citations import Citation, Source
+
+    panel = SourcesPanel()
+    qtbot.addWidget(panel)
+    a = Source(n=1, chunk_id="a", doc_id=1, path="/docs/apple.pdf", title="apple", page=4,
+               heading=None, start=0, end=60, label="apple.pdf, page 4",
+               text="Total net sales were 81,797.\nServices net sales grew.",
+               explanation={"keyword_rank": 1, "keyword_score": 7.25, "dense_rank": 3,
+                            "dense_distance": 0.4123, "fused_score": 0.0321,
+                            "matched": ["total", "net", "sale"]})
+    b = Source(n=2, chunk_id="b", doc_id=1, path="/docs/apple.pdf", title="apple", page=9,
+               heading=None, start=0, end=20, label="apple.pdf, page 9", text="Risk factors.",
+               explanation={"keyword_rank": None, "keyword_score": None, "dense_rank": 1,
+                            "dense_distance": 0.38, "fused_score": 0.0164, "matched": []})
+    panel.show_sources([a, b], [Citation(1, a, inferred=True)], True, "total net sales")
+    assert panel.list.count() == 2
+    assert panel.list.item(0).text().startswith("[1] apple.pdf, page 4  ✓ cited (inferred)")
+    assert "cited" not in panel.list.item(1).text()
+    text = panel.detail.toPlainText()
+    assert "rank 1, BM25 score 7.250" in text and "rank 3, cosine distance 0.4123" in text
+    assert "0.0321" in text and "inferred" in text
+    assert panel.detail.toHtml().count("#ffe27a") == 5
+    from app.gui.sources_panel import highlight_spans
+    spans = highlight_spans(a.text, a.explanation["matched"])
+    # "sales" is found through its index token "sale"; "Services" is not a match
+    assert [a.text[i:j] for i, j in spans] == ["Total", "net", "sales", "net", "sales"]
+    panel.list.setCurrentRow(1)
+    assert "not found by this search" in panel.detail.toPlainText()
+
+    opened = []
+    panel.sourceActivated.connect(opened.append)
+    panel.list.itemActivated.emit(panel.list.item(1))
+    panel.show_button.click()
+    assert opened == [b, b]
+
+    panel.show_sources([b], [], False, "who won the world cup")
+    assert "Not in your documents" in panel.header.text()
