@@ -8,9 +8,10 @@ Without Xvfb, ``--offscreen`` uses ``QT_QPA_PLATFORM=offscreen`` instead.
 
 * **first paint** - the real app (``python -m app --home DIR``) as a subprocess with
   ``WENJI_FIRST_PAINT_FILE`` set, which makes ``app.gui.application`` write the
-  ``time.monotonic()`` of the main window's first paint event, the modules imported by
-  then, and when the status bar says "Ready" (library, embedder and chat model loaded).
-  Measured from just before ``Popen``.  The first launch on a new data folder copies the
+  ``time.monotonic()`` of the main window's first paint event and of the end of that
+  first frame (the figure reported: the event loop is back, the frame is on screen), the
+  modules imported by then, and when the status bar says "Ready" (library, embedder and
+  chat model loaded).  Measured from just before ``Popen``.  The first launch on a new data folder copies the
   bundled model and prepares the embedder: reported on its own; then ``--launches``
   launches on that folder give the median and max.  Target: first paint <= 1 s, and no
   torch / sentence-transformers / llama.cpp / Chroma / ONNX Runtime import before it.
@@ -139,7 +140,7 @@ def launch_once(home: Path, display: Display, timeout: float = 300.0) -> dict:
     if paint is None:
         log.seek(0)
         raise SystemExit("the window never painted:\n" + log.read().decode(errors="replace")[-3000:])
-    return {"paint_s": paint["t"] - t0,
+    return {"paint_s": paint["done"] - t0, "paint_event_s": paint["t"] - t0,
             "ready_s": ready["t"] - t0 if ready else None,
             "problem": problem,
             "heavy_at_paint": [m for m in HEAVY_MODULES if m in paint["modules"]],
@@ -331,11 +332,13 @@ def render(fp: dict | None, st: dict | None, meta: dict) -> str:
         first = fp["first"]
         lines += [f"Launch to first paint (`python -m app`, {len(fp['runs'])} launches on one data "
                   "folder, after a first launch that set it up):", "",
-                  "| | first paint s | \"Ready\" s (models loaded) |", "|---|---:|---:|",
+                  "| | first frame painted s | \"Ready\" s (models loaded) |", "|---|---:|---:|",
                   f"| first launch (new data folder) | {first['paint_s']:.2f} | "
                   f"{_num(first['ready_s'])} |",
                   f"| median | {fp['paint_median']:.2f} | {_num(fp['ready_median'])} |",
                   f"| max | {fp['paint_max']:.2f} | {_num(fp['ready_max'])} |", "",
+                  f"- first paint event (start of that frame), median: "
+                  f"{statistics.median(r['paint_event_s'] for r in fp['runs']):.2f} s",
                   f"- each launch: " + ", ".join(f"{r['paint_s']:.2f}" for r in fp["runs"]) + " s",
                   f"- heavy modules imported before the first paint: "
                   f"{', '.join(fp['heavy_at_paint']) or 'none'} (checked: {', '.join(HEAVY_MODULES)}); "
@@ -403,7 +406,7 @@ def main() -> None:
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    questions = args.questions or (1 if args.quick else 3)
+    questions = args.questions or (1 if args.quick else 2)
 
     if args.phase == "stalls":
         phase_stalls(args.docs, args.quick, questions, args.out, args.nice_workers)

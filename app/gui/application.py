@@ -36,13 +36,13 @@ def _record_start_up(window, path: str) -> None:
     """Start-up probe for ``bench/ui.py``: only when ``WENJI_FIRST_PAINT_FILE`` is set.
 
     Appends JSON lines to ``path``: the ``time.monotonic()`` of the window's first paint
-    event with the top-level modules imported by then (to prove torch, Chroma and
+    event (and of the end of that first frame) with the top-level modules imported by then (to prove torch, Chroma and
     llama.cpp load after the paint), and of each status bar message until the library and
     models are loaded (``window.started``: the "Ready" message)."""
     import json
     import time
 
-    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtCore import QEvent, QObject, QTimer
 
     def write(record: dict) -> None:
         with open(path, "a", encoding="utf-8") as f:
@@ -53,8 +53,11 @@ def _record_start_up(window, path: str) -> None:
             if event.type() == QEvent.Type.Paint:
                 t = time.monotonic()
                 window.removeEventFilter(self)
-                write({"event": "paint", "t": t,
-                       "modules": sorted({m.split(".")[0] for m in list(sys.modules)})})
+                modules = sorted({m.split(".")[0] for m in list(sys.modules)})
+                # "done": back in the event loop, the whole first frame painted and flushed
+                QTimer.singleShot(0, lambda: write({"event": "paint", "t": t,
+                                                    "done": time.monotonic(),
+                                                    "modules": modules}))
             return False
 
     def on_status(message: str) -> None:
