@@ -1,16 +1,22 @@
 """Answer quality on CMRC 2018 (Chinese reading comprehension) with the real pipeline.
 
-    python bench/answers.py --n 100 [--model PATH] [--max-tokens 48] [--context-tokens 600]
+    python bench/answers.py --n 100 [--split held-out] [--model PATH] [--max-tokens 48]
 
 Samples ``--n`` questions (fixed seed) from ../shared/data/cmrc2018_zh, ingests the
 paragraphs they come from plus as many other paragraphs as distractors (``--distractors``,
 default 4 per question) with ``ingest_prepared`` + ``prepare_text``, then asks each
 question through :class:`models.answer.AnswerEngine` and reports:
 
+CMRC 2018 ships one split (dev), so it is divided here by paragraph: even-numbered
+paragraphs (DEV_0, DEV_2, ...) and their questions are for tuning prompts and thresholds
+(``--split tune``), odd-numbered ones are held out (``--split held-out``, the default:
+what RESULTS.md reports).  Distractors come from the same half.
+
 * **answer contains gold**: a gold answer span occurs in the generated answer
   (whitespace-insensitive) -- low with the tiny bundled base model;
 * **gold paragraph cited**: the question's paragraph is among the answer's citations
-  (written ``[n]`` or inferred);
+  (a written ``[n]`` its sentence supports, or inferred from the answer's own words --
+  see :mod:`models.citations`); also how often only other paragraphs were cited;
 * **gold paragraph retrieved** / **given to the model**: among the retrieved passages /
   among the sources that fitted the prompt;
 * **no-answer rate**: questions answered with "not in your documents".
@@ -45,6 +51,11 @@ def _norm(s: str) -> str:
     return "".join(s.split()).lower()
 
 
+def split_of(doc_id: str) -> str:
+    """``tune`` for even-numbered CMRC paragraphs, ``held-out`` for odd ones."""
+    return "tune" if int(doc_id.rsplit("_", 1)[1]) % 2 == 0 else "held-out"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=100, help="questions (default 100)")
@@ -56,6 +67,12 @@ def main() -> int:
     ap.add_argument("--top-k", type=int, default=4)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--split", choices=("tune", "held-out", "all"), default="held-out",
+                    help="which half of CMRC's paragraphs to sample (default held-out)")
+    ap.add_argument("--no-example", action="store_true",
+                    help="no worked example in the base-model prompt")
+    ap.add_argument("--dump", help="write each question's answer, sources and citations "
+                                   "to this JSONL file")
     ap.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
     args = ap.parse_args()
 
@@ -73,10 +90,12 @@ def main() -> int:
     queries = {q["_id"]: q["text"] for q in read_jsonl(DATA / "queries.jsonl")}
     answers = {a["_id"]: a for a in read_jsonl(DATA / "answers.jsonl")}
     rng = random.Random(args.seed)
-    qids = sorted(q for q in queries if q in answers and answers[q]["doc_id"] in corpus)
+    in_split = lambda d: args.split == "all" or split_of(d) == args.split  # noqa: E731
+    qids = sorted(q for q in queries if q in answers and answers[q]["doc_id"] in corpus
+                  and in_split(answers[q]["doc_id"]))
     sample = rng.sample(qids, min(args.n, len(qids)))
     gold_docs = {answers[q]["doc_id"] for q in sample}
-    others = sorted(set(corpus) - gold_docs)
+    others = sorted(d for d in set(corpus) - gold_docs if in_split(d))
     doc_ids = sorted(gold_docs | set(rng.sample(others, min(len(others),
                                                             args.distractors * len(sample)))))
 
@@ -98,10 +117,12 @@ def main() -> int:
     engine = AnswerEngine(Retriever(library, embedder, RetrievalSettings()), manager,
                           kb_name="cmrc", top_k=args.top_k, max_answer_tokens=args.max_tokens,
                           max_context_tokens=args.context_tokens,
-                          sampling={"temperature": 0.0})
+                          sampling={"temperature": 0.0}, few_shot=not args.no_example)
 
-    n = contains = cited = retrieved = given = no_answer = inferred = 0
+    n = contains = cited = cited_written = wrong_only = retrieved = given = no_answer = 0
+    inferred = uncited = n_citations = 0
     seconds = []
+    dump = open(args.dump, "w", encoding="utf-8") if args.dump else None
     for i, qid in enumerate(sample, 1):
         gold = answers[qid]
         key = f"cmrc:{gold['doc_id']}"
@@ -113,9 +134,21 @@ def main() -> int:
         hits = engine.retriever.search(done.retrieval_query, kb_name="cmrc", k=args.top_k)
         retrieved += any(h.path == key for h in hits)
         given += done.grounded and any(s.path == key for s in done.sources)
-        cited += any(c.source.path == key for c in done.citations)
+        paths = {c.source.path for c in done.citations}
+        cited += key in paths
+        cited_written += any(c.source.path == key and not c.inferred for c in done.citations)
+        wrong_only += bool(paths) and key not in paths
+        uncited += done.grounded and not paths
+        n_citations += len(done.citations)
         inferred += bool(done.citations) and all(c.inferred for c in done.citations)
         no_answer += not done.grounded
+        if dump:
+            dump.write(json.dumps({
+                "qid": qid, "question": queries[qid], "gold": gold["answers"], "key": key,
+                "grounded": done.grounded, "answer": done.answer, "seconds": seconds[-1],
+                "prompt_tokens": done.prompt_tokens,
+                "sources": [s.to_dict() for s in done.sources],
+                "citations": [c.to_dict() for c in done.citations]}, ensure_ascii=False) + "\n")
         contains += any(_norm(a) and _norm(a) in _norm(done.answer) for a in gold["answers"])
         print(f"[{i}/{len(sample)}] {seconds[-1]:5.1f}s grounded={done.grounded} "
               f"cited={[c.source.path for c in done.citations]} gold={key} "
@@ -133,14 +166,22 @@ def main() -> int:
         f"{args.context_tokens} prompt tokens, top_k {args.top_k}; embedder "
         f"{embedder.name} (int8 ONNX); relevance: IDF-weighted keyword coverage >= "
         f"{engine.min_coverage}; prompt: "
-        f"{'chat template' if manager.loaded.chat_template else 'reading-comprehension text (base model)'}",
+        f"{'chat template' if manager.loaded.chat_template else 'reading-comprehension text (base model)'}"
+        f"{'' if args.no_example else ' with a worked example'}",
         f"- Knowledge base: {len(doc_ids)} CMRC paragraphs ({len(gold_docs)} gold + "
-        f"distractors), ingested in {ingest_s:.0f} s; {n} questions (seed {args.seed})",
+        f"distractors, {args.split} half), ingested in {ingest_s:.0f} s; {n} questions "
+        f"(seed {args.seed})",
         "",
         "| measure | value |",
         "|---|---:|",
         f"| gold answer span in the answer | {pct(contains)} ({contains}/{n}) |",
         f"| gold paragraph among cited sources | {pct(cited)} ({cited}/{n}) |",
+        f"| ... by a written [n] its sentence supports | {pct(cited_written)} "
+        f"({cited_written}/{n}) |",
+        f"| only other paragraphs cited | {pct(wrong_only)} ({wrong_only}/{n}) |",
+        f"| grounded answers citing nothing (echo, or words in no source) | {pct(uncited)} "
+        f"({uncited}/{n}) |",
+        f"| citations per answer (mean) | {n_citations / max(1, n):.2f} |",
         f"| gold paragraph among retrieved passages (top {args.top_k}) | {pct(retrieved)} "
         f"({retrieved}/{n}) |",
         f"| gold paragraph among sources given to the model | {pct(given)} ({given}/{n}) |",
@@ -155,6 +196,8 @@ def main() -> int:
     if not args.no_write:
         with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
             fh.write("\n" + text)
+    if dump:
+        dump.close()
     manager.unload()
     library.close()
     return 0

@@ -19,6 +19,10 @@ Why it is built this way:
   calibrated on SEC 10-Q PDFs, FastAPI docs and CMRC 2018 (see ``MIN_COVERAGE``).
 * **Follow-ups.**  A short or referring question ("what about 2023?") is searched
   together with the previous user question, so the retriever knows what "it" is.
+* **Small base models.**  They get a worked example before the question, and their
+  answer is cut where they start listing sources, repeat a sentence or begin the next
+  exercise; citations are checked against what the answer itself says
+  (:func:`models.citations.resolve_citations`), so an echo of the question cites nothing.
 * **Cancel.**  The ``threading.Event`` goes to llama.cpp, which stops inside its
   compute; the final event then has ``cancelled=True``.
 
@@ -34,8 +38,8 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
 from models.citations import Citation, Source, keyword_coverage, resolve_citations
-from models.prompts import (ANSWER_HINT, NO_ANSWER, SYSTEM, completion_prompt, question_language, source_block, source_label,
-                            user_message)
+from models.prompts import (ANSWER_HINT, EXAMPLE, NO_ANSWER, SYSTEM, completion_prompt,
+                            question_language, source_block, source_label, user_message)
 from retrieval.tokenizer import tokenize
 
 log = logging.getLogger(__name__)
@@ -182,6 +186,7 @@ class AnswerEngine:
     min_coverage: float = MIN_COVERAGE
     min_similarity: float = MIN_SIMILARITY
     sampling: dict = field(default_factory=dict)  # temperature, top_p, ... for stream()
+    few_shot: bool = True  # base models: a worked example before the question
 
     # --- retrieval and relevance -----------------------------------------------------
 
@@ -240,13 +245,16 @@ class AnswerEngine:
         msgs.append({"role": "user", "content": user_message(question, blocks, lang)})
         return msgs
 
+    def _base_model(self) -> bool:
+        model = self.models.model
+        return model is not None and not model.chat_template
+
     def _request(self, messages: list[dict], lang: str):
         """Chat messages for models with a chat template; for base models one
         reading-comprehension text (:func:`models.prompts.completion_prompt`)."""
-        model = self.models.model
-        if model is None or model.chat_template:
+        if not self._base_model():
             return messages
-        return completion_prompt(messages, lang)
+        return completion_prompt(messages, lang, example=self.few_shot)
 
     def _prompt_tokens(self, messages: list[dict]) -> int:
         model = self.models.model
@@ -333,7 +341,8 @@ class AnswerEngine:
         yield Retrieved(question, query, used, True, lang)
         messages = self._messages(question, lang, turns, used)
         # a new question, answer or source list: the model is writing a new exercise
-        stops = ["\nQuestion:", "\n问题：", "\nSources:", "\n资料：", "\nAnswer:", "\n回答："]
+        stops = ["\nQuestion:", "\n问题：", "\nSources:", "\n资料：", "\nAnswer:", "\n回答：",
+                 "\n" + ANSWER_HINT[lang][:8]]  # (base models restart the exercise)
         loaded = self.models.loaded
         stream = self.models.stream(self._request(messages, lang), cancel_event, max_tokens=self.max_answer_tokens,
                                     stop=stops, **self.sampling)
@@ -342,7 +351,11 @@ class AnswerEngine:
             for piece in stream:
                 text += piece
                 cut = _echo_start(text)
-                if cut is not None:  # the model started listing sources again: stop here
+                if cut is None:
+                    cut = _repeat_start(text)
+                if cut is None:
+                    cut = _restart_start(text, lang)
+                if cut is not None:  # listing sources again, or repeating itself: stop here
                     if cut > sent:
                         yield TextPiece(text[sent:cut])
                     text = text[:cut]
@@ -360,7 +373,7 @@ class AnswerEngine:
         stats = self.models.last_stats
         cancelled = bool(cancel_event is not None and cancel_event.is_set()) or \
             getattr(stats, "stop_reason", "") == "cancelled"
-        echoes = [question, SYSTEM[lang], ANSWER_HINT[lang]]
+        echoes = [question, SYSTEM[lang], ANSWER_HINT[lang], EXAMPLE[lang]]
         citations = resolve_citations(answer, used, echoes) if answer else []
         yield AnswerDone(question, answer, citations, used, True, lang, query,
                          cancelled=cancelled, generated=True, prompt_tokens=n_prompt,
@@ -398,6 +411,36 @@ def _echo_start(text: str) -> int | None:
         if text[:m.start()].strip():
             return m.start()
     return None
+
+
+_PIECE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n")
+_ANSWER_LABEL = re.compile(r"^\s*(答案?[：:]|回答[：:]|answer:)\s*", re.IGNORECASE)
+MIN_REPEAT_CHARS = 4
+
+
+def _repeat_start(text: str) -> int | None:
+    """Where a finished sentence or line repeats an earlier one (a small model looping:
+    "答： 罗店镇…？\n\n答： 罗店镇…？"); None if nothing repeats.  A leading "答：" /
+    "Answer:" is ignored in the comparison."""
+    seen: set[str] = set()
+    start = 0
+    for m in _PIECE_END.finditer(text):  # the unfinished last piece is not compared
+        piece, begin, start = text[start:m.start()], start, m.end()
+        key = _ANSWER_LABEL.sub("", piece).strip()
+        if len(key) < MIN_REPEAT_CHARS:
+            continue
+        if key in seen:
+            return begin if text[:begin].strip() else None
+        seen.add(key)
+    return None
+
+
+def _restart_start(text: str, lang: str) -> int | None:
+    """Where a base model starts the next exercise with the prompt's instruction line
+    (seen on CMRC 2018 with the worked example: "…科。\n\n请根据资料回答，…"; the stop
+    string alone did not always catch it)."""
+    i = text.find("\n" + ANSWER_HINT[lang][:6])
+    return i if i >= 0 and text[:i].strip() else None
 
 
 def _safe_end(text: str) -> int:

@@ -92,13 +92,30 @@ def user_message(question: str, blocks: list[str], lang: str) -> str:
             + f"\n\n{QUESTION_LABEL[lang]} {question.strip()}")
 
 
-def completion_prompt(messages: list[dict], lang: str) -> str:
+# One worked exercise shown before the real one to base models: the answer copies the
+# phrase that answers the question out of the right source and names it.  The cited
+# source is [2], not [1], so the example does not teach "always write [1]".
+EXAMPLE = {
+    "zh": ("资料：\n\n[1] 黄河.md\n黄河是中国第二长河，全长约5464公里，最后注入渤海。\n\n"
+           "[2] 长江.md\n长江是中国第一长河，全长约6300公里，发源于青藏高原，在上海注入东海。\n\n"
+           "问题：长江在哪里注入大海？\n回答：长江在上海注入东海 [2]。"),
+    "en": ("Sources:\n\n[1] rivers.md\nThe Yellow River is about 5,464 km long and flows "
+           "into the Bohai Sea.\n\n[2] yangtze.md\nThe Yangtze is about 6,300 km long; it "
+           "rises on the Tibetan Plateau and flows into the East China Sea at Shanghai.\n\n"
+           "Question: Where does the Yangtze flow into the sea?\nAnswer: It flows into the "
+           "East China Sea at Shanghai [2]."),
+}
+
+
+def completion_prompt(messages: list[dict], lang: str, example: bool = True) -> str:
     """One text ending in ``Answer:`` for base models without a chat template.
 
     Why not the generic ``User:/Assistant:`` format: measured on CMRC 2018 with the
     bundled gemma-3-270m base model, it mostly echoed the question or the instruction;
     a reading-comprehension layout ending in "回答：" / "Answer:" is what base models have
-    seen in pre-training.
+    seen in pre-training.  A worked exercise (:data:`EXAMPLE`) before the real one shows
+    the model what an answer looks like: a phrase copied from one source, then its
+    number.
     """
     parts = []
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
@@ -110,4 +127,7 @@ def completion_prompt(messages: list[dict], lang: str) -> str:
             parts.append(f"{QUESTION_LABEL[lang]} {content}")
         else:
             parts.append(content)
+        if role == "system" and example:
+            parts.append(EXAMPLE[lang])
     return "\n\n".join(parts) + f"\n{ANSWER_LABEL[lang]}"
+

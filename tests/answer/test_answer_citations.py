@@ -148,3 +148,35 @@ def test_a_number_added_to_the_question_is_evidence():
     question = "北京冬奥会的闭幕式在几月几日举行？"
     cites = infer_citations("北京冬奥会的闭幕式在2月20日举行。", SOURCES, ignore=[question])
     assert [c.n for c in cites] == [3]
+
+
+def test_a_repeated_sentence_or_line_ends_the_answer():
+    from models.answer import _repeat_start
+
+    text = "罗店镇全镇面积是多大？\n\n答： 罗店镇全镇面积是多大？\n\n答： 罗"
+    assert text[:_repeat_start(text)].strip() == "罗店镇全镇面积是多大？"
+    text = "放射性是人体内的放射性。放射性是人体内的放射性。放射"
+    assert text[:_repeat_start(text)] == "放射性是人体内的放射性。"
+    assert _repeat_start("Revenue grew [1]. Costs fell [2].\nRevenue grew") is None  # unfinished
+    text = "It grew. It grew. "
+    assert text[:_repeat_start(text)] == "It grew."
+
+
+def test_the_instruction_line_starting_a_new_exercise_ends_the_answer():
+    from models.answer import _restart_start
+
+    text = "隐面龙属属于兽脚亚目阿贝力龙科。\n\n请根据资料回答，并用方括号"
+    assert text[:_restart_start(text, "zh")].strip() == "隐面龙属属于兽脚亚目阿贝力龙科。"
+    assert _restart_start("请根据资料回答", "zh") is None  # nothing answered yet
+    assert _restart_start("The M2 chip [1].", "en") is None
+
+
+def test_base_model_prompt_shows_a_worked_example_first():
+    from models.prompts import EXAMPLE, completion_prompt
+
+    msgs = [{"role": "system", "content": "SYS"},
+            {"role": "user", "content": "资料：\n\n[1] a.md\n正文\n\n问题：什么？"}]
+    text = completion_prompt(msgs, "zh")
+    assert text.startswith("SYS\n\n" + EXAMPLE["zh"]) and text.endswith("问题：什么？\n回答：")
+    assert "[2]" in EXAMPLE["zh"].rsplit("回答：", 1)[1], "the example cites a source"
+    assert EXAMPLE["zh"] not in completion_prompt(msgs, "zh", example=False)
