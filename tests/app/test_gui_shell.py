@@ -273,6 +273,14 @@ def test_library_remove_document_and_knowledge_bases(window, qtbot, tmp_path):
     kb = library.kb("default")
     window.library_panel.tree.topLevelItem(0).child(0).setSelected(True)
     assert window.library_panel.selected_paths() == [str(doc)]
+    # re-index the edited file from the library
+    with doc.open("a", encoding="utf-8") as fh:
+        fh.write("\n\n## One more section\n\nAdded after the first run.\n")
+    first_report = window.last_report
+    window.library_panel.reindex_action.trigger()
+    qtbot.waitUntil(lambda: window.last_report is not first_report, timeout=180_000)
+    assert [(o.path, o.status) for o in window.last_report.outcomes] == [(str(doc), "updated")]
+    window.library_panel.tree.topLevelItem(0).child(0).setSelected(True)
     answer_next_question(QMessageBox.Yes)
     window.library_panel.remove_action.trigger()
     qtbot.waitUntil(lambda: window.documents_shown() == {}, timeout=60_000)
