@@ -61,6 +61,8 @@ class Progress:
     rate: float = 0.0  # chunks per second
     eta: float | None = None  # seconds
     outcome: FileOutcome | None = None  # set when a file has just finished
+    file_chunks_done: int = 0  # chunks of ``current`` embedded so far
+    file_chunks_total: int = 0  # chunks of ``current`` (0 while it is being parsed)
 
 
 @dataclass
@@ -144,12 +146,15 @@ class Ingestor:
 
     def run(self, paths: Iterable[str | os.PathLike], kb_name: str | None = None,
             on_progress: ProgressCallback | None = None,
-            cancel: threading.Event | None = None, reembed: bool = False) -> IngestReport:
+            cancel: threading.Event | None = None, reembed: bool = False,
+            force: bool = False) -> IngestReport:
         """Ingest files and folders.  ``reembed=True`` switches the knowledge base to this
-        ingestor's embedder; documents embedded with another one are then redone."""
+        ingestor's embedder; documents embedded with another one are then redone.
+        ``force=True`` re-reads and re-embeds files even when they have not changed (the
+        user's "Re-index"); the old version stays searchable until the new one is in."""
         cancel = cancel or threading.Event()
         with self._abort_embedding_on(cancel):
-            return self._run(paths, kb_name, on_progress, cancel, reembed)
+            return self._run(paths, kb_name, on_progress, cancel, reembed, force)
 
     def reembed(self, kb_name: str | None = None, on_progress: ProgressCallback | None = None,
                 cancel: threading.Event | None = None) -> IngestReport:
@@ -162,7 +167,7 @@ class Ingestor:
         return self.run(paths, kb.name, on_progress, cancel, reembed=True)
 
     def _run(self, paths, kb_name, on_progress, cancel: threading.Event,
-             reembed: bool = False) -> IngestReport:
+             reembed: bool = False, force: bool = False) -> IngestReport:
         t0 = time.perf_counter()
         kb = self._open_kb(kb_name, reembed)
         report = IngestReport(kb=kb.name)
@@ -179,7 +184,7 @@ class Ingestor:
         for f in files:
             if cancel.is_set():
                 break
-            decision = self._decide(kb, f)
+            decision = self._decide(kb, f, force)
             if isinstance(decision, FileOutcome):
                 progress.files_done += 1
                 emit(decision, str(f))
@@ -262,7 +267,7 @@ class Ingestor:
                 log.exception("progress callback failed")
         return emit
 
-    def _decide(self, kb: KnowledgeBase, f: Path):
+    def _decide(self, kb: KnowledgeBase, f: Path, force: bool = False):
         """Either a final FileOutcome (unchanged, moved, failed) or work to do."""
         catalog = self.library.catalog
         path = str(f)
@@ -271,7 +276,7 @@ class Ingestor:
         except OSError as exc:
             return FileOutcome(path, FAILED, f"cannot read the file: {exc.strerror or exc}")
         existing = catalog.document(kb.id, path)
-        if (existing and existing.status in ("ready", "failed") and existing.size == st.st_size
+        if (not force and existing and existing.status in ("ready", "failed") and existing.size == st.st_size
                 and existing.mtime == st.st_mtime and existing.embedder in (None, self.embedder.name)
                 and existing.code not in ("missing", "unreadable")):
             return FileOutcome(path, UNCHANGED if existing.status == "ready" else FAILED,
@@ -282,7 +287,7 @@ class Ingestor:
             digest = file_hash(f)
         except OSError as exc:
             return FileOutcome(path, FAILED, f"cannot read the file: {exc.strerror or exc}")
-        if existing and existing.content_hash == digest and existing.status in ("ready", "failed") \
+        if not force and existing and existing.content_hash == digest and existing.status in ("ready", "failed") \
                 and existing.code not in ("missing", "unreadable") \
                 and existing.embedder in (None, self.embedder.name):
             catalog.touch_document(existing, st.st_mtime)
@@ -446,6 +451,8 @@ class Ingestor:
                 if cancel.is_set():
                     raise _Cancelled
                 part = flat[i:i + self.embed_batch]
+                progress.file_chunks_done = part[0][2].index
+                progress.file_chunks_total = len(part[0][1].chunks)
                 emit(None, part[0][1].path)
                 if cancel.is_set():
                     raise _Cancelled

@@ -252,3 +252,26 @@ def test_keyword_index_is_rebuilt_when_the_tokenizer_changes(library, embedder, 
     after = dict(reopened.catalog.db.execute(f"SELECT rowid, tokens FROM {kb.fts_table}").fetchall())
     assert after == before
     reopened.close()
+
+
+def test_force_reindexes_an_unchanged_file_with_per_file_progress(library, embedder, tmp_path):
+    """The window's "Re-index": an unchanged file is read and embedded again, its chunks
+    swapped in as a new generation; progress says how far into that file the run is."""
+    note = tmp_path / "first-steps.md"
+    shutil.copy(require(MD_DIR / "en/docs/tutorial/first-steps.md"), note)
+    ing = Ingestor(library, embedder, embed_batch=8)
+    ing.run([note])
+    kb = library.kb(None)
+    before = library.catalog.chunk_ids(kb.id)
+    assert statuses(ing.run([note]))[note.name] == "unchanged"
+    seen = []
+    report = ing.run([note], force=True,
+                     on_progress=lambda p: seen.append((p.file_chunks_done, p.file_chunks_total)))
+    assert statuses(report)[note.name] == "updated"
+    after = library.catalog.chunk_ids(kb.id)
+    assert len(after) == len(before) and after.isdisjoint(before)  # a new generation
+    assert_consistent(library)
+    totals = {t for _, t in seen if t}
+    assert totals == {len(after)}, seen
+    done = [d for d, t in seen if t]
+    assert done == sorted(done) and done[0] == 0 and done[-1] > 0, seen
