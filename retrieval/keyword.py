@@ -1,7 +1,8 @@
 """The keyword lane: BM25 over a knowledge base's FTS5 table.
 
 The query is tokenized like the chunks were (``retrieval.tokenizer``) and becomes an OR of
-quoted tokens, ranked by FTS5's ``bm25()``.  FTS5 scores every row that matches any
+quoted tokens; FTS5's ``bm25()`` picks the top candidates, which are re-scored with BM25
+parameters better suited to chunks (``K1``, ``B``).  FTS5 scores every row that matches any
 term, so a term found in a large part of the collection ("study", "表示") costs a lot of
 time and adds almost nothing to the ranking (its IDF is near zero): such terms are
 dropped when the query has rarer ones (document frequencies come from an ``fts5vocab``
@@ -28,6 +29,13 @@ MAX_TERMS = 32
 # rarest term is always kept.  (No effect on SciFact or RGB at ~15k chunks; at 1M chunks
 # the FTS5 query costs ~60 ms instead of ~700 ms with all terms; see bench/RESULTS.md.)
 MAX_POSTINGS = 10_000
+# BM25 parameters the candidates are re-scored with.  FTS5's bm25() has k1 = 1.2 and
+# b = 0.75 built in; k1 = 0.9, b = 0.4 are Anserini's defaults for BEIR-style collections
+# (not tuned here).  Weaker length normalisation suits chunks, whose lengths vary less
+# than documents': hybrid nDCG@10 +0.006 on SciFact, BM25 alone +0.011 on RGB
+# (bench/RESULTS.md).  FTS5 still chooses the candidates (the top ``k`` by its own BM25).
+K1 = 0.9
+B = 0.4
 
 
 @dataclass
@@ -68,13 +76,24 @@ class KeywordIndex:
     def total_rows(self) -> int:
         """Rows in the index, read from FTS5's averages record (O(1); COUNT(*) takes
         ~0.5 s at 1M rows)."""
+        return self.sizes()[0]
+
+    def sizes(self) -> tuple[int, float]:
+        """(rows, mean tokens per row), from FTS5's averages record: the row count and
+        the column's token total as varints."""
         try:
             row = self.db.execute(f"SELECT block FROM {self.table}_data WHERE id = 1").fetchone()
         except sqlite3.OperationalError:
             row = None
         if row and row[0]:
-            return _varint(bytes(row[0]))
-        return self.db.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
+            buf = bytes(row[0])
+            n, used = _varint_at(buf, 0)
+            tokens, _ = _varint_at(buf, used) if used < len(buf) else (0, 0)
+            return n, (tokens / n if n and tokens else 1.0)
+        n, tokens = self.db.execute(
+            f"SELECT COUNT(*), TOTAL(LENGTH(tokens) - LENGTH(REPLACE(tokens, ' ', '')) + 1) "
+            f"FROM {self.table}").fetchone()
+        return n, (tokens / n if n else 1.0)
 
     def doc_freqs(self, terms: Sequence[str], total: int) -> dict[str, int]:
         """Chunks containing each term (cached until the index changes size)."""
@@ -139,22 +158,31 @@ class KeywordIndex:
         if not plan.terms:
             return []
         expr = self.match_expression(plan)
+        # The token strings (for re-scoring) are read for the top k only: selected in
+        # the ranking query itself they would be carried through the sort of every match.
         if doc_ids is not None:
             ids = [int(d) for d in doc_ids]
             if not ids:
                 return []
             marks = ",".join("?" * len(ids))
-            sql = (f"SELECT f.rowid, bm25({self.table}) AS s FROM {self.table} f "
+            top = (f"SELECT f.rowid, bm25({self.table}) AS s FROM {self.table} f "
                    f"WHERE {self.table} MATCH ? AND f.rowid IN "
                    f"(SELECT rowid FROM chunks WHERE doc_id IN ({marks})) ORDER BY s LIMIT ?")
             args = [expr, *ids, k]
         else:
-            sql = (f"SELECT rowid, bm25({self.table}) AS s FROM {self.table} "
+            top = (f"SELECT rowid, bm25({self.table}) AS s FROM {self.table} "
                    f"WHERE {self.table} MATCH ? ORDER BY s LIMIT ?")
             args = [expr, k]
+        sql = (f"SELECT t.rowid, t.s, f.tokens FROM ({top}) t "
+               f"JOIN {self.table} f ON f.rowid = t.rowid ORDER BY t.s")
         with self.lock:
             rows = self.db.execute(sql, args).fetchall()
-        hits = [KeywordHit(rowid=r[0], rank=i + 1, score=-float(r[1])) for i, r in enumerate(rows)]
+            n, avgdl = self.sizes() if rows else (0, 1.0)
+            df = self.doc_freqs(plan.terms, n) if rows else {}
+        scores = rescore([r[2] or "" for r in rows], plan, df, n, avgdl)
+        order = sorted(range(len(rows)), key=lambda i: (-scores[i], i))
+        hits = [KeywordHit(rowid=rows[j][0], rank=i + 1, score=scores[j])
+                for i, j in enumerate(order)]
         if with_matches and hits:
             self.fill_matches(hits[:with_matches], plan.terms)
         return hits
@@ -228,16 +256,42 @@ def feedback(index: "KeywordIndex", hits: Sequence[KeywordHit], plan: KeywordQue
     return out
 
 
-def _varint(buf: bytes) -> int:
-    """SQLite's big-endian varint (as used by FTS5 records)."""
+def rescore(token_texts: Sequence[str], plan: KeywordQuery, df: dict[str, int], n: int,
+            avgdl: float, k1: float = K1, b: float = B) -> list[float]:
+    """BM25 with ``k1``/``b`` of each candidate (its space-separated token string), the
+    IDF as FTS5 computes it and query terms repeated by their weight, as FTS5 sums them."""
+    idf_w = {t: idf(df.get(t, 0), n) * plan.weights.get(t, 1) for t in plan.terms}
+    avgdl = avgdl or 1.0
+    out = []
+    for text in token_texts:
+        toks = text.split()
+        norm = k1 * (1.0 - b + b * len(toks) / avgdl)
+        score = 0.0
+        for t, w in idf_w.items():
+            f = toks.count(t)
+            if f:
+                score += w * f * (k1 + 1.0) / (f + norm)
+        out.append(score)
+    return out
+
+
+def _varint_at(buf: bytes, pos: int) -> tuple[int, int]:
+    """SQLite's big-endian varint at ``pos`` (as used by FTS5 records): (value, next pos)."""
     v = 0
-    for i, b in enumerate(buf[:9]):
+    for i in range(9):
+        if pos + i >= len(buf):
+            return v, pos + i
+        b = buf[pos + i]
         if i == 8:
-            return (v << 8) | b
+            return (v << 8) | b, pos + 9
         v = (v << 7) | (b & 0x7F)
         if not b & 0x80:
-            return v
-    return v
+            return v, pos + i + 1
+    return v, pos + 9
+
+
+def _varint(buf: bytes) -> int:
+    return _varint_at(buf, 0)[0]
 
 
 def idf(df: int, n: int) -> float:

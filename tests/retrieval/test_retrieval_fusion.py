@@ -204,3 +204,42 @@ def test_feedback_pulls_in_passages_that_share_the_topic():
     assert 3 in {h.rowid for h in out}  # found through the feedback terms only
     assert out[0].score > out[-1].score > 0 and [h.rank for h in out] == list(range(1, len(out) + 1))
     assert feedback(idx, hits, plan, 10, weight=0.0) == hits
+
+
+def test_rescoring_with_fts5s_own_parameters_gives_fts5s_scores(fts):
+    """The re-scorer is BM25 as FTS5 computes it: with k1 = 1.2, b = 0.75 it must give
+    FTS5's own bm25() for every candidate (so K1/B are the only difference)."""
+    from retrieval.keyword import rescore
+
+    idx = KeywordIndex(fts, "fts_kb1")
+    for query in ("protein folding in yeast", "cells study number 7", "北京冬奥会开幕"):
+        plan = idx.plan(query)
+        expr = idx.match_expression(plan)
+        rows = fts.execute("SELECT rowid, -bm25(fts_kb1), tokens FROM fts_kb1 WHERE fts_kb1 "
+                           "MATCH ? ORDER BY rank", (expr,)).fetchall()
+        n, avgdl = idx.sizes()
+        mine = rescore([r[2] for r in rows], plan, idx.doc_freqs(plan.terms, n), n, avgdl,
+                       k1=1.2, b=0.75)
+        assert mine == pytest.approx([r[1] for r in rows], rel=1e-6), query
+
+
+def test_keyword_lane_scores_with_k1_and_b(fts):
+    from retrieval import keyword
+
+    idx = KeywordIndex(fts, "fts_kb1")
+    hits = idx.search("cells study number 7", 10)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    plan = idx.plan("cells study number 7")
+    tokens = dict(fts.execute("SELECT rowid, tokens FROM fts_kb1").fetchall())
+    n, avgdl = idx.sizes()
+    expect = keyword.rescore([tokens[h.rowid] for h in hits], plan,
+                             idx.doc_freqs(plan.terms, n), n, avgdl, keyword.K1, keyword.B)
+    assert [h.score for h in hits] == pytest.approx(expect)
+
+
+def test_sizes_reads_rows_and_mean_length_from_fts5(fts):
+    idx = KeywordIndex(fts, "fts_kb1")
+    n, avgdl = idx.sizes()
+    lengths = [len(t.split()) for (t,) in fts.execute("SELECT tokens FROM fts_kb1")]
+    assert n == len(lengths) == 43 and avgdl == pytest.approx(sum(lengths) / n)
