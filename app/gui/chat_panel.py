@@ -35,6 +35,17 @@ log = logging.getLogger(__name__)
 STOP_WAIT_MS = 30_000  # llama.cpp stops within a token; this only bounds a stuck worker
 
 
+@dataclass
+class DocumentStart:
+    """The beginning of a document, in the shape of a cited source (for the viewer)."""
+
+    path: str
+    page: int | None = 1
+    heading: str | None = None
+    text: str = ""
+    start: int = 0
+
+
 class AnswerWorker(QObject):
     """Runs ``AnswerEngine.ask`` off the GUI thread; relays its events as a signal."""
 
@@ -477,6 +488,10 @@ class ChatPanel(QWidget):
         self.selected_answer = index
         if select is not None:
             self.sources_panel.select(select)
+
+    def show_document(self, path: str) -> None:
+        """Show a whole document (from the library) in the Document tab, at its start."""
+        self.open_source(DocumentStart(path))
 
     def open_source(self, source) -> None:
         """Show a passage in its document, in the Document tab."""

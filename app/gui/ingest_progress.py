@@ -66,15 +66,26 @@ class IngestProgressView(QWidget):
         if p.current and p.current != self._file:
             self._file, self._file_start_chunks = p.current, p.chunks_done
         file_chunks = p.chunks_done - self._file_start_chunks
+        # the core says how far into the current file embedding is, once it is parsed
+        known = (p.stage == "indexing" and p.file_chunks_total > 0
+                 and Path(p.current or "") == Path(self._file or ""))
         name = Path(self._file).name if self._file else ""
         if p.stage == "scanning":
             self.file_label.setText(self.tr("Checking {file}").format(file=name) if name
                                     else self.tr("Checking files…"))
+        elif known:
+            self.file_label.setText(self.tr("{file} — {done} of {total} chunks embedded")
+                                    .format(file=name, done=p.file_chunks_done,
+                                            total=p.file_chunks_total))
         elif name:
             self.file_label.setText(self.tr("{file} — {chunks} chunks embedded")
                                     .format(file=name, chunks=file_chunks))
         self.file_label.setToolTip(self._file)
-        self.file_bar.setRange(0, 0 if p.stage in ("scanning", "indexing") else 1)
+        if known:
+            self.file_bar.setRange(0, p.file_chunks_total)
+            self.file_bar.setValue(p.file_chunks_done)
+        else:
+            self.file_bar.setRange(0, 0 if p.stage in ("scanning", "indexing") else 1)
         eta = " · " + self.tr("about {s} s left").format(s=round(p.eta)) if p.eta else ""
         self.rate_label.setText(self.tr("{chunks} chunks · {rate} chunks/s").format(
             chunks=p.chunks_done, rate=f"{p.rate:.1f}") + eta)

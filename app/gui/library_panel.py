@@ -29,6 +29,7 @@ KB_ROLE = Qt.UserRole + 1  # column 0 of a knowledge base row: its name
 class LibraryPanel(QWidget):
     kbChanged = Signal(str)  # the knowledge base the chat asks and files go into
     reindexRequested = Signal(list, str)  # paths, knowledge base
+    viewRequested = Signal(str)  # show this document inside the app
     changed = Signal()  # documents or knowledge bases were changed here
     message = Signal(str)  # for the status bar
     problem = Signal(str)  # something failed: file (or knowledge base) and reason
@@ -60,7 +61,11 @@ class LibraryPanel(QWidget):
         self.tree.itemActivated.connect(self._on_activated)
 
         self.open_action = QAction(self.tr("Open"), self)
-        self.open_action.triggered.connect(lambda: [self.open_document(p) for p in self.selected_paths()])
+        self.open_action.triggered.connect(lambda: [self.viewRequested.emit(p)
+                                                    for p in self.selected_paths()[:1]])
+        self.open_external_action = QAction(self.tr("Open with system viewer"), self)
+        self.open_external_action.triggered.connect(
+            lambda: [self.open_document(p) for p in self.selected_paths()])
         self.reindex_action = QAction(self.tr("Re-index"), self)
         self.reindex_action.triggered.connect(lambda: self.reindex(self.selected_paths()))
         self.remove_action = QAction(self.tr("Remove from knowledge base"), self)
@@ -174,6 +179,7 @@ class LibraryPanel(QWidget):
         menu = QMenu(self)
         if item.data(0, DOC_ROLE):
             menu.addAction(self.open_action)
+            menu.addAction(self.open_external_action)
             menu.addAction(self.reindex_action)
             menu.addSeparator()
             menu.addAction(self.remove_action)
@@ -187,7 +193,7 @@ class LibraryPanel(QWidget):
     def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:
         path = item.data(0, DOC_ROLE)
         if path:
-            self.open_document(path)
+            self.viewRequested.emit(path)
 
     def _kb_of(self, path: str) -> str:
         for i in range(self.tree.topLevelItemCount()):

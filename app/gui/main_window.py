@@ -172,7 +172,9 @@ class MainWindow(QMainWindow):
         self.library_panel.message.connect(lambda m: sb.showMessage(m))
         self.library_panel.problem.connect(self.show_problem)
         self.library_panel.kbChanged.connect(self._on_kb_changed)
-        self.library_panel.reindexRequested.connect(self.ingest)
+        self.library_panel.reindexRequested.connect(
+            lambda paths, kb: self.ingest(paths, kb, force=True))
+        self.library_panel.viewRequested.connect(self.chat.show_document)
         self.conversations.message.connect(lambda m: sb.showMessage(m))
         self.conversations.chatChosen.connect(self.open_chat)
         self.conversations.newChatRequested.connect(self.new_chat)
@@ -280,13 +282,14 @@ class MainWindow(QMainWindow):
 
     # --- ingest -------------------------------------------------------------------------
 
-    def ingest(self, paths: list[str], kb_name: str | None = None) -> None:
+    def ingest(self, paths: list[str], kb_name: str | None = None, force: bool = False) -> None:
+        """Add files and folders in the background; ``force`` redoes unchanged files."""
         if self._thread is not None:
             self.statusBar().showMessage(self.tr("Still adding the previous files; try again after."))
             return
         kb_name = kb_name or self.library_panel.current_kb
         self._thread = QThread()
-        self._worker = IngestWorker(self.services, list(paths), kb_name)
+        self._worker = IngestWorker(self.services, list(paths), kb_name, force=force)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progress.connect(self._on_progress)

@@ -27,9 +27,11 @@ class IngestWorker(QObject):
     finished = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, services, paths: list[str], kb_name: str | None = None):
+    def __init__(self, services, paths: list[str], kb_name: str | None = None,
+                 force: bool = False):
         super().__init__()
         self.services, self.paths, self.kb_name = services, paths, kb_name
+        self.force = force  # Re-index: redo files even when unchanged
         self.cancel = threading.Event()
 
     def _relay(self, progress) -> None:
@@ -40,7 +42,7 @@ class IngestWorker(QObject):
         try:
             ingestor = self.services.ingestor()
             report = ingestor.run(self.paths, kb_name=self.kb_name, on_progress=self._relay,
-                                  cancel=self.cancel)
+                                  cancel=self.cancel, force=self.force)
             self.finished.emit(report)
         except Exception as exc:  # shown to the user, never lost
             log.exception("ingest failed")

@@ -280,6 +280,19 @@ def test_library_remove_document_and_knowledge_bases(window, qtbot, tmp_path):
     window.library_panel.reindex_action.trigger()
     qtbot.waitUntil(lambda: window.last_report is not first_report, timeout=180_000)
     assert [(o.path, o.status) for o in window.last_report.outcomes] == [(str(doc), "updated")]
+    # Re-index redoes a file even when it has not changed
+    window.library_panel.tree.topLevelItem(0).child(0).setSelected(True)
+    second_report = window.last_report
+    window.library_panel.reindex_action.trigger()
+    qtbot.waitUntil(lambda: window.last_report is not second_report, timeout=180_000)
+    assert [(o.path, o.status) for o in window.last_report.outcomes] == [(str(doc), "updated")]
+    # Open shows the document inside the app
+    window.library_panel.tree.topLevelItem(0).child(0).setSelected(True)
+    window.library_panel.open_action.trigger()
+    viewer = window.chat.viewer
+    assert window.chat.side_tabs.currentWidget() is viewer
+    assert viewer.message == "" and viewer.visible_text().startswith("First Steps")
+    assert "One more section" in viewer.markdown_view.toPlainText()
     window.library_panel.tree.topLevelItem(0).child(0).setSelected(True)
     answer_next_question(QMessageBox.Yes)
     window.library_panel.remove_action.trigger()

@@ -1,4 +1,4 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
@@ -146,6 +146,10 @@
         <translation>正在检查文件…</translation>
     </message>
     <message>
+        <source>{file} — {done} of {total} chunks embedded</source>
+        <translation>{file} — 已嵌入 {done}/{total} 个片段</translation>
+    </message>
+    <message>
         <source>{file} — {chunks} chunks embedded</source>
         <translation>{file} — 已嵌入 {chunks} 个片段</translation>
     </message>
@@ -238,6 +242,10 @@
     <message>
         <source>Open</source>
         <translation>打开</translation>
+    </message>
+    <message>
+        <source>Open with system viewer</source>
+        <translation>用系统程序打开</translation>
     </message>
     <message>
         <source>Re-index</source>
@@ -850,7 +858,7 @@ Data folder: {home}</source>
         <translation>此 PDF 需要密码</translation>
     </message>
     <message>
-        <source>the PDF's encryption is not supported</source>
+        <source>the PDF&apos;s encryption is not supported</source>
         <translation>不支持此 PDF 的加密方式</translation>
     </message>
     <message>
