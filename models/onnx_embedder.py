@@ -125,6 +125,28 @@ def _quietly(fn, *args):
         root.setLevel(level)
 
 
+def _export_quietly(model_dir: str, target: str) -> str:
+    return str(_quietly(export_int8, Path(model_dir), Path(target)))
+
+
+def export_in_child(model_dir: Path, target: Path) -> Path:
+    """Run :func:`export_int8` in a spawned process.
+
+    Tracing and quantising hold the GIL for up to a second at a time for about a minute;
+    in this process that would freeze a window's event loop, and torch's import would
+    stay in memory for good.  The child does the work; this thread only waits.
+    """
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+        try:
+            return Path(pool.submit(_export_quietly, str(model_dir), str(target)).result())
+        except cf.process.BrokenProcessPool as exc:
+            raise RuntimeError(f"{model_dir}: the ONNX export process died "
+                               "(out of memory?)") from exc
+
+
 class OnnxSentenceModel:
     """The few parts of SentenceTransformer's interface the Embedder uses."""
 
@@ -142,7 +164,7 @@ class OnnxSentenceModel:
         target = Path(cache_dir) / f"{model_dir.name}-{_fingerprint(model_dir)}" / "model-int8.onnx"
         if not target.exists():
             log.info("exporting %s to int8 ONNX at %s (once)", model_dir, target)
-            _quietly(export_int8, model_dir, target)
+            export_in_child(model_dir, target)
         self.path = target
         self._ort = ort
         self.threads = threads
