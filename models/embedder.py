@@ -88,6 +88,15 @@ class Embedder:
     def loaded(self) -> bool:
         return self._model is not None
 
+    @property
+    def prepared(self) -> bool:
+        """False when loading will first make the int8 ONNX export (about a minute)."""
+        if self.backend != "onnx":
+            return True
+        from models.onnx_embedder import export_path
+
+        return export_path(self.model_dir, self.cache_dir).exists()
+
     def load(self):
         """Import torch and load the weights (seconds); idempotent."""
         with self._lock:

@@ -125,6 +125,15 @@ def _quietly(fn, *args):
         root.setLevel(level)
 
 
+def export_path(model_dir: Path, cache_dir: Path | None) -> Path:
+    """Where the int8 export of ``model_dir`` is cached (it exists once made)."""
+    if cache_dir is None:
+        import platformdirs
+
+        cache_dir = Path(platformdirs.user_cache_dir("wenji", appauthor=False))
+    return Path(cache_dir) / f"{Path(model_dir).name}-{_fingerprint(Path(model_dir))}" / "model-int8.onnx"
+
+
 def _export_quietly(model_dir: str, target: str) -> str:
     return str(_quietly(export_int8, Path(model_dir), Path(target)))
 
@@ -157,11 +166,7 @@ class OnnxSentenceModel:
         model_dir = Path(model_dir)
         self.pooling, self.normalize = _pooling(model_dir)
         self.max_seq_length = _max_length(model_dir)
-        if cache_dir is None:
-            import platformdirs
-
-            cache_dir = Path(platformdirs.user_cache_dir("wenji", appauthor=False))
-        target = Path(cache_dir) / f"{model_dir.name}-{_fingerprint(model_dir)}" / "model-int8.onnx"
+        target = export_path(model_dir, cache_dir)
         if not target.exists():
             log.info("exporting %s to int8 ONNX at %s (once)", model_dir, target)
             export_in_child(model_dir, target)

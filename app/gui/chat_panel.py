@@ -62,6 +62,9 @@ class AnswerWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        from app.gui.workers import yield_cpu_to_the_window
+
+        yield_cpu_to_the_window()  # llama.cpp's threads inherit it: the window stays smooth
         try:
             for ev in self.engine.ask(self.question, self.history, self.cancel, kb_name=self.kb_name):
                 self.event.emit(ev)

@@ -26,6 +26,9 @@ class _Worker(QObject):
 
     @Slot()
     def run(self) -> None:
+        from app.gui.workers import yield_cpu_to_the_window
+
+        yield_cpu_to_the_window()
         try:
             result = self.fn()
         except Exception as exc:  # reported to the user by the task's owner

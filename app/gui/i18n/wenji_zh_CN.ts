@@ -844,6 +844,25 @@ Data folder: {home}</source>
     </message>
 </context>
 <context>
+    <name>StartupLoader</name>
+    <message>
+        <source>Opening the library…</source>
+        <translation>正在打开资料库…</translation>
+    </message>
+    <message>
+        <source>Loading the embedding model…</source>
+        <translation>正在加载嵌入模型…</translation>
+    </message>
+    <message>
+        <source>Preparing the embedding model for this computer (once, about a minute)…</source>
+        <translation>正在为本机准备嵌入模型（仅首次，约一分钟）…</translation>
+    </message>
+    <message>
+        <source>Loading the chat model…</source>
+        <translation>正在加载对话模型…</translation>
+    </message>
+</context>
+<context>
     <name>widget</name>
     <message>
         <source>the file is missing</source>
