@@ -414,7 +414,9 @@ def main() -> None:
 
     launches = args.launches or (3 if args.quick else 5)
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
-            "load_start": load(), "label": "quick" if args.quick else "SEC folder"}
+            "load_start": load(),
+            "label": ("first paint only" if args.only == "paint" else
+                      "quick" if args.quick else "SEC folder")}
     display = Display(args.offscreen)
     meta["display"] = display.kind
     try:
