@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
 
-def base_chunks(eval_root: Path, embedder, limit_embed: int = 2000):
+def base_chunks(eval_root: Path, embedder, limit_embed: int = 2000, with_tokens: bool = True):
     """(texts, token strings, vectors) of real chunks: from eval caches when present."""
     from ingest.library import Library
     from retrieval.tokenizer import tokenize
@@ -73,15 +73,22 @@ def base_chunks(eval_root: Path, embedder, limit_embed: int = 2000):
                     break
         vecs = list(embedder.encode(texts))
     t0 = time.perf_counter()
-    toks = [tokenize(t).copy() for t in texts]
+    toks = [tokenize(t).copy() for t in texts] if with_tokens else []
     print(f"  tokenized {len(texts)} base chunks in {time.perf_counter() - t0:.0f}s", flush=True)
     return texts, toks, np.vstack(vecs).astype(np.float32)
 
 
 def grow(library, kb, start: int, target: int, texts, toks, vecs, rng: np.random.Generator,
          batch: int = 5000, sigma: float = 0.02, docs_of: int = 20):
-    """Add chunks start..target-1 (documents of ``docs_of`` chunks each)."""
+    """Add chunks start..target-1 (documents of ``docs_of`` chunks each).
+
+    Chroma writes its whole HNSW index to disk every ``sync_threshold`` (1,000) added
+    vectors, so at 1M chunks the build rewrites a 1.5 GB file a thousand times; while
+    growing, the threshold is raised to 100,000 and restored afterwards (queries do not
+    depend on it)."""
     cat, db = library.catalog, library.catalog.db
+    col = library.vectors.collection(kb.collection)
+    col.modify(configuration={"hnsw": {"sync_threshold": 100_000}})
     n_base = len(texts)
     pyrng = random.Random(start)
     for lo in range(start, target, batch):
@@ -114,6 +121,7 @@ def grow(library, kb, start: int, target: int, texts, toks, vecs, rng: np.random
         library.vectors.add(kb.collection, ids, perturbed(vecs, lo, hi, rng, sigma), metas)
         if (hi // batch) % 20 == 0 or hi == target:
             print(f"    {hi} chunks", flush=True)
+    col.modify(configuration={"hnsw": {"sync_threshold": 1000}})
 
 
 def perturbed(vecs: np.ndarray, lo: int, hi: int, rng: np.random.Generator,
@@ -193,12 +201,14 @@ def _median_ms(fn, items) -> tuple[float, float]:
 
 
 def dense_profile(library, kb, embedder, queries: dict[str, list[str]], base_vecs: np.ndarray,
-                  size: int, k: int = 50, efs=(96, 64, 48, 32, 16)) -> dict:
-    """Where the embedding lane's time goes in Chroma, and HNSW recall@k against exact
-    search (the store's vectors regenerated as ``grow`` made them) for several
-    ``ef_search`` values; the collection's setting is restored afterwards."""
+                  size: int, k: int = 50) -> dict:
+    """Where the embedding lane's time goes in Chroma, and HNSW recall@k per language
+    against exact search (the store's vectors regenerated as ``grow`` made them).
+
+    ``ef_search`` can be changed with ``collection.modify`` but an index already loaded in
+    this process keeps the old value (measured: recall unchanged from ef 16 to 400), so
+    other values must be measured from a fresh process."""
     col = library.vectors.collection(kb.collection)
-    qvecs = embedder.encode([q for qs in queries.values() for q in qs])
     allv = all_vectors(base_vecs, size)
     ids_of = lambda rows: {f"d{r // 20 + 1}g1c{r % 20}" for r in rows}
     probe = [0, size // 2, size - 1]
@@ -208,37 +218,53 @@ def dense_profile(library, kb, embedder, queries: dict[str, list[str]], base_vec
         cid = next(iter(ids_of([r])))
         if not np.allclose(stored[cid], allv[r], atol=1e-5):
             return {"error": "regenerated vectors differ from the store's; no recall figures"}
-    exact = [ids_of(np.argsort(-(allv @ q))[:k]) for q in qvecs]
+    out: dict = {"ef_search": (col.configuration.get("hnsw") or {}).get("ef_search")}
+    all_q = []
+    for lang, qs in queries.items():
+        qvecs = embedder.encode(qs)
+        all_q.extend(qvecs)
+        exact = [ids_of(np.argsort(-(allv @ q))[:k]) for q in qvecs]
+        found = [set(col.query(query_embeddings=[q], n_results=k, include=[])["ids"][0])
+                 for q in qvecs]
+        out[f"recall@{k} {lang}"] = round(
+            sum(len(f & e) for f, e in zip(found, exact)) / (k * len(exact)), 4)
     del allv
-    out = {"count_ms": _median_ms(lambda q: col.count(), qvecs[:20])}
+    out["count()"] = _median_ms(lambda q: col.count(), all_q[:20])
     for label, include in (("ids+distances", ["distances"]),
                            ("ids+distances+documents+metadatas", ["distances", "documents", "metadatas"])):
         out[f"query {label}"] = _median_ms(
-            lambda q: col.query(query_embeddings=[q], n_results=k, include=include), qvecs)
+            lambda q: col.query(query_embeddings=[q], n_results=k, include=include), all_q)
     out["query, filter on 20 documents"] = _median_ms(
         lambda q: col.query(query_embeddings=[q], n_results=k, include=["distances"],
-                            where={"doc_id": {"$in": list(range(1, 21))}}), qvecs[:20])
-    original = (col.configuration.get("hnsw") or {}).get("ef_search")
-    try:
-        for ef in efs:
-            col.modify(configuration={"hnsw": {"ef_search": ef}})
-            found = []
-            ms = _median_ms(lambda q: found.append(set(col.query(
-                query_embeddings=[q], n_results=k, include=[])["ids"][0])), qvecs)
-            recall = sum(len(f & e) for f, e in zip(found, exact)) / (k * len(exact))
-            out[f"ef_search {ef}"] = {"ms": ms, f"recall@{k}": round(recall, 4)}
-    finally:
-        if original:
-            col.modify(configuration={"hnsw": {"ef_search": original}})
+                            where={"doc_id": {"$in": list(range(1, 21))}}), all_q[:20])
     return out
 
 
 def _variants():
-    from retrieval.retriever import Options
+    """(label, make retriever) pairs measured side by side."""
+    from retrieval.retriever import Options, Retriever
 
-    return (("hybrid", Options),
-            ("keyword only", lambda: Options(fusion="keyword")),
-            ("embedding only", lambda: Options(fusion="embedding")))
+    class CountFirst(Retriever):
+        """The embedding lane as before: ``VectorStore.query`` asks Chroma for
+        ``count()`` before every search."""
+
+        def _dense_lane(self, query, kb, doc_ids, depth, keywords):
+            t0 = time.perf_counter()
+            vec = self._embed(query, keywords)
+            t1 = time.perf_counter()
+            pairs = self.library.vectors.query(kb.collection, vec, depth)
+            from retrieval.dense import DenseHit
+
+            hits = [DenseHit(c, i + 1, float(d)) for i, (c, d) in enumerate(pairs)]
+            return hits, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000
+
+    return (("hybrid", lambda lib, emb: Retriever(lib, emb, Options())),
+            ("hybrid, serial lanes",
+             lambda lib, emb: Retriever(lib, emb, Options(parallel_lanes=False))),
+            ("hybrid, serial lanes, count() before each Chroma query",
+             lambda lib, emb: CountFirst(lib, emb, Options(parallel_lanes=False))),
+            ("keyword only", lambda lib, emb: Retriever(lib, emb, Options(fusion="keyword"))),
+            ("embedding only", lambda lib, emb: Retriever(lib, emb, Options(fusion="embedding"))))
 
 
 VARIANTS = ()
@@ -281,8 +307,6 @@ def main() -> int:
 
     from ingest.library import Library
     from models.embedder import Embedder
-    from retrieval.retriever import Retriever
-
     sizes = [int(s) for s in args.sizes.split(",")]
     store_root = Path(args.store)
     embedder = Embedder(backend=args.backend,
@@ -292,7 +316,7 @@ def main() -> int:
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, embedder {embedder.name} ({args.backend})", flush=True)
     queries = load_queries(args.queries)
-    base = None
+    base = vectors = None
     results = {}
     for size in sizes:
         store = store_root / str(size)
@@ -321,16 +345,17 @@ def main() -> int:
             continue
         row = {"build_s": built["build_s"]}
         if args.dense_profile:
-            if base is None:
-                base = base_chunks(eval_root, embedder, args.embed_fallback)
+            if vectors is None:
+                vectors = (base or base_chunks(eval_root, embedder, args.embed_fallback,
+                                               with_tokens=False))[2]
             kb = library.catalog.kb("bench")
             load = os.getloadavg()[0]
-            prof = dense_profile(library, kb, embedder, queries, base[2], size)
+            prof = dense_profile(library, kb, embedder, queries, vectors, size)
             prof["load"] = round((load + os.getloadavg()[0]) / 2, 1)
             print(f"  {size:,} dense lane profile (median wall, cpu ms): "
                   f"{json.dumps(prof)}", flush=True)
         load = os.getloadavg()[0]
-        got = measure({label: Retriever(library, embedder, opts()) for label, opts in VARIANTS},
+        got = measure({label: make(library, embedder) for label, make in VARIANTS},
                       "bench", queries, passes=args.passes)
         load = round((load + os.getloadavg()[0]) / 2, 1)
         for label, m in got.items():

@@ -62,6 +62,7 @@ class KeywordIndex:
         self.lock = lock or threading.RLock()
         self._vocab_ready = False
         self.max_postings = MAX_POSTINGS
+        self.k1, self.b = K1, B
         self._df: dict[str, int] = {}
         self._df_total = -1
 
@@ -179,7 +180,7 @@ class KeywordIndex:
             rows = self.db.execute(sql, args).fetchall()
             n, avgdl = self.sizes() if rows else (0, 1.0)
             df = self.doc_freqs(plan.terms, n) if rows else {}
-        scores = rescore([r[2] or "" for r in rows], plan, df, n, avgdl)
+        scores = rescore([r[2] or "" for r in rows], plan, df, n, avgdl, self.k1, self.b)
         order = sorted(range(len(rows)), key=lambda i: (-scores[i], i))
         hits = [KeywordHit(rowid=rows[j][0], rank=i + 1, score=scores[j])
                 for i, j in enumerate(order)]

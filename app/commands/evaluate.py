@@ -34,6 +34,10 @@ def register(subparsers) -> None:
                    help="mix keyword embeddings into the query vector with this weight")
     p.add_argument("--dense-weight", type=float, metavar="W",
                    help="dense weight of adaptive fusion (default: tuned value)")
+    p.add_argument("--bm25", nargs=2, type=float, metavar=("K1", "B"),
+                   help="BM25 parameters of the keyword lane (default: 0.9 0.4)")
+    p.add_argument("--serial-lanes", action="store_true",
+                   help="run the keyword lane before the embedding lane, not beside it")
     p.add_argument("--limit-queries", type=int, default=0, metavar="N",
                    help="evaluate only the first N judged queries")
     p.add_argument("--rebuild", action="store_true", help="re-ingest even if cached")
@@ -73,6 +77,10 @@ def handler(args, ctx) -> int:
         options.expand_embedding = args.expand_embedding
     if args.dense_weight is not None:
         options.dense_weight = args.dense_weight
+    if args.bm25:
+        options.bm25_k1, options.bm25_b = args.bm25
+    if args.serial_lanes:
+        options.parallel_lanes = False
     try:
         retriever = Retriever(library, embedder, options)
         result = evaluate(retriever, beir, limit_queries=args.limit_queries, progress=say)
