@@ -488,6 +488,7 @@ class Ingestor:
                 old = existing.get(prepared.path)
                 status = UPDATED if old is not None and old.status == "ready" else ADDED
                 progress.files_done += 1
+                progress.file_chunks_done = progress.file_chunks_total = len(rows)
                 emit(FileOutcome(prepared.path, status, reason or "", len(rows), prepared.pages),
                      prepared.path)
             docs = []

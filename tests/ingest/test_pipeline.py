@@ -274,4 +274,4 @@ def test_force_reindexes_an_unchanged_file_with_per_file_progress(library, embed
     totals = {t for _, t in seen if t}
     assert totals == {len(after)}, seen
     done = [d for d, t in seen if t]
-    assert done == sorted(done) and done[0] == 0 and done[-1] > 0, seen
+    assert done == sorted(done) and done[0] == 0 and done[-1] == len(after), seen
