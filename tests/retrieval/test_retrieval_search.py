@@ -218,3 +218,25 @@ def test_parallel_lanes_give_the_same_hits(library, embedder, slices):
         assert [(h.chunk_id, round(h.score, 6)) for h in a] == \
             [(h.chunk_id, round(h.score, 6)) for h in b], text
         assert parallel.last_timings["keyword_ms"] > 0 and parallel.last_timings["dense_ms"] > 0
+
+
+def test_small_document_filter_is_searched_exactly(library, embedder, slices):
+    """A filter of a few documents reads their vectors by id and ranks them exactly; the
+    result must be Chroma's filtered search's (which the larger filters still use)."""
+    from retrieval.dense import DenseIndex
+
+    kb = library.kb("scifact")
+    docs = sorted({r[0] for r in library.catalog.db.execute(
+        "SELECT doc_id FROM chunks WHERE kb_id = ?", (kb.id,))})[:6]
+    ids = [r[0] for r in library.catalog.db.execute(
+        f"SELECT id FROM chunks WHERE doc_id IN ({','.join('?' * len(docs))})", docs)]
+    vec = embedder.encode([next(iter(slices["scifact"].queries.values()))])[0]
+    index = DenseIndex(library.vectors, kb.collection)
+    exact = index.search(vec, 5, chunk_ids=ids)
+    filtered = index.search(vec, 5, doc_ids=docs)
+    assert len(exact) == min(5, len(ids)) and exact[0].rank == 1
+    assert [h.chunk_id for h in exact] == [h.chunk_id for h in filtered]
+    assert [h.distance for h in exact] == pytest.approx([h.distance for h in filtered], abs=1e-4)
+    assert index.search(vec, 5, chunk_ids=[]) == []
+    r = Retriever(library, embedder)
+    assert r._filter_chunks(docs) == ids and r._filter_chunks(None) is None
