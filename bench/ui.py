@@ -171,8 +171,8 @@ def nice_worker_threads(level: int) -> list[str]:
     scheduling priority (Linux: nice is per thread, and the threads it starts, such as
     ONNX Runtime's and llama.cpp's compute threads and the parser processes, inherit it),
     so the GUI thread wins the CPU whenever it has something to do.  Applied here by
-    wrapping the workers' ``run`` slots, to measure the change before it is made in
-    ``app/gui/workers.py`` and ``app/gui/chat_panel.py``."""
+    wrapping the workers' ``run`` slots.  It measured the change that
+    ``app/gui/workers.py`` now makes at nice 10; use it to try other levels."""
     import threading
 
     from PySide6.QtCore import Slot
