@@ -1,14 +1,27 @@
-"""Screenshots of the real window for the README: run under Xvfb.
+"""Screenshots of the real window, one per main state, for the README and reviews.
 
-    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py [--out docs]
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py [--out docs/screens]
 
-Ingests a few real documents from ../shared/data into a temporary data folder, opens the
-window, waits until it is ready, and saves PNGs of its states.
+Starts the real app on a temporary data folder with its bundled models, drops the folder
+``../shared/data/sec10q/docs`` on the window (as a file manager would), asks a question,
+opens the first citation, and saves PNGs:
+
+  01-started.png      the window once the models are loaded
+  02-ingesting.png    while the SEC filings are being added (progress, current file)
+  03-library.png      the library with statuses, pages and chunks
+  04-answer.png       a streamed answer with its citation links and the sources panel
+  05-document.png     the cited PDF page in the built-in viewer, passage highlighted
+  06-conversations.png the conversation list
+  07-settings.png     the settings dialog
+  08-chinese.png      the same window in the Chinese interface
+
+``--readme`` also copies the answer/document state to ``docs/screenshot.png``.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -18,13 +31,26 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO))
 
+QUESTION = "What were Apple's total net sales for the quarter?"
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", type=Path, default=REPO / "docs")
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "screens")
+    ap.add_argument("--docs", type=Path, default=DATA / "sec10q" / "docs",
+                    help="folder dropped on the window")
+    ap.add_argument("--readme", action="store_true", help="also update docs/screenshot.png")
+    ap.add_argument("--home", type=Path, default=None,
+                    help="data folder to use (default: a new temporary one; an earlier "
+                         "run's folder skips the long ingest)")
     args = ap.parse_args()
+    if not args.docs.is_dir():
+        print(f"{args.docs}: folder not found", file=sys.stderr)
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
 
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
     from PySide6.QtWidgets import QApplication
 
     from app.context import Context
@@ -32,36 +58,86 @@ def main() -> None:
     from app.home import Home
     from app.settings import Settings
 
-    home = Home.open(tempfile.mkdtemp(prefix="wenji-shots-"))
+    home = Home.open(args.home or tempfile.mkdtemp(prefix="wenji-shots-"))
+    print(f"data folder: {home.root}", flush=True)
     app = QApplication(sys.argv[:1])
-    window = MainWindow(Context(home=home, settings=Settings()))
-    window.resize(1200, 760)
-    window.show()
 
-    def wait(predicate, seconds):
+    def wait(predicate, seconds: float, what: str) -> None:
         end = time.time() + seconds
-        while time.time() < end and not predicate():
+        while time.time() < end:
             app.processEvents()
+            if predicate():
+                return
             time.sleep(0.05)
+        raise SystemExit(f"timed out after {seconds:.0f} s waiting for {what}")
 
-    wait(lambda: window.statusBar().currentMessage() == "Ready", 120)
-    docs = [DATA / "sec10q/docs/2023 Q3 AAPL.pdf", DATA / "pdfs/pymupdf_tests/test_3863.pdf",
-            DATA / "fastapi_docs_md/en/docs/tutorial/first-steps.md",
-            DATA / "fastapi_docs_md/zh/docs/tutorial/first-steps.md"]
-    window.ingest([str(p) for p in docs])
-    wait(lambda: window.last_report is not None, 600)
-    for i in range(window.library_tree.columnCount()):
-        window.library_tree.resizeColumnToContents(i)
-    wait(lambda: False, 0.5)
-    window.grab().save(str(args.out / "screenshot-library.png"))
-    window.chat.question.setPlainText("What were Apple's total net sales in the quarter?")
+    def settle(seconds: float = 0.5) -> None:
+        end = time.time() + seconds
+        while time.time() < end:
+            app.processEvents()
+            time.sleep(0.02)
+
+    def shot(widget, name: str) -> Path:
+        settle()
+        path = args.out / name
+        widget.grab().save(str(path))
+        print(path, flush=True)
+        return path
+
+    window = MainWindow(Context(home=home, settings=Settings()))
+    window.resize(1280, 800)
+    window.show()
+    wait(lambda: window.started, 600, "the models to load")
+    shot(window, "01-started.png")
+
+    # a folder dropped on the window, delivered as the window system would
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(args.docs))])
+    window.dropEvent(QDropEvent(QPointF(20, 20), Qt.CopyAction, mime, Qt.LeftButton,
+                                Qt.NoModifier))
+    wait(lambda: window.ingest_view.overall.value() >= 3 or window.last_report is not None,
+         900, "the first files to be added")
+    shot(window, "02-ingesting.png")
+    wait(lambda: window.last_report is not None, 3600, "the folder to be added")
+    window.ingest_summary.close()
+    for i in range(window.library_panel.tree.columnCount()):
+        window.library_panel.tree.resizeColumnToContents(i)
+    shot(window, "03-library.png")
+
+    window.chat.question.setPlainText(QUESTION)
     window.chat.send()
-    wait(lambda: window.chat.last_done is not None and not window.chat.busy, 600)
-    wait(lambda: False, 0.5)
-    path = args.out / "screenshot.png"
-    window.grab().save(str(path))
-    print(path)
+    wait(lambda: window.chat.last_done is not None and not window.chat.busy, 900,
+         "the answer")
+    shot(window, "04-answer.png")
+    urls = window.chat.citation_urls()
+    if urls:
+        window.chat.open_link(urls[0])  # a click on the first citation
+    else:  # "Show in document" on the best passage
+        print("the answer cited nothing; showing the first source instead", file=sys.stderr)
+        window.chat.open_source(window.chat.last_done.sources[0])
+    document = shot(window, "05-document.png")
+    window.tabs.setCurrentWidget(window.conversations)
+    shot(window, "06-conversations.png")
+    dialog = window.open_settings()
+    shot(dialog, "07-settings.png")
+    dialog.close()
+    last = window.chat.chat_id
+    window.close()
+
+    settings = Settings()
+    settings.ui.language = "zh"  # the window installs its translation from the settings
+    chinese = MainWindow(Context(home=home, settings=settings))
+    chinese.resize(1280, 800)
+    chinese.show()
+    wait(lambda: chinese.started, 600, "the Chinese window to load")
+    if last is not None:
+        chinese.open_chat(last)
+    shot(chinese, "08-chinese.png")
+    chinese.close()
+    if args.readme:
+        shutil.copy(document, REPO / "docs" / "screenshot.png")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

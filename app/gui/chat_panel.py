@@ -373,15 +373,15 @@ class ChatPanel(QWidget):
     def _render_question(self, text: str) -> None:
         cursor = self._end_cursor()
         self._new_block(cursor)
-        cursor.insertHtml(f"<p style='margin-top:12px'><b>{escape(self.tr('You:'))}</b> "
-                          f"{escape(text)}</p>")
+        you = escape(self.tr("You:"))
+        cursor.insertHtml(f"<p style='margin-top:12px'><b>{you}</b> {escape(text)}</p>")
         self._follow()
 
     def _begin_answer(self) -> int:
         """The "Wenji:" line and an empty block for the answer; where its text starts."""
         cursor = self._end_cursor()
         self._new_block(cursor)
-        cursor.insertHtml(f"<b>{escape(self.tr('Wenji:'))}</b>")
+        cursor.insertHtml("<b>" + escape(self.tr("Wenji:")) + "</b>")
         cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
         return cursor.position()
 
@@ -420,6 +420,11 @@ class ChatPanel(QWidget):
 
     def _footer_html(self, index: int) -> str:
         record = self.answers[index]
+        # (tr() calls stay outside the f-strings: lupdate does not look inside them)
+        inferred, sources_word = escape(self.tr("inferred")), escape(self.tr("Sources:"))
+        closest, used = escape(self.tr("Closest passages")), escape(self.tr("Passages used"))
+        failed, stopped = escape(self.tr("Could not answer:")), escape(self.tr("(stopped)"))
+        copy = escape(self.tr("Copy"))
         bits = []
         if record.citations:
             chips = []
@@ -429,22 +434,21 @@ class ChatPanel(QWidget):
                     tip = escape(self.tr("Inferred: the answer did not cite it; its sentence "
                                          "matches this passage"))
                     chips.append(f"<a href='cite:{index}.{c.n}' title='{tip}'>"
-                                 f"<i>≈ {label} ({escape(self.tr('inferred'))})</i></a>")
+                                 f"<i>≈ {label} ({inferred})</i></a>")
                 else:
                     chips.append(f"<a href='cite:{index}.{c.n}'>{label}</a>")
-            bits.append(f"{escape(self.tr('Sources:'))} " + " &nbsp; ".join(chips))
+            bits.append(f"{sources_word} " + " &nbsp; ".join(chips))
         elif record.sources and not record.grounded:
-            bits.append(f"<a href='sources:{index}'>"
-                        f"{escape(self.tr('Closest passages'))}</a>")
+            bits.append(f"<a href='sources:{index}'>{closest}</a>")
         elif record.sources:
-            bits.append(f"<a href='sources:{index}'>{escape(self.tr('Passages used'))}</a>")
+            bits.append(f"<a href='sources:{index}'>{used}</a>")
         if record.failed:
-            bits.append(f"<span style='color:#a00'>{escape(self.tr('Could not answer:'))} "
+            bits.append(f"<span style='color:#a00'>{failed} "
                         f"{escape(record.failed)}</span>")
         if record.cancelled:
-            bits.append(f"<i>{escape(self.tr('(stopped)'))}</i>")
+            bits.append(f"<i>{stopped}</i>")
         if record.answer.strip():
-            bits.append(f"<a href='copy:{index}'>{escape(self.tr('Copy'))}</a>")
+            bits.append(f"<a href='copy:{index}'>{copy}</a>")
         return "<span style='color:#555'>" + " &nbsp;·&nbsp; ".join(bits) + "</span>"
 
     # --- links, sources and the viewer --------------------------------------------------

@@ -145,6 +145,7 @@ class StartupLoader(QObject):
             self.status.emit(self.tr("Loading the chat model…"))
             services.models().load(services.default_model())
             services.registry().list()  # GGUF headers read here, not in the window's slot
+            import models.answer  # noqa: F401  (imported here, not by the first answer's slot)
             self.ready.emit()
         except Exception as exc:
             log.exception("start-up loading failed")

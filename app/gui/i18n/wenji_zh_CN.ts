@@ -44,6 +44,42 @@
         <translation>无法保存回答：%1</translation>
     </message>
     <message>
+        <source>You:</source>
+        <translation>你：</translation>
+    </message>
+    <message>
+        <source>Wenji:</source>
+        <translation>文集：</translation>
+    </message>
+    <message>
+        <source>inferred</source>
+        <translation>推断</translation>
+    </message>
+    <message>
+        <source>Sources:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
+        <source>Closest passages</source>
+        <translation>最接近的段落</translation>
+    </message>
+    <message>
+        <source>Passages used</source>
+        <translation>所用段落</translation>
+    </message>
+    <message>
+        <source>Could not answer:</source>
+        <translation>无法回答：</translation>
+    </message>
+    <message>
+        <source>(stopped)</source>
+        <translation>（已停止）</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
         <source>Inferred: the answer did not cite it; its sentence matches this passage</source>
         <translation>推断：回答未引用此段，但其句子与此段相符</translation>
     </message>
