@@ -71,6 +71,11 @@ def main() -> int:
                     help="which half of CMRC's paragraphs to sample (default held-out)")
     ap.add_argument("--no-example", action="store_true",
                     help="no worked example in the base-model prompt")
+    ap.add_argument("--no-opener", action="store_true",
+                    help="base models start the answer themselves (no \"根据资料[\")")
+    ap.add_argument("--no-retry", action="store_true",
+                    help="no second attempt (without the opener) when no source supports "
+                         "the first answer")
     ap.add_argument("--dump", help="write each question's answer, sources and citations "
                                    "to this JSONL file")
     ap.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
@@ -80,7 +85,7 @@ def main() -> int:
     from ingest.library import Library
     from ingest.pipeline import Ingestor
     from ingest.prepare import prepare_text
-    from models.answer import AnswerEngine
+    from models.answer import RARE_TERM_COVERAGE, AnswerEngine
     from models.bundled import ensure_chat_model
     from models.embedder import Embedder
     from models.llm import ModelManager
@@ -117,11 +122,13 @@ def main() -> int:
     engine = AnswerEngine(Retriever(library, embedder, RetrievalSettings()), manager,
                           kb_name="cmrc", top_k=args.top_k, max_answer_tokens=args.max_tokens,
                           max_context_tokens=args.context_tokens,
-                          sampling={"temperature": 0.0}, few_shot=not args.no_example)
+                          sampling={"temperature": 0.0}, few_shot=not args.no_example,
+                          echo_retry=not args.no_retry,
+                          **({"opener": None} if args.no_opener else {}))
 
     n = contains = cited = cited_written = wrong_only = retrieved = given = no_answer = 0
-    inferred = uncited = n_citations = 0
-    seconds = []
+    inferred = uncited = n_citations = retried = 0
+    seconds, retried_seconds = [], []
     dump = open(args.dump, "w", encoding="utf-8") if args.dump else None
     for i, qid in enumerate(sample, 1):
         gold = answers[qid]
@@ -142,11 +149,14 @@ def main() -> int:
         n_citations += len(done.citations)
         inferred += bool(done.citations) and all(c.inferred for c in done.citations)
         no_answer += not done.grounded
+        retried += done.retried
+        if done.retried:
+            retried_seconds.append(seconds[-1])
         if dump:
             dump.write(json.dumps({
                 "qid": qid, "question": queries[qid], "gold": gold["answers"], "key": key,
                 "grounded": done.grounded, "answer": done.answer, "seconds": seconds[-1],
-                "prompt_tokens": done.prompt_tokens,
+                "prompt_tokens": done.prompt_tokens, "retried": done.retried,
                 "sources": [s.to_dict() for s in done.sources],
                 "citations": [c.to_dict() for c in done.citations]}, ensure_ascii=False) + "\n")
         contains += any(_norm(a) and _norm(a) in _norm(done.answer) for a in gold["answers"])
@@ -165,9 +175,13 @@ def main() -> int:
         f"- Model: {model_name}, greedy, answer <= {args.max_tokens} tokens, sources capped at "
         f"{args.context_tokens} prompt tokens, top_k {args.top_k}; embedder "
         f"{embedder.name} (int8 ONNX); relevance: IDF-weighted keyword coverage >= "
-        f"{engine.min_coverage}; prompt: "
+        f"{engine.min_coverage} (Chinese: >= {RARE_TERM_COVERAGE} when the question's rarest "
+        "word is in the passage); prompt: "
         f"{'chat template' if manager.loaded.chat_template else 'reading-comprehension text (base model)'}"
-        f"{'' if args.no_example else ' with a worked example'}",
+        f"{'' if args.no_example else ' with a worked example'}"
+        f"{'' if args.no_opener else ', answer opener ' + repr(engine.opener['zh'])}"
+        f"{'' if args.no_retry or args.no_opener else ', a second attempt without it when no source supports the first'}; "
+        "citations checked against the answer's own words",
         f"- Knowledge base: {len(doc_ids)} CMRC paragraphs ({len(gold_docs)} gold + "
         f"distractors, {args.split} half), ingested in {ingest_s:.0f} s; {n} questions "
         f"(seed {args.seed})",
@@ -188,7 +202,12 @@ def main() -> int:
         f"| answered \"not in your documents\" | {pct(no_answer)} ({no_answer}/{n}) |",
         f"| answers whose citations were all inferred (model wrote no valid [n]) | "
         f"{pct(inferred)} ({inferred}/{n}) |",
-        f"| seconds per question (median) | {statistics.median(seconds):.1f} |",
+        f"| answers written twice (no source supported the first) | "
+        f"{pct(retried)} ({retried}/{n}) |",
+        f"| seconds per question (median; mean) | {statistics.median(seconds):.1f}; "
+        f"{statistics.mean(seconds):.1f} |",
+        f"| seconds per question written twice (median) | "
+        f"{statistics.median(retried_seconds) if retried_seconds else float('nan'):.1f} |",
         "",
     ]
     text = "\n".join(lines)

@@ -21,6 +21,10 @@ from retrieval.tokenizer import tokenize
 
 # [1], [1, 2], [1][2], 【1】, [1，2]
 _MARK = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、;]\s*\d{1,3})*)\s*[\]】]")
+# "[1]和[2]", "[1] and [2]": the word joining two markers belongs to them, not to the
+# sentence (left in, a lone "和" would count as words found in no source)
+_MARKS = re.compile(r"(?:" + _MARK.pattern + r"\s*(?:和|与|及|或|、|,|，|and|or)?\s*)*"
+                    + _MARK.pattern, re.IGNORECASE)
 
 # A source supports an answer sentence when at least this IDF-weighted share of the
 # sentence's own evidence units (those not in the question), and at least MIN_SHARED of
@@ -190,11 +194,21 @@ def _supported(share: float, shared: int, verbatim: bool) -> bool:
     return (verbatim and shared >= 1) or (share >= MIN_OVERLAP and shared >= MIN_SHARED)
 
 
+# "根据资料[2]，" / "According to source [2]," at a sentence's start (the answer opener of
+# base models): it names the source, it is no evidence, and it would keep a copied
+# phrase from matching its source verbatim
+_ATTRIBUTION = re.compile(
+    r"^\s*(?:(?:根据|依据|据)(?:资料|来源|文档)\s*(?:" + _MARKS.pattern + r")?\s*"
+    r"(?:所示|所述|中|显示)?\s*[，,：:]?"
+    r"|according\s+to\s+(?:the\s+)?sources?\s*(?:" + _MARKS.pattern + r")?\s*[,:]?)",
+    re.IGNORECASE)
+
+
 def _segments(answer: str) -> list[tuple[str, list[int]]]:
     """Answer sentences (lines for lists) with the source numbers written in them."""
     out = []
     for seg in _SEGMENT_END.split(answer):
-        text = _MARK.sub(" ", seg).strip()
+        text = _MARKS.sub(" ", _ATTRIBUTION.sub("", seg)).strip()
         nums = cited_numbers(seg)
         if text or nums:
             out.append((text, nums))
@@ -207,6 +221,22 @@ def _echo_units(ignore: Sequence[str]) -> set[str]:
         if t:
             units |= evidence_units(t)
     return units
+
+
+def echo_units(texts: Sequence[str]) -> set[str]:
+    """The evidence units of the question and the prompt's fixed wording: what an answer
+    may repeat without saying anything (see :func:`adds_to`)."""
+    return _echo_units(texts)
+
+
+# a written source number, finished or still being written ("[2", "[1, 3]")
+_MARK_OR_PART = re.compile(r"[\[【][\d\s,，、;]*[\]】]?")
+
+
+def adds_to(text: str, echo: set[str]) -> bool:
+    """Whether ``text`` says anything beyond ``echo`` (from :func:`echo_units`) and its
+    source numbers -- False for "根据资料[1] 罗店镇全镇面积是多大？" after that question."""
+    return bool(evidence_units(_MARK_OR_PART.sub(" ", text)) - echo)
 
 
 def infer_citations(answer: str, sources: Sequence[Source],

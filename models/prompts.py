@@ -107,8 +107,25 @@ EXAMPLE = {
 }
 
 
-def completion_prompt(messages: list[dict], lang: str, example: bool = True) -> str:
-    """One text ending in ``Answer:`` for base models without a chat template.
+# The first words of a base model's answer, written into the prompt after "回答：" so the
+# model starts by naming a source and goes on copying from it; the opener is part of the
+# answer the user sees ("根据资料[2]，……").  The worked example's answer starts the same
+# way (:data:`EXAMPLE_OPENED`).
+OPENER = {"zh": "根据资料[", "en": "According to source ["}
+
+# The worked example for prompts with an opener: the same exercise, answered the way the
+# opener begins.
+EXAMPLE_OPENED = {
+    "zh": EXAMPLE["zh"].rsplit("回答：", 1)[0] + "回答：根据资料[2]，长江在上海注入东海。",
+    "en": (EXAMPLE["en"].rsplit("Answer:", 1)[0]
+           + "Answer: According to source [2], it flows into the East China Sea at Shanghai."),
+}
+
+
+def completion_prompt(messages: list[dict], lang: str, example: bool = True,
+                      opener: str = "") -> str:
+    """One text ending in ``Answer:`` (and the ``opener``, if any) for base models
+    without a chat template.
 
     Why not the generic ``User:/Assistant:`` format: measured on CMRC 2018 with the
     bundled gemma-3-270m base model, it mostly echoed the question or the instruction;
@@ -128,6 +145,8 @@ def completion_prompt(messages: list[dict], lang: str, example: bool = True) -> 
         else:
             parts.append(content)
         if role == "system" and example:
-            parts.append(EXAMPLE[lang])
-    return "\n\n".join(parts) + f"\n{ANSWER_LABEL[lang]}"
-
+            parts.append((EXAMPLE_OPENED if opener else EXAMPLE)[lang])
+    end = f"\n{ANSWER_LABEL[lang]}"
+    if opener:
+        end += (" " if lang == "en" else "") + opener
+    return "\n\n".join(parts) + end

@@ -180,3 +180,84 @@ def test_base_model_prompt_shows_a_worked_example_first():
     assert text.startswith("SYS\n\n" + EXAMPLE["zh"]) and text.endswith("问题：什么？\n回答：")
     assert "[2]" in EXAMPLE["zh"].rsplit("回答：", 1)[1], "the example cites a source"
     assert EXAMPLE["zh"] not in completion_prompt(msgs, "zh", example=False)
+
+
+def test_base_model_prompt_ends_with_the_opener_and_a_matching_example():
+    from models.prompts import EXAMPLE_OPENED, OPENER, completion_prompt
+
+    msgs = [{"role": "system", "content": "SYS"},
+            {"role": "user", "content": "Sources:\n\n[1] a.md\ntext\n\nQuestion: What?"}]
+    text = completion_prompt(msgs, "en", opener=OPENER["en"])
+    assert text.endswith("Question: What?\nAnswer: According to source [")
+    assert EXAMPLE_OPENED["en"] in text
+    # the example's answer begins the way the real answer is made to begin
+    for lang in ("zh", "en"):
+        shown = EXAMPLE_OPENED[lang].rsplit("\n", 1)[1]
+        assert OPENER[lang] in shown and "[2]" in shown
+
+
+def test_an_opener_with_a_number_counts_only_where_that_source_supports_the_sentence():
+    question = "北京冬奥会什么时候开幕？"
+    ignore = [question, "根据资料["]
+    cites = resolve_citations("根据资料[3]，北京冬奥会于2022年2月4日开幕。", SOURCES, ignore)
+    assert [(c.n, c.inferred) for c in cites] == [(3, False)]
+    cites = resolve_citations("根据资料[1]，北京冬奥会于2022年2月4日开幕。", SOURCES, ignore)
+    assert [(c.n, c.inferred) for c in cites] == [(3, True)]
+    # the opener with an echo of the question behind it is no evidence for anything
+    assert resolve_citations("根据资料[3]，北京冬奥会什么时候开幕？", SOURCES, ignore) == []
+
+
+def test_a_word_joining_two_markers_is_not_part_of_the_sentence():
+    from models.citations import _segments
+
+    assert _segments("冬奥会在2022年2月4日开幕 [1]和[2]。") == [
+        ("冬奥会在2022年2月4日开幕  。", [1, 2])]
+    [(text, nums)] = _segments("It has the M2 chip [1] and [2].")
+    assert text.split() == ["It", "has", "the", "M2", "chip", "."] and nums == [1, 2]
+    cites = resolve_citations("根据资料[1]和[3]，冬奥会在2022年2月4日开幕。", SOURCES,
+                              ["北京冬奥会什么时候开幕？", "根据资料["])
+    assert [(c.n, c.inferred) for c in cites] == [(3, False)]
+
+
+def test_an_echo_is_recognised():
+    from models.citations import adds_to, echo_units
+    from models.prompts import OPENER
+
+    question = "罗店镇全镇面积是多大？"
+    echo = echo_units([question, OPENER["zh"]])
+    assert not adds_to("根据资料[1] 罗店镇全镇面积是多大？", echo)
+    assert not adds_to("根据资料[2", echo)  # a number being written says nothing yet
+    assert adds_to("根据资料[1]，罗店镇全镇面积是72平方公里。", echo)
+
+
+def test_the_rarest_chinese_term_is_a_word_not_a_character():
+    from models.answer import _rarest_chinese_term
+
+    w = {"当惹雍错": 5.0, "又": 1.0, "叫": 2.0}
+    assert _rarest_chinese_term(set(w), w) == "当惹雍错"
+    assert _rarest_chinese_term({"叫", "又"}, {"叫": 2.0, "又": 1.0}) == ""
+    assert _rarest_chinese_term({"fastapi", "运行"}, {"fastapi": 3.0, "运行": 1.0}) == ""
+    assert _rarest_chinese_term(set(w), None) == ""
+
+
+def test_the_opener_naming_a_source_is_not_part_of_the_sentence():
+    from models.citations import _segments
+
+    assert _segments("根据资料[1]和[2]，冬奥会开幕。") == [("冬奥会开幕。", [1, 2])]
+    assert _segments("根据资料[3] 所示，冬奥会开幕。") == [("冬奥会开幕。", [3])]
+    assert _segments("According to source [2], it opened.") == [("it opened.", [2])]
+    # so a phrase copied word for word still matches its source verbatim
+    question = "北京冬奥会什么时候开幕？"
+    cites = resolve_citations("根据资料[3]，2月4日开幕。", SOURCES, [question, "根据资料["])
+    assert [(c.n, c.inferred) for c in cites] == [(3, False)]
+
+
+def test_a_last_line_beginning_the_next_exercise_is_held_back_and_dropped():
+    from models.answer import _label_tail
+
+    text = "该频道以播放电影为主。\n\n请根据资料"
+    assert text[:_label_tail(text, "zh")].strip() == "该频道以播放电影为主。"
+    assert _label_tail("It is the M2 chip [1].\nQues", "en") == len("It is the M2 chip [1].")
+    assert _label_tail("该频道以播放电影为主。", "zh") == len("该频道以播放电影为主。")
+    assert _label_tail("第一行\n第二行", "zh") == len("第一行\n第二行")
+    assert _label_tail("请根据资料", "zh") == len("请根据资料")  # nothing answered yet

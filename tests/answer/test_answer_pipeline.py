@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from models.answer import AnswerDone, Retrieved, TextPiece, is_follow_up, retrieval_query
-from models.prompts import NO_ANSWER, SYSTEM
+from models.prompts import NO_ANSWER, OPENER, SYSTEM
 
 from tests.answer.conftest import M2_PAGE, M2_QUESTION
 
@@ -27,7 +27,9 @@ def test_answer_streams_text_then_citations(m2_events, chat_manager):
     done = _done(m2_events)
     assert done.generated and not done.cancelled and done.grounded
     assert done.answer == "".join(p.text for p in pieces).strip()
-    assert done.answer.strip()
+    # a base model's answer starts with the opener, shown before generation
+    assert pieces[0].text == OPENER["en"] and done.answer.startswith(OPENER["en"])
+    assert len(done.answer) > len(OPENER["en"]) + 3
     assert chat_manager.last_stats.generated_tokens >= 2
     # the prompt measured with the model's tokenizer leaves room for the answer
     assert done.prompt_tokens + 40 <= chat_manager.loaded.n_ctx
@@ -48,6 +50,7 @@ def test_citation_points_to_the_right_page_of_the_right_pdf(m2_events):
     ("What is the recipe for a chocolate cake?", "en"),
     ("如何制作巧克力蛋糕？", "zh"),
     ("Who won the 2018 World Cup?", "en"),
+    ("珠穆朗玛峰有多高？", "zh"),
 ])
 def test_off_topic_question_gets_the_fixed_message_without_generation(engine, chat_manager,
                                                                       question, lang):
@@ -126,7 +129,8 @@ def test_sources_fit_the_window_by_real_token_counts(engine, chat_manager):
     used, _, total = engine.fit_sources(M2_QUESTION, "en", [], sources)
     msgs = engine._messages(M2_QUESTION, "en", [], used)
     request = engine._request(msgs, "en")
-    assert isinstance(request, str) and request.endswith("Answer:")  # base model: no template
+    # base model: no template; the prompt ends with the answer's opener
+    assert isinstance(request, str) and request.endswith("Answer: According to source [")
     assert total == len(model.prompt_tokens(request)[0])
     assert total <= model.n_ctx - engine.max_answer_tokens
     assert [s.n for s in used] == list(range(1, len(used) + 1))
