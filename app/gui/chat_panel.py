@@ -236,10 +236,8 @@ class ChatPanel(QWidget):
             self._worker.cancel.set()
 
     def shutdown(self) -> None:
-        self.stop()
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(10_000)
+        """Closing the window: stop the answer and save what was written (as stopped)."""
+        self._finish_running_answer()
 
     def _finish_running_answer(self) -> None:
         """Stop the current answer and deliver its last events now, so it is saved (as

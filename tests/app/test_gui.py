@@ -88,3 +88,46 @@ def test_a_failed_model_switch_keeps_the_previous_model(window, qtbot, wenji_hom
     assert "broken.gguf" in message and "still using" in message
     assert window.services.models().loaded.path == before
     assert window.model_picker.count() >= 2  # the broken file is listed, as unusable
+
+
+def test_closing_during_an_answer_and_during_ingest_is_clean(qtbot, wenji_home, tmp_path):
+    """Closing the window mid-answer keeps the conversation; closing it mid-ingest leaves
+    every store consistent (checked by a fresh process, as the next start would)."""
+    from app.gui.main_window import MainWindow
+    from models.chats import ChatStore
+    from tests.ingest.helpers import check_store_in_fresh_process
+
+    def open_window():
+        w = MainWindow(Context(home=Home.open(wenji_home), settings=Settings()))
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitUntil(lambda: w.started, timeout=180_000)
+        return w
+
+    note = tmp_path / "first-steps.md"
+    shutil.copy(require(MD_DIR / "en/docs/tutorial/first-steps.md"), note)
+    w = open_window()
+    w.ingest([str(note)])
+    qtbot.waitUntil(lambda: w.last_report is not None, timeout=180_000)
+    w.chat.question.setPlainText("How do I run the first FastAPI app?")
+    w.chat.send()
+    qtbot.waitUntil(lambda: "Wenji" in w.chat.view.toPlainText(), timeout=60_000)
+    assert w.chat.busy
+    w.close()
+    assert not w.chat.busy
+    with ChatStore(wenji_home / "chats.sqlite3") as chats:
+        [chat] = chats.list()
+        roles = [m.role for m in chats.messages(chat.id)]
+    assert roles == ["user", "assistant"]  # the partial answer was kept, marked stopped
+
+    folder = tmp_path / "filings"
+    folder.mkdir()
+    for name in ["2022 Q3 AAPL.pdf", "2023 Q1 AAPL.pdf", "2023 Q2 AAPL.pdf", "2023 Q3 AAPL.pdf"]:
+        shutil.copy(require(SEC_DIR / name), folder / name)
+    w = open_window()
+    w.ingest([str(folder)])
+    qtbot.waitUntil(lambda: w.ingest_view.overall.value() >= 1, timeout=300_000)
+    w.close()
+    assert w._thread is None or not w._thread.isRunning()
+    counts = check_store_in_fresh_process(wenji_home / "store")
+    assert 1 <= counts["default"]["ready"] < 5, counts  # the note plus some filings
