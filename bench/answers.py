@@ -73,6 +73,8 @@ def main() -> int:
                     help="no worked example in the base-model prompt")
     ap.add_argument("--no-opener", action="store_true",
                     help="base models start the answer themselves (no \"根据资料[\")")
+    ap.add_argument("--best-source-last", action="store_true",
+                    help="list the sources from last to first in base-model prompts")
     ap.add_argument("--no-retry", action="store_true",
                     help="no second attempt (without the opener) when no source supports "
                          "the first answer")
@@ -124,6 +126,7 @@ def main() -> int:
                           max_context_tokens=args.context_tokens,
                           sampling={"temperature": 0.0}, few_shot=not args.no_example,
                           echo_retry=not args.no_retry,
+                          best_source_last=args.best_source_last,
                           **({"opener": None} if args.no_opener else {}))
 
     n = contains = cited = cited_written = wrong_only = retrieved = given = no_answer = 0
@@ -180,7 +183,8 @@ def main() -> int:
         f"{'chat template' if manager.loaded.chat_template else 'reading-comprehension text (base model)'}"
         f"{'' if args.no_example else ' with a worked example'}"
         f"{'' if args.no_opener else ', answer opener ' + repr(engine.opener['zh'])}"
-        f"{'' if args.no_retry or args.no_opener else ', a second attempt without it when no source supports the first'}; "
+        f"{'' if args.no_retry or args.no_opener else ', a second attempt without it when no source supports the first'}"
+        f"{', sources listed last to first ([1] next to the question)' if args.best_source_last else ''}; "
         "citations checked against the answer's own words",
         f"- Knowledge base: {len(doc_ids)} CMRC paragraphs ({len(gold_docs)} gold + "
         f"distractors, {args.split} half), ingested in {ingest_s:.0f} s; {n} questions "

@@ -220,6 +220,9 @@ class AnswerEngine:
     # base models, Chinese questions: an answer no source supports (mostly a restatement
     # of the question) is held back and written once more without the opener
     echo_retry: bool = True
+    # base models: sources listed from last to first, so the best-ranked [1] stands next
+    # to the question (where a base model's attention, and its opener's number, go)
+    best_source_last: bool = False
 
     # --- retrieval and relevance -----------------------------------------------------
 
@@ -278,6 +281,8 @@ class AnswerEngine:
         for t in history:
             msgs.append({"role": t.role, "content": _shorten(t.content, HISTORY_CHARS)})
         blocks = [source_block(s.n, s.label, s.text) for s in sources]
+        if self.best_source_last and self._base_model():
+            blocks.reverse()  # [1] (best ranked) right above the question
         msgs.append({"role": "user", "content": user_message(question, blocks, lang)})
         return msgs
 
