@@ -7,13 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from app.context import Context
 from app.home import Home
 from app.settings import Settings
+from tests.app.test_gui import drop
 from tests.conftest import MD_DIR, require
 
 
@@ -36,16 +36,6 @@ def window(qtbot, wenji_home):
     w.close()
 
 
-def drop(widget, paths):
-    """A drag-enter and a drop as the window manager delivers them."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
-    widget.dragEnterEvent(enter)
-    assert enter.isAccepted()
-    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
-    widget.dropEvent(event)
-    assert event.isAccepted()
 
 
 def answer_next_question(button):
