@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DOCS = REPO.parent / "shared" / "data" / "sec10q" / "docs"
 sys.path.insert(0, str(REPO))
+from bench.machine_info import machine  # noqa: E402
 
 
 # --- phases (each in its own process) -----------------------------------------------
@@ -106,18 +106,6 @@ def run_phase(name: str, args: list[str]) -> dict:
     result["peak_rss_mb"] = usage.ru_maxrss / 1024
     out.unlink()
     return result
-
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def main() -> None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import signal
 import statistics
@@ -45,6 +44,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DOCS = REPO.parent / "shared" / "data" / "sec10q" / "docs"
 sys.path.insert(0, str(REPO))
+from bench.machine_info import machine  # noqa: E402
 
 HEAVY_MODULES = ("torch", "sentence_transformers", "transformers", "llama_cpp", "chromadb",
                  "onnxruntime", "langchain", "langchain_core", "jieba", "pypdf")
@@ -303,19 +303,6 @@ def bench_stalls(display: Display, docs: Path, quick: bool, questions: int,
 
 
 # --- report -----------------------------------------------------------------------------
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
-
 
 def load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
