@@ -19,9 +19,9 @@ Why it is built this way:
   calibrated on SEC 10-Q PDFs, FastAPI docs and CMRC 2018 (see ``MIN_COVERAGE``).
 * **Follow-ups.**  A short or referring question ("what about 2023?") is searched
   together with the previous user question, so the retriever knows what "it" is.
-* **Small base models.**  They get a worked example before the question and an answer
-  opener ("根据资料[" / "According to source [") that makes them name a source and copy
-  from it; their answer is cut where they start listing sources, repeat a sentence or
+* **Small base models.**  They get a worked example before the question and, for
+  Chinese questions, an answer opener ("根据资料[") that makes them name a source and
+  copy from it; their answer is cut where they start listing sources, repeat a sentence or
   begin the next exercise.  A Chinese answer is held back until a source supports it;
   one that no source supports by its end (mostly a restatement of the question) is
   written once more without the opener, and only that one is shown.  Citations are checked against what the answer
@@ -215,8 +215,10 @@ class AnswerEngine:
     sampling: dict = field(default_factory=dict)  # temperature, top_p, ... for stream()
     few_shot: bool = True  # base models: a worked example before the question
     # base models: the answer's first words, per language (see models.prompts.OPENER);
-    # None or an empty dict: the model starts the answer itself
-    opener: dict | None = field(default_factory=lambda: dict(OPENER))
+    # None or an empty dict: the model starts the answer itself.  Chinese only: measured
+    # on CMRC 2018; in English ("According to source [") the bundled model copied the
+    # worked example's answer for an Apple 10-Q question
+    opener: dict | None = field(default_factory=lambda: {"zh": OPENER["zh"]})
     # base models, Chinese questions: an answer no source supports (mostly a restatement
     # of the question) is held back and written once more without the opener
     echo_retry: bool = True
