@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 log = logging.getLogger(__name__)
 
@@ -252,20 +253,10 @@ def load_markdown_bytes(path: Path, data: bytes) -> LoadedDocument:
     return LoadedDocument(path=path, kind="markdown", sections=sections, title=title)
 
 
-def split_markdown_sections(text: str) -> list[Section]:
-    """Cut at headings (outside code fences); each section keeps its heading path."""
-    sections: list[Section] = []
-    stack: list[tuple[int, str]] = []
-    buf: list[str] = []
+def fenced_lines(text: str) -> Iterator[tuple[str, bool]]:
+    """Each line of Markdown with whether it is code: a fence line (```/~~~) or a line
+    inside a fenced block, where headings and HTML are not markup."""
     fence: str | None = None
-
-    def flush():
-        body = "\n".join(buf).strip()
-        buf.clear()
-        if body and not (_ATX.match(body) and "\n" not in body):  # a bare heading line
-            heading = " > ".join(title for _, title in stack) or None
-            sections.append(Section(text=body, heading=heading))
-
     for line in text.split("\n"):
         m = _FENCE.match(line)
         if m:
@@ -274,9 +265,26 @@ def split_markdown_sections(text: str) -> list[Section]:
                 fence = marker[0] * 3
             elif marker.startswith(fence):
                 fence = None
-            buf.append(line)
-            continue
-        heading = _ATX.match(line) if fence is None else None
+            yield line, True
+        else:
+            yield line, fence is not None
+
+
+def split_markdown_sections(text: str) -> list[Section]:
+    """Cut at headings (outside code fences); each section keeps its heading path."""
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    buf: list[str] = []
+
+    def flush():
+        body = "\n".join(buf).strip()
+        buf.clear()
+        if body and not (_ATX.match(body) and "\n" not in body):  # a bare heading line
+            heading = " > ".join(title for _, title in stack) or None
+            sections.append(Section(text=body, heading=heading))
+
+    for line, code in fenced_lines(text):
+        heading = None if code else _ATX.match(line)
         if heading:
             flush()
             level = len(heading.group(1))

@@ -104,7 +104,6 @@ def search_phrases(passage: str, words: int = PHRASE_WORDS, limit: int = MAX_TRI
 
 _HEADING_ID = re.compile(r"\{\s*#[^}]*\}")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")
 
 
 def plain_heading(heading: str) -> str:
@@ -121,15 +120,11 @@ def markdown_for_display(text: str) -> str:
 
     Qt's Markdown reader can drop the text that follows an HTML tag it does not parse
     (``<dfn title="it's">``), so tags go and the file is read with HTML disabled."""
-    out, fence = [], None
-    for line in text.split("\n"):
-        m = _FENCE.match(line)
-        if m:
-            marker = m.group(1)[0] * 3
-            fence = marker if fence is None else (None if m.group(1).startswith(fence) else fence)
-            out.append(line)
-            continue
-        if not fence:
+    from ingest.loaders import fenced_lines
+
+    out = []
+    for line, code in fenced_lines(text):
+        if not code:
             line = _HTML_TAG.sub("", line)
             if line.lstrip().startswith("#"):  # "## Title { #anchor }": the anchor is markup
                 line = _HEADING_ID.sub("", line).rstrip()
