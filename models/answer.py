@@ -47,7 +47,7 @@ from models.prompts import (ANSWER_HINT, ANSWER_LABEL, EXAMPLE, EXAMPLE_OPENED, 
                             OPENER, QUESTION_LABEL, SOURCES_HEADER, SYSTEM,
                             completion_prompt, question_language, source_block,
                             source_label, user_message)
-from retrieval.tokenizer import tokenize
+from retrieval.tokenizer import has_cjk, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,6 @@ def retrieval_query(question: str, history: Sequence) -> str:
     return question
 
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def _rarest_chinese_term(terms: set[str], weights: dict[str, float] | None) -> str:
@@ -177,7 +176,7 @@ def _rarest_chinese_term(terms: set[str], weights: dict[str, float] | None) -> s
     if not terms or not weights:
         return ""
     rare = max(sorted(terms), key=lambda t: (weights.get(t, 1.0), len(t)))
-    return rare if len(rare) >= 2 and _HAN.search(rare) else ""
+    return rare if len(rare) >= 2 and has_cjk(rare) else ""
 
 
 def _dense_trust(query: str) -> float:

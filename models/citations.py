@@ -17,7 +17,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
-from retrieval.tokenizer import tokenize
+from retrieval.tokenizer import CJK_CHARS, tokenize
 
 # [1], [1, 2], [1][2], 【1】, [1，2]
 _MARK = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、;]\s*\d{1,3})*)\s*[\]】]")
@@ -118,10 +118,9 @@ def keyword_coverage(query_tokens: set[str], text: str,
 
 # --- evidence: character bigrams for Chinese, stemmed words for the rest ---------------
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Chinese runs take the digits inside them along ("可达10公分": 达1, 10, 0公 ...), so an
 # answer that adds only a number to the question's words still has units of its own.
-_CJK_RUN = re.compile(f"[{_CJK}0-9]*[{_CJK}][{_CJK}0-9]*")
+_CJK_RUN = re.compile(f"[{CJK_CHARS}0-9]*[{CJK_CHARS}][{CJK_CHARS}0-9]*")
 # sentence ends: Chinese/English marks, a full stop before a space, a line break
 _SEGMENT_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -215,18 +214,14 @@ def _segments(answer: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-def _echo_units(ignore: Sequence[str]) -> set[str]:
-    units: set[str] = set()
-    for t in ignore:
-        if t:
-            units |= evidence_units(t)
-    return units
-
-
 def echo_units(texts: Sequence[str]) -> set[str]:
     """The evidence units of the question and the prompt's fixed wording: what an answer
     may repeat without saying anything (see :func:`adds_to`)."""
-    return _echo_units(texts)
+    units: set[str] = set()
+    for t in texts:
+        if t:
+            units |= evidence_units(t)
+    return units
 
 
 # a written source number, finished or still being written ("[2", "[1, 3]")
@@ -252,7 +247,7 @@ def infer_citations(answer: str, sources: Sequence[Source],
     """
     if not sources:
         return []
-    ev, echo = _Evidence.of(sources), _echo_units(ignore)
+    ev, echo = _Evidence.of(sources), echo_units(ignore)
     found: dict[int, Citation] = {}
     for text, _ in _segments(answer):
         best = _best(ev.support(text, echo))
@@ -283,7 +278,7 @@ def resolve_citations(answer: str, sources: Sequence[Source],
     marker alone is not taken as evidence."""
     if not sources:
         return []
-    ev, echo = _Evidence.of(sources), _echo_units(ignore)
+    ev, echo = _Evidence.of(sources), echo_units(ignore)
     by_n = {s.n: i for i, s in enumerate(sources)}
     found: dict[int, Citation] = {}
     for text, nums in _segments(answer):

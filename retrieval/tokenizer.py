@@ -17,9 +17,11 @@ from retrieval.porter import porter_stem
 # Bump when tokens change: keyword indexes built with another version must be rebuilt.
 TOKENIZER_VERSION = "2"  # 2: Porter stemmer for English
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUNS = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
-_IS_CJK = re.compile(rf"[{_CJK}]")
+# Han characters (CJK unified ideographs, extension A, compatibility), for a regex class
+CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# runs of one script: Han characters, or letters/digits of other scripts
+SCRIPT_RUNS = re.compile(rf"[{CJK_CHARS}]+|[^\W_{CJK_CHARS}]+", re.UNICODE)
+IS_CJK = re.compile(rf"[{CJK_CHARS}]")
 
 EN_STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being
@@ -65,8 +67,8 @@ def stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Index/query tokens in text order (duplicates kept: BM25 counts them)."""
     tokens: list[str] = []
-    for run in _RUNS.findall(text):
-        if _IS_CJK.match(run):
+    for run in SCRIPT_RUNS.findall(text):
+        if IS_CJK.match(run):
             for word in _jieba().cut_for_search(run):
                 word = word.strip()
                 if word and word not in ZH_STOPWORDS:
@@ -79,11 +81,11 @@ def tokenize(text: str) -> list[str]:
 
 
 def has_cjk(text: str) -> bool:
-    return bool(_IS_CJK.search(text))
+    return bool(IS_CJK.search(text))
 
 
 def cjk_share(text: str) -> float:
     """Share of CJK characters among the letters and CJK characters of ``text``."""
-    cjk = len(_IS_CJK.findall(text))
+    cjk = len(IS_CJK.findall(text))
     letters = sum(1 for ch in text if ch.isalpha())  # CJK characters count as alpha too
     return cjk / letters if letters else 0.0

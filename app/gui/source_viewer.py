@@ -34,7 +34,6 @@ HIGHLIGHT = QColor("#ffe27a")
 
 # a word that survives both text extractors: letters/digits with inner punctuation only
 _PLAIN_WORD = re.compile(r"^[^\W_][\w’'.,:;%&/-]*$", re.UNICODE)
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{4,}")
 _LIST_MARK = re.compile(r"^\s*(?:#{1,6}\s|[-*+>]\s|\d{1,3}[.)]\s)+")
 _MD_INLINE = re.compile(r"`([^`]*)`|\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|!?\[([^\]]*)\]\([^)]*\)")
 
@@ -47,6 +46,8 @@ def search_phrases(passage: str, words: int = PHRASE_WORDS, limit: int = MAX_TRI
     Markdown syntax), mostly letters rather than table figures, longest first; then
     shorter cuts of the same runs; then long single words.  The passage's first and last
     words are skipped: a chunk may start or end inside a word."""
+    from retrieval.tokenizer import CJK_CHARS
+
     lines = [ln for ln in passage.splitlines() if ln.strip()]
     runs: list[list[str]] = []
     cjk: list[str] = []
@@ -67,7 +68,7 @@ def search_phrases(passage: str, words: int = PHRASE_WORDS, limit: int = MAX_TRI
                 current = []
         if len(current) >= 2:
             runs.append(current)
-        cjk.extend(m.group(0) for m in _CJK_RUN.finditer(line))
+        cjk.extend(m.group(0) for m in re.finditer(f"[{CJK_CHARS}]{{4,}}", line))
 
     def wordy(run: list[str]) -> bool:
         text = "".join(run)

@@ -11,7 +11,6 @@ core (``Source.explanation``); this panel only presents them.  Activating a pass
 from __future__ import annotations
 
 import html
-import re
 from typing import Iterable, Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -20,9 +19,6 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
 
 HIGHLIGHT_STYLE = "background-color:#ffe27a"
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUNS = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
-_IS_CJK = re.compile(rf"[{_CJK}]")
 
 
 def match_terms(source, query: str = "") -> set[str]:
@@ -40,14 +36,14 @@ def highlight_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
 
     Latin words are compared by their index token (lower case, Porter stem), so
     "sales" lights up for the token "sale"; Chinese terms are found as substrings."""
-    from retrieval.tokenizer import stem
+    from retrieval.tokenizer import IS_CJK, SCRIPT_RUNS, has_cjk, stem
 
     terms = set(terms)
-    cjk_terms = sorted((t for t in terms if _IS_CJK.search(t)), key=len, reverse=True)
+    cjk_terms = sorted((t for t in terms if has_cjk(t)), key=len, reverse=True)
     spans: list[tuple[int, int]] = []
-    for m in _RUNS.finditer(text):
+    for m in SCRIPT_RUNS.finditer(text):
         run = m.group(0)
-        if _IS_CJK.match(run):
+        if IS_CJK.match(run):
             for term in cjk_terms:
                 start = run.find(term)
                 while start >= 0:
