@@ -16,6 +16,13 @@ def make_embedder(ctx: Context):
         raise UserError(f"{exc} (setting models.embedder in {ctx.home.settings_path})") from exc
 
 
+def make_registry(ctx: Context):
+    """The GGUF models of the data folder and of the extra folders in the settings."""
+    from models.registry import Registry
+
+    return Registry(ctx.home.models_dir, ctx.settings.models.extra_model_dirs)
+
+
 def open_library(ctx: Context):
     from ingest.library import Library
 

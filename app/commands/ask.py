@@ -59,10 +59,9 @@ def open_chats(ctx: Context):
 def _load_model(ctx: Context, name: str | None, context: int | None):
     from models import bundled
     from models.llm import ModelLoadError, ModelManager
-    from models.registry import Registry
+    from app.services import make_registry
 
-    registry = Registry(ctx.home.models_dir, ctx.settings.models.extra_model_dirs)
-    manager = ModelManager(registry, threads=ctx.settings.models.threads)
+    manager = ModelManager(make_registry(ctx), threads=ctx.settings.models.threads)
     chosen = name or ctx.settings.models.chat_model
     try:
         if not chosen:

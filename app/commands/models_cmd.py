@@ -45,9 +45,9 @@ def _usage(parser) -> int:
 
 
 def _registry(ctx: Context):
-    from models.registry import Registry
+    from app.services import make_registry
 
-    return Registry(ctx.home.models_dir, ctx.settings.models.extra_model_dirs)
+    return make_registry(ctx)
 
 
 def _ensure_bundled(ctx: Context) -> str:

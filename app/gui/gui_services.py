@@ -44,9 +44,9 @@ class Services:
         return make_ingestor(self.ctx, self.library(), self.embedder())
 
     def registry(self):
-        from models.registry import Registry
+        from app.services import make_registry
 
-        return Registry(self.ctx.home.models_dir, self.ctx.settings.models.extra_model_dirs)
+        return make_registry(self.ctx)
 
     def models(self):
         """The one ModelManager; switching models goes through it (failures keep the
