@@ -75,6 +75,8 @@ def main() -> int:
                     help="base models start the answer themselves (no \"根据资料[\")")
     ap.add_argument("--best-source-last", action="store_true",
                     help="list the sources from last to first in base-model prompts")
+    ap.add_argument("--no-quote", action="store_true",
+                    help="no closest-sentence quote after an answer that cites nothing")
     ap.add_argument("--no-retry", action="store_true",
                     help="no second attempt (without the opener) when no source supports "
                          "the first answer")
@@ -127,10 +129,11 @@ def main() -> int:
                           sampling={"temperature": 0.0}, few_shot=not args.no_example,
                           echo_retry=not args.no_retry,
                           best_source_last=args.best_source_last,
+                          quote_when_uncited=not args.no_quote,
                           **({"opener": None} if args.no_opener else {}))
 
     n = contains = cited = cited_written = wrong_only = retrieved = given = no_answer = 0
-    inferred = uncited = n_citations = retried = 0
+    inferred = uncited = n_citations = retried = quoted = quoted_gold = 0
     seconds, retried_seconds = [], []
     dump = open(args.dump, "w", encoding="utf-8") if args.dump else None
     for i, qid in enumerate(sample, 1):
@@ -146,9 +149,12 @@ def main() -> int:
         given += done.grounded and any(s.path == key for s in done.sources)
         paths = {c.source.path for c in done.citations}
         cited += key in paths
-        cited_written += any(c.source.path == key and not c.inferred for c in done.citations)
+        cited_written += any(c.source.path == key and not c.inferred and not c.quoted
+                            for c in done.citations)
         wrong_only += bool(paths) and key not in paths
-        uncited += done.grounded and not paths
+        quoted += done.quoted
+        quoted_gold += done.quoted and key in paths
+        uncited += done.grounded and not {c.source.path for c in done.citations if not c.quoted}
         n_citations += len(done.citations)
         inferred += bool(done.citations) and all(c.inferred for c in done.citations)
         no_answer += not done.grounded
@@ -184,7 +190,8 @@ def main() -> int:
         f"{'' if args.no_example else ' with a worked example'}"
         f"{'' if args.no_opener else ', answer opener ' + repr(engine.opener['zh'])}"
         f"{'' if args.no_retry or args.no_opener else ', a second attempt without it when no source supports the first'}"
-        f"{', sources listed last to first ([1] next to the question)' if args.best_source_last else ''}; "
+        f"{', sources listed last to first ([1] next to the question)' if args.best_source_last else ''}"
+        f"{'' if args.no_quote else ', closest source sentence quoted after an answer citing nothing'}; "
         "citations checked against the answer's own words",
         f"- Knowledge base: {len(doc_ids)} CMRC paragraphs ({len(gold_docs)} gold + "
         f"distractors, {args.split} half), ingested in {ingest_s:.0f} s; {n} questions "
@@ -196,9 +203,14 @@ def main() -> int:
         f"| gold paragraph among cited sources | {pct(cited)} ({cited}/{n}) |",
         f"| ... by a written [n] its sentence supports | {pct(cited_written)} "
         f"({cited_written}/{n}) |",
+        f"| ... by the answer itself (not the quote) | {pct(cited - quoted_gold)} "
+        f"({cited - quoted_gold}/{n}) |",
+        f"| ... by the closest-sentence quote after an answer citing nothing | "
+        f"{pct(quoted_gold)} ({quoted_gold}/{n}) |",
         f"| only other paragraphs cited | {pct(wrong_only)} ({wrong_only}/{n}) |",
-        f"| grounded answers citing nothing (echo, or words in no source) | {pct(uncited)} "
-        f"({uncited}/{n}) |",
+        f"| grounded answers citing nothing themselves (echo, or words in no source) | "
+        f"{pct(uncited)} ({uncited}/{n}) |",
+        f"| ... of which got a quote | {pct(quoted)} ({quoted}/{n}) |",
         f"| citations per answer (mean) | {n_citations / max(1, n):.2f} |",
         f"| gold paragraph among retrieved passages (top {args.top_k}) | {pct(retrieved)} "
         f"({retrieved}/{n}) |",

@@ -41,10 +41,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
-from models.citations import (Citation, Source, adds_to, echo_units,
+from models.citations import (Citation, Source, adds_to, closest_sentence, echo_units,
                               keyword_coverage, resolve_citations)
 from models.prompts import (ANSWER_HINT, ANSWER_LABEL, EXAMPLE, EXAMPLE_OPENED, NO_ANSWER,
-                            OPENER, QUESTION_LABEL, SOURCES_HEADER, SYSTEM,
+                            OPENER, QUOTE_NOTE, QUESTION_LABEL, SOURCES_HEADER, SYSTEM,
                             completion_prompt, question_language, source_block,
                             source_label, user_message)
 from retrieval.tokenizer import has_cjk, tokenize
@@ -126,6 +126,11 @@ class AnswerDone:
     @property
     def inferred(self) -> bool:
         return bool(self.citations) and all(c.inferred for c in self.citations)
+
+    @property
+    def quoted(self) -> bool:
+        """The model's own answer cited nothing; a source sentence was quoted after it."""
+        return any(c.quoted for c in self.citations)
 
 
 AnswerEvent = Union[Retrieved, TextPiece, AnswerDone]
@@ -224,6 +229,9 @@ class AnswerEngine:
     # base models: sources listed from last to first, so the best-ranked [1] stands next
     # to the question (where a base model's attention, and its opener's number, go)
     best_source_last: bool = False
+    # an answer no source supports gets the source sentence closest to the question
+    # quoted after it (models.prompts.QUOTE_NOTE), so there is always something to check
+    quote_when_uncited: bool = True
 
     # --- retrieval and relevance -----------------------------------------------------
 
@@ -418,6 +426,13 @@ class AnswerEngine:
         answer = text.strip()
         stats = self.models.last_stats
         citations = resolve_citations(answer, used, ignore) if answer else []
+        if not citations and self.quote_when_uncited and not self._cancelled(cancel_event):
+            quote = closest_sentence(question, used)
+            if quote is not None:
+                note = QUOTE_NOTE[lang].format(quote=quote.sentence, n=quote.n)
+                yield TextPiece(note if answer else note.lstrip())
+                answer = (answer + note).strip()
+                citations = [quote]
         yield AnswerDone(question, answer, citations, used, True, lang, query,
                          cancelled=self._cancelled(cancel_event), generated=True,
                          prompt_tokens=n_prompt, stats=stats,

@@ -226,7 +226,9 @@ class ChatStore:
                     c = cited.get(s.get("n"))
                     mark = ""
                     if c is not None:
-                        mark = " — cited (inferred)" if c.get("inferred") else " — cited"
+                        mark = (" — quoted (closest sentence; the answer cited nothing)"
+                                if c.get("quoted") else
+                                " — cited (inferred)" if c.get("inferred") else " — cited")
                     span = f", characters {s.get('start')}–{s.get('end')}"
                     out.append(f"{s.get('n')}. {s.get('label') or s.get('title')}{span}{mark}")
                     out.append(f"   `{s.get('path')}`")

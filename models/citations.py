@@ -75,16 +75,20 @@ class Citation:
     inferred: bool = False  # True: the model did not write [n]; matched after the fact
     sentence: str = ""  # for inferred citations: the answer sentence that matched
     overlap: float = 0.0
+    # True: the model's answer cited nothing; this is the source's own sentence closest
+    # to the question, quoted after the answer (see closest_sentence)
+    quoted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"n": self.n, "inferred": self.inferred, "sentence": self.sentence,
-                "overlap": self.overlap, "source": self.source.to_dict()}
+                "overlap": self.overlap, "quoted": self.quoted,
+                "source": self.source.to_dict()}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Citation":
         return cls(n=d["n"], source=Source.from_dict(d["source"]),
                    inferred=bool(d.get("inferred")), sentence=d.get("sentence", ""),
-                   overlap=float(d.get("overlap", 0.0)))
+                   overlap=float(d.get("overlap", 0.0)), quoted=bool(d.get("quoted")))
 
 
 def cited_numbers(answer: str) -> list[int]:
@@ -300,3 +304,76 @@ def resolve_citations(answer: str, sources: Sequence[Source],
                 found[s.n] = Citation(s.n, s, inferred=True, sentence=text,
                                       overlap=round(share, 3))
     return sorted(found.values(), key=lambda c: (c.inferred, c.n))
+
+
+# --- the closest sentence, quoted when the answer cites nothing ------------------------
+
+# A quoted sentence must hold at least this IDF-weighted share of the question's own
+# evidence units (bigrams / stemmed words, the prompt's wording removed) ...
+MIN_QUOTE_COVERAGE = 0.3
+# ... come from a source holding at least this share of the question's keywords
+# (Source.coverage, IDF-weighted by the knowledge base: a passage that only shares a
+# common word with the question is not quoted) ...
+MIN_QUOTE_SOURCE_COVERAGE = 0.4
+# ... say something beyond the question (at least this many evidence units of its own) ...
+MIN_QUOTE_OWN_UNITS = 2
+# ... and is cut to about this many characters (a whole sentence when it is shorter)
+MAX_QUOTE_CHARS = 220
+
+
+# in a source, a line break is where the PDF's line ended, not the sentence: only
+# sentence marks and blank lines end one
+_SOURCE_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n\s*\n")
+_CJK_BREAK = re.compile(f"(?<=[{CJK_CHARS}])\\s+(?=[{CJK_CHARS}])")
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of a source, its line breaks joined (none between Chinese
+    characters, a space elsewhere)."""
+    out = []
+    for t in _SOURCE_SENTENCE_END.split(text):
+        t = " ".join(_CJK_BREAK.sub("", t).split())
+        if len(_flat(t)) >= MIN_VERBATIM_CHARS:
+            out.append(t)
+    return out
+
+
+def closest_sentence(question: str, sources: Sequence[Source],
+                     min_source_coverage: float = MIN_QUOTE_SOURCE_COVERAGE
+                     ) -> Citation | None:
+    """The source sentence that shares most with the question, as a quoted citation.
+
+    Why: a small model often answers by restating the question, or with words found in
+    no source; the user then has nothing to check.  The sentence of the sources that
+    covers most of the question's own words (IDF-weighted among the sources, so a rare
+    name counts more than a common word; ties go to the better-ranked source) is what a
+    reader would look at first.  It is the document's text, verbatim, so citing it is
+    honest whatever the model wrote.  None when no sentence of a source with
+    ``min_source_coverage`` covers ``MIN_QUOTE_COVERAGE`` of the question.
+    """
+    sources = [s for s in sources if s.coverage >= min_source_coverage]
+    if not sources:
+        return None
+    ev = _Evidence.of(sources)
+    # the question's words no source uses (question words: 什么, 哪些, "which" ...) can
+    # be covered by no sentence, so they do not count
+    asked = evidence_units(question)
+    wanted = asked & set(ev.weight)
+    total = sum(ev.w(t) for t in wanted)
+    if not wanted or total <= 0:
+        return None
+    best: tuple[float, int, str, Source] | None = None
+    for s in sources:
+        for sentence in _sentences(s.text):
+            units = evidence_units(sentence)
+            if len(units - asked) < MIN_QUOTE_OWN_UNITS:
+                continue  # a heading, or the question's own words
+            share = sum(ev.w(t) for t in wanted & units) / total
+            if best is None or (share, -s.n) > (best[0], -best[1]):
+                best = (share, s.n, sentence, s)
+    if best is None or best[0] < MIN_QUOTE_COVERAGE:
+        return None
+    share, n, sentence, s = best
+    if len(sentence) > MAX_QUOTE_CHARS:
+        sentence = sentence[:MAX_QUOTE_CHARS].rstrip() + "…"
+    return Citation(n, s, sentence=sentence, overlap=round(share, 3), quoted=True)

@@ -41,6 +41,14 @@ NO_ANSWER = {
 
 PAGE = {"en": "page {n}", "zh": "第 {n} 页"}
 
+# After an answer that cites nothing: the source sentence closest to the question, quoted
+# (models.citations.closest_sentence), so the reader has something to check.
+QUOTE_NOTE = {
+    "en": "\n\n(No source supports the answer above. The closest passage in your "
+          "documents: \u201c{quote}\u201d [{n}])",
+    "zh": "\n\n（上面的回答没有资料支持。文档中最接近问题的原文：「{quote}」[{n}]）",
+}
+
 
 def question_language(text: str) -> str:
     """``"zh"`` when the text is mostly Chinese characters, else ``"en"``."""

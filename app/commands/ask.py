@@ -74,6 +74,12 @@ def _load_model(ctx: Context, name: str | None, context: int | None):
     return manager
 
 
+def _cited_mark(quoted: bool, inferred: bool) -> str:
+    if quoted:
+        return "  [quoted: closest sentence, the answer cited nothing]"
+    return "  [cited, inferred]" if inferred else "  [cited]"
+
+
 def print_sources(done, out=None) -> None:
     out = out or sys.stdout  # looked up per call: tests and GUIs replace sys.stdout
     cited = {c.n: c for c in done.citations}
@@ -84,7 +90,7 @@ def print_sources(done, out=None) -> None:
     print(f"\n{title}:", file=out)
     for s in done.sources:
         c = cited.get(s.n)
-        mark = ("  [cited, inferred]" if c.inferred else "  [cited]") if c else ""
+        mark = _cited_mark(c.quoted, c.inferred) if c else ""
         print(f"  [{s.n}] {s.label}{mark}", file=out)
         print(f"      {s.path}  (characters {s.start}-{s.end})", file=out)
 
@@ -196,7 +202,7 @@ def run_show(args, ctx: Context) -> int:
                 cited = {c['n']: c for c in m.citations}
                 for s in m.sources:
                     c = cited.get(s["n"])
-                    mark = ("  [cited, inferred]" if c.get("inferred") else "  [cited]") if c else ""
+                    mark = _cited_mark(c.get("quoted"), c.get("inferred")) if c else ""
                     print(f"   [{s['n']}] {s['label']}{mark}")
         return 0
     return _with_chat(ctx, show)

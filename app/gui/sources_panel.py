@@ -165,6 +165,8 @@ class SourcesPanel(QWidget):
         c = self._cited.get(s.n)
         if c is None:
             return ""
+        if c.quoted:
+            return self.tr("  ✓ quoted")
         return self.tr("  ✓ cited (inferred)") if c.inferred else self.tr("  ✓ cited")
 
     def _summary(self, s) -> str:
@@ -196,6 +198,9 @@ class SourcesPanel(QWidget):
         c = self._cited.get(s.n)
         if c is None:
             cited = self.tr("no")
+        elif c.quoted:
+            cited = self.tr("quoted (the answer cited nothing; this passage's sentence closest "
+                            "to the question is quoted after it)")
         elif c.inferred:
             cited = self.tr("inferred (the answer did not write [%1]; its sentence matches "
                             "this passage)").replace("%1", str(s.n))

@@ -126,3 +126,22 @@ def test_ask_command_streams_answer_and_sources(wenji_home, capsys):
     assert store.get(1).message_count == 4
     store.close()
 
+
+
+def test_a_quoted_citation_survives_a_restart_and_is_named_in_the_export(tmp_path, m2_done):
+    from dataclasses import replace
+
+    from models.citations import closest_sentence
+
+    quote = closest_sentence(M2_QUESTION, m2_done.sources)
+    assert quote is not None and quote.quoted
+    path = tmp_path / "chats.sqlite3"
+    with ChatStore(path) as store:
+        chat = store.create(model="gemma", kb="default")
+        store.add_message(chat.id, "user", M2_QUESTION)
+        store.add_answer(chat.id, replace(m2_done, citations=[quote]))
+    with ChatStore(path) as store:
+        (saved,) = [c for m in store.messages(chat.id) for c in m.citations]
+        assert saved["quoted"] and saved["sentence"] == quote.sentence
+        md = store.export_markdown(chat.id)
+    assert f"{quote.n}. " in md and "quoted (closest sentence; the answer cited nothing)" in md

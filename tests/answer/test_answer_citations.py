@@ -7,10 +7,10 @@ from models.citations import (Citation, Source, cited_numbers, explicit_citation
 from models.prompts import question_language, source_label
 
 
-def _src(n, text, page=None, title="doc"):
+def _src(n, text, page=None, title="doc", coverage=1.0):
     return Source(n=n, chunk_id=f"d1g1c{n}", doc_id=1, path=f"/docs/{title}.pdf", title=title,
                   page=page, heading=None, start=0, end=len(text), text=text,
-                  label=f"{title}, page {page}")
+                  label=f"{title}, page {page}", coverage=coverage)
 
 
 SOURCES = [
@@ -261,3 +261,42 @@ def test_a_last_line_beginning_the_next_exercise_is_held_back_and_dropped():
     assert _label_tail("该频道以播放电影为主。", "zh") == len("该频道以播放电影为主。")
     assert _label_tail("第一行\n第二行", "zh") == len("第一行\n第二行")
     assert _label_tail("请根据资料", "zh") == len("请根据资料")  # nothing answered yet
+
+
+def test_the_closest_sentence_to_the_question_is_quoted_from_its_source():
+    from models.citations import closest_sentence
+
+    sources = [
+        _src(1, "辽道宗在位四十六年。他晚年信任奸臣，朝政日益腐败。", 4),
+        _src(2, "耶律乙辛专权多年。他在试图铲除皇太孙耶律延禧的时候被辽道宗察觉，随后被贬。"
+                "此后他又因私藏兵器被处死。", 9),
+    ]
+    q = closest_sentence("耶律乙辛在试图铲除谁的时候被辽道宗察觉？", sources)
+    assert q is not None and q.quoted and not q.inferred
+    assert q.n == 2 and q.source.page == 9
+    assert q.sentence.startswith("他在试图铲除皇太孙耶律延禧") and q.sentence in sources[1].text
+    english = closest_sentence("What was NVIDIA's data center revenue?", SOURCES)
+    assert english is not None and english.n == 2 and "$4.28 billion" in english.sentence
+    assert Citation.from_dict(q.to_dict()).quoted
+
+
+def test_no_quote_when_no_sentence_covers_the_question():
+    from models.citations import closest_sentence
+
+    assert closest_sentence("Who painted the Mona Lisa?", SOURCES) is None
+    assert closest_sentence("蒙娜丽莎是谁画的？", SOURCES) is None
+    assert closest_sentence("anything", []) is None
+    # a passage sharing only a common word with the question is not quoted from
+    picasso = _src(1, "毕卡索的蓝色时期常使用失明这个题材，像是盲人的晚餐。", 3, coverage=0.2)
+    assert closest_sentence("吕凯是什么时期的人？", [picasso]) is None
+    # nor is a sentence that only repeats the question's words (a heading)
+    assert closest_sentence("岑朗天的职业都有哪些？", [_src(1, "岑朗天\n\n他出生于香港。", 1)]) is None
+
+
+def test_a_long_quoted_sentence_is_cut_but_stays_verbatim():
+    from models.citations import MAX_QUOTE_CHARS, closest_sentence
+
+    long = "The quarterly revenue of the widget division " + "grew steadily and " * 30 + "ended."
+    q = closest_sentence("widget division quarterly revenue", [_src(1, long, 2)])
+    assert q is not None and q.sentence.endswith("…")
+    assert len(q.sentence) <= MAX_QUOTE_CHARS + 1 and q.sentence[:-1] in long

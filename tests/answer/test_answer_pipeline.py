@@ -183,3 +183,26 @@ def test_unknown_knowledge_base_is_a_clear_error(engine):
 
     with pytest.raises(RetrievalError, match="no knowledge base named 'nope'"):
         list(engine.ask("anything", kb_name="nope"))
+
+
+def test_an_answer_citing_nothing_is_followed_by_the_closest_source_sentence(engine):
+    """One generated token ("The", "Apple" ...) supports nothing: the reader gets the
+    sentence of the sources closest to the question, quoted with its number."""
+    from dataclasses import replace
+
+    from models.prompts import QUOTE_NOTE
+
+    events = list(replace(engine, max_answer_tokens=1).ask(M2_QUESTION))
+    done = _done(events)
+    assert done.generated and done.quoted
+    assert done.answer == "".join(e.text for e in events if isinstance(e, TextPiece)).strip()
+    (quote,) = done.citations
+    assert quote.quoted and not quote.inferred
+    assert Path(quote.source.path).name == "2022 Q3 AAPL.pdf" and quote.source.page == M2_PAGE
+    # verbatim, the PDF's line breaks inside the sentence joined
+    assert "M2" in quote.sentence
+    assert quote.sentence.rstrip("…") in " ".join(quote.source.text.split())
+    assert done.answer.endswith(QUOTE_NOTE["en"].format(quote=quote.sentence, n=quote.n).strip())
+    plain = _done(list(replace(engine, max_answer_tokens=1, quote_when_uncited=False)
+                       .ask(M2_QUESTION)))
+    assert not plain.quoted and plain.citations == [] and "M2" not in plain.answer

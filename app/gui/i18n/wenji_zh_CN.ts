@@ -815,6 +815,10 @@ Data folder: {home}</source>
         </translation>
     </message>
     <message>
+        <source>  ✓ quoted</source>
+        <translation>  ✓ 已引用原文</translation>
+    </message>
+    <message>
         <source>  ✓ cited (inferred)</source>
         <translation>  ✓ 已引用（推断）</translation>
     </message>
@@ -849,6 +853,10 @@ Data folder: {home}</source>
     <message>
         <source>no</source>
         <translation>否</translation>
+    </message>
+    <message>
+        <source>quoted (the answer cited nothing; this passage&apos;s sentence closest to the question is quoted after it)</source>
+        <translation>引用原文（回答没有注明出处；回答后引用了这段资料中最接近问题的一句）</translation>
     </message>
     <message>
         <source>inferred (the answer did not write [%1]; its sentence matches this passage)</source>
