@@ -144,7 +144,7 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
     failed_pages: list[int] = []
     for number in range(1, n_pages + 1):
         try:
-            text = reader.pages[number - 1].extract_text() or ""
+            text = _page_text(reader.pages[number - 1])
         except Exception as exc:  # one bad page must not lose the document
             log.warning("%s: page %d: text extraction failed: %s", path, number, exc)
             failed_pages.append(number)
@@ -165,6 +165,20 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
     title = _pdf_title(reader) or path.stem
     return LoadedDocument(path=path, kind="pdf", sections=sections, title=title,
                           pages=n_pages, empty_pages=empty, notes=notes)
+
+
+def _page_text(page) -> str:
+    """pypdf's text of one page, its content streams read by :mod:`ingest.pdf_fast`
+    (same text, a fraction of the parsing CPU).  Should that path raise, the page is read
+    again by plain pypdf, so the fast reader can cost time but never a page's text."""
+    from ingest.pdf_fast import fast_content_streams, plain_pypdf
+
+    try:
+        with fast_content_streams():
+            return page.extract_text() or ""
+    except Exception:
+        with plain_pypdf():
+            return page.extract_text() or ""
 
 
 def _pdf_title(reader) -> str | None:
