@@ -27,6 +27,7 @@ import contextlib
 import contextvars
 import re
 import threading
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from pypdf.generic import (
@@ -57,7 +58,8 @@ def pypdf_sources() -> dict[str, Any]:
     from pypdf.generic import _base, _data_structures
 
     return {
-        "ContentStream._parse_content_stream": ContentStream._parse_content_stream,
+        "ContentStream._parse_content_stream":  # pypdf's, also once ours stands in for it
+            _original_parse or ContentStream._parse_content_stream,
         "ContentStream.operations": ContentStream.operations,
         "ContentStream._OPERATOR_LENGTH_LIMIT": ContentStream._OPERATOR_LENGTH_LIMIT,
         "read_object": _data_structures.read_object,
@@ -167,10 +169,11 @@ _WS = b"\x00\t\n\x0c\r "
 # from backtracking into a shorter token ("/MCID" is never "/MCI" then "D").
 _BODY = rb"[^\t\n\x0b\x0c\r ()<>\[\]{}/%]*(?![^\t\n\x0b\x0c\r ()<>\[\]{}/%])"
 
-# A number pypdf reads from its 20-byte look-ahead as plain int or float; longer ones
-# (and malformed ones like "1.2.3" or "-") are left to pypdf.  A run of numbers separated
-# by ordinary whitespace (no NUL, so ``bytes.split()`` cuts it the same way) is one token.
-_NUMBER = rb"[+\-]?(?:\d{1,9}(?:\.\d{0,8})?|\.\d{1,17})"
+# A number as int() or float() reads it; malformed ones ("1.2.3", "-", "1,5") are left to
+# pypdf, and so are those of 20 bytes or more, which pypdf's 20-byte look-ahead does not
+# see whole (``_Objects.number``).  A run of numbers separated by ordinary whitespace (no
+# NUL, so ``bytes.split()`` cuts it the same way) is one token.
+_NUMBER = rb"[+\-]?(?:\d+(?:\.\d*)?|\.\d+)"
 _NUMBERS = rb"(?:" + _NUMBER + rb"(?:[\t\n\x0c\r ]+" + _NUMBER + rb")*)(?![+,\-.0-9])"
 _HEXSTRING = rb"<[0-9A-Fa-f\x00\t\n\x0c\r ]*>"
 _NAME = rb"/" + _BODY
@@ -205,10 +208,11 @@ _ESCAPES = {key[0]: value for key, value in
             getattr(generic_utils, "__ESCAPE_DICT__").items()}
 
 # Lengths past which pypdf's chunked reads raise LimitReachedError or read differently
-# (operators: 128 bytes; names: 4096; numbers: see ``_NUMBER``).  Well below them
+# (operators: 128 bytes; names: 4096; numbers: a 20-byte look-ahead).  Below these
 # this reader is exact; at or above them pypdf decides.
 _MAX_OPERATOR = 100
 _MAX_NAME = 4000
+_MAX_NUMBER = 20
 _MAX_DEPTH = 100  # nested arrays/dictionaries: pypdf recurses, deep nesting is its call
 
 
@@ -300,6 +304,8 @@ class _Objects:
         self.strings: dict[bytes, Any] = {}
 
     def number(self, token: bytes):
+        if len(token) >= _MAX_NUMBER:
+            raise _Unsure
         value = self.numbers[token] = (float.__new__(FloatObject, token) if b"." in token
                                        else int.__new__(NumberObject, token))
         return value
@@ -500,11 +506,30 @@ def _name(raw: bytes) -> NameObject:
 
 # --- switching it on for our reads -------------------------------------------------
 
-_ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar("fast_content_streams",
-                                                                 default=False)
+class FastSession:
+    """One ``with fast_content_streams()`` block.  ``failed`` says that fast code raised
+    in it: pypdf swallows some errors (a form XObject's text is skipped with a warning),
+    so the caller must read the page again with plain pypdf rather than trust the text."""
+
+    failed = False
+
+
+_SESSION: contextvars.ContextVar[FastSession | None] = contextvars.ContextVar(
+    "fast_content_streams", default=None)
 _PLAIN: contextvars.ContextVar[bool] = contextvars.ContextVar("plain_pypdf", default=False)
 _install_lock = threading.Lock()
 _original_parse = None
+
+
+@dataclass
+class Counts:
+    """Content streams this process parsed where the fast reader was switched on."""
+
+    fast: int = 0  # by the fast reader
+    handed_to_pypdf: int = 0  # by pypdf's parser: not sure of them, or it failed
+
+
+counts = Counts()
 
 
 def _parse_content_stream(self, stream) -> None:
@@ -517,12 +542,21 @@ def _parse_content_stream(self, stream) -> None:
             ops = None
         if ops is not None:
             self._operations.extend(ops)
+            counts.fast += 1
             return
+        counts.handed_to_pypdf += 1
     _original_parse(self, stream)
 
 
 def _active() -> bool:
-    return _ENABLED.get() and not _PLAIN.get()
+    return _SESSION.get() is not None and not _PLAIN.get()
+
+
+def note_failure() -> None:
+    """Fast code raised (the error itself goes on to pypdf): mark the current block."""
+    session = _SESSION.get()
+    if session is not None:
+        session.failed = True
 
 
 def _install() -> None:
@@ -556,22 +590,25 @@ def _install_text() -> None:
 
 
 @contextlib.contextmanager
-def _setting(var: contextvars.ContextVar[bool]) -> Iterator[None]:
+def fast_content_streams() -> Iterator[FastSession]:
+    """Within the block, content streams parsed in this thread (this context) use the
+    fast reader and text extractor; everywhere else pypdf runs as usual."""
     _install()
-    token = var.set(True)
+    session = FastSession()
+    token = _SESSION.set(session)
+    try:
+        yield session
+    finally:
+        _SESSION.reset(token)
+
+
+@contextlib.contextmanager
+def plain_pypdf() -> Iterator[None]:
+    """Within the block, pypdf parses and extracts everything itself, even inside
+    :func:`fast_content_streams`: to read a page again after a failure, or to compare."""
+    _install()
+    token = _PLAIN.set(True)
     try:
         yield
     finally:
-        var.reset(token)
-
-
-def fast_content_streams() -> contextlib.AbstractContextManager[None]:
-    """Within the block, content streams parsed by this thread (this context) use the
-    fast reader; everywhere else pypdf parses as usual."""
-    return _setting(_ENABLED)
-
-
-def plain_pypdf() -> contextlib.AbstractContextManager[None]:
-    """Within the block, pypdf parses every content stream itself, even inside
-    :func:`fast_content_streams`: to read a page again after a failure, or to compare."""
-    return _setting(_PLAIN)
+        _PLAIN.reset(token)

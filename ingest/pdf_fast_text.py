@@ -160,4 +160,12 @@ class FastTextExtraction(TextExtraction):
 
     _prev_product: tuple | None = None
 
-    _post_process_text_operation = post_process_text_operation
+    def _post_process_text_operation(self, str_widths: float) -> None:
+        try:
+            post_process_text_operation(self, str_widths)
+        except Exception:
+            # pypdf drops a form XObject's text on an error: have the page read again.
+            from ingest.pdf_fast import note_failure
+
+            note_failure()
+            raise
