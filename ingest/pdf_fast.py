@@ -25,6 +25,7 @@ from __future__ import annotations
 import binascii
 import contextlib
 import contextvars
+import gc
 import re
 import threading
 from dataclasses import dataclass
@@ -179,29 +180,37 @@ _HEXSTRING = rb"<[0-9A-Fa-f\x00\t\n\x0c\r ]*>"
 _NAME = rb"/" + _BODY
 _WORD = rb"[A-Za-z'\"]" + _BODY
 _SKIP = rb"[\x00\t\n\x0c\r ]*"
+
+
+def _literal_pattern(depth: int) -> bytes:
+    """A literal string with balanced parentheses nested up to ``depth`` levels, any
+    escapes inside ("normal* (special normal*)*": linear, also when it does not match)."""
+    special = rb"\\[\x00-\xff]"
+    if depth > 0:
+        special += rb"|" + _literal_pattern(depth - 1)
+    return rb"\([^()\\]*(?:(?:" + special + rb")[^()\\]*)*\)"
+
+
+_LITERAL = _literal_pattern(3)  # deeper nesting is rare: pypdf reads it
 _TOKEN = re.compile(
     _SKIP + rb"(?:"
-    # 1: most operations of real pages in one match: an optional name, an optional run of
-    # numbers and an optional hex string, then the operator (2 name, 3 numbers, 4 hex,
-    # 5 operator): "/F4 13.33 Tf", "1 0 0 -1 8 12685 Tm", "<0037> Tj", "ET".
+    # Most operations of real pages in one match: an optional name, an optional run of
+    # numbers and an optional hex string, then the operator: "/F4 13.33 Tf",
+    # "1 0 0 -1 8 12685 Tm", "<0037> Tj", "ET".  Groups: 1 all, 2 name, 3 numbers, 4 hex
+    # string, 5 operator.
     rb"((?:(" + _NAME + rb")" + _SKIP + rb")?(?:(" + _NUMBERS + rb")" + _SKIP + rb")?"
     rb"(?:(" + _HEXSTRING + rb")" + _SKIP + rb")?(" + _WORD + rb"))"
     rb"|(" + _NUMBERS + rb")"       # 6
     rb"|(" + _HEXSTRING + rb")"     # 7
     rb"|(" + _NAME + rb")"          # 8
-    rb"|(\([^()\\]*\))"             # 9 literal string without parentheses or escapes
-    rb"|(\()"                       # 10 any other literal string: read by hand
-    rb"|(<<)"                       # 11
-    rb"|(>>)"                       # 12
-    rb"|(\[)"                       # 13
-    rb"|(\])"                       # 14
-    rb"|(%[^\r\n]*)"                # 15 comment
-    rb"|([^\x00\t\n\x0c\r ])"       # 16 a byte no token starts with
+    rb"|(" + _LITERAL + rb")"       # 9
+    # 10: << >> [ ] a comment, or a byte no token starts with
+    rb"|(<<|>>|\[|\]|%[^\r\n]*|[^\x00\t\n\x0c\r ])"
     rb")"
 )
-(_OPERATION, _T_NUMBERS, _T_HEX, _T_NAME, _T_STR, _T_CSTR, _T_DOPEN, _T_DCLOSE, _T_AOPEN,
- _T_ACLOSE, _T_COMMENT) = (1, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-_PAREN_OR_BACKSLASH = re.compile(rb"[()\\]")
+# An escape in a literal string: octal digits, an escaped line break (pypdf eats one more
+# CR or LF after it), or one byte.
+_ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|([\r\n])[\r\n]?|([\x00-\xff]))")
 
 # ``read_string_from_stream``'s escapes: byte after the backslash -> byte it stands for.
 _ESCAPES = {key[0]: value for key, value in
@@ -229,62 +238,57 @@ def parse_operations(data: bytes, forced_encoding: Any = None) -> list[tuple[Any
     """The operations pypdf's ``ContentStream._parse_content_stream`` would build from
     ``data``, or ``None`` when only pypdf itself can say (then it must parse it)."""
     try:
-        return _parse(bytes(data), forced_encoding)
+        with _gc_paused():
+            return _parse(bytes(data), forced_encoding)
     except _Unsure:
         return None
 
 
-def _literal(data: bytes, start: int) -> tuple[bytes, int]:
-    """Decode the literal string opening at ``data[start] == '('`` exactly as
-    ``read_string_from_stream`` does; return its bytes and the index after it."""
-    out = bytearray()
-    depth = 1
-    i = start + 1
-    n = len(data)
-    search = _PAREN_OR_BACKSLASH.search
-    while True:
-        m = search(data, i)
-        if m is None:
-            raise _Unsure  # unterminated: pypdf raises
-        j = m.start()
-        out += data[i:j]
-        c = data[j]
-        if c == 0x28:  # (
-            depth += 1
-            out.append(c)
-            i = j + 1
-        elif c == 0x29:  # )
-            depth -= 1
-            if depth == 0:
-                return bytes(out), j + 1
-            out.append(c)
-            i = j + 1
-        else:  # backslash
-            if j + 1 >= n:
-                raise _Unsure
-            e = data[j + 1]
-            mapped = _ESCAPES.get(e)
-            if mapped is not None:
-                out.append(mapped)
-                i = j + 2
-            elif 0x30 <= e <= 0x37:  # one to three octal digits
-                k = j + 2
-                while k < n and k < j + 4 and 0x30 <= data[k] <= 0x37:
-                    k += 1
-                value = int(data[j + 1:k], 8)
-                if value > 255:  # pypdf keeps the backslash and re-reads the digits
-                    out.append(0x5C)
-                    i = j + 1
-                else:
-                    out.append(value)
-                    i = k
-            elif e in (0x0A, 0x0D):  # escaped line break: nothing, one more EOL byte eaten
-                k = j + 2
-                if k < n and data[k] in (0x0A, 0x0D):
-                    k += 1
-                i = k
-            else:
-                raise _Unsure  # pypdf warns about the unknown escape; let it
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cycle collector, paused while a stream is parsed (about a fifth of the
+    parse otherwise): the parse allocates hundreds of thousands of lists and tuples, none
+    in a cycle, and each collection they trigger walks everything alive again.  Counted,
+    so threads parsing at once re-enable it only when the last one is done."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+def _unescape(body: bytes) -> bytes:
+    """The bytes ``read_string_from_stream`` makes of a literal string's inside."""
+    if b"\\" not in body:
+        return body
+    return _ESCAPE.sub(_escaped, body)
+
+
+def _escaped(m: re.Match) -> bytes:
+    octal, _eol, other = m.groups()
+    if octal is not None:
+        value = int(octal, 8)
+        # Over 255, pypdf keeps the backslash and reads the digits as plain characters.
+        return bytes((value,)) if value <= 255 else b"\\" + octal
+    if other is None:
+        return b""  # an escaped line break
+    mapped = _ESCAPES.get(other[0])
+    if mapped is None:
+        raise _Unsure  # pypdf warns about the unknown escape; let it
+    return bytes((mapped,))
 
 
 class _Objects:
@@ -340,7 +344,8 @@ class _Objects:
         return value
 
     def word(self, word: bytes):
-        """A bare word inside an array or dictionary: only these three are objects."""
+        """A bare word inside an array or dictionary: only these three are objects
+        (pypdf reads no other word there, and "stream" after a dictionary differently)."""
         if word == b"true":
             return BooleanObject(True)
         if word == b"false":
@@ -351,115 +356,99 @@ class _Objects:
 
 
 def _check_operator(word: bytes) -> None:
-    if (word == b"BI" or len(word) >= _MAX_OPERATOR
+    if (word == b"BI" or len(word) >= _MAX_OPERATOR or word.startswith(b"stream")
             or (word[0] == 0x52 and not word[1:2].isalpha())):
-        # An inline image, an over-long operator, or an ``R`` that pypdf's number
-        # reader may take for an indirect reference ("1 0 R").
+        # An inline image, an over-long operator, a stream after a dictionary, or an
+        # ``R`` that pypdf's number reader may take for an indirect reference ("1 0 R").
         raise _Unsure
 
 
 def _parse(data: bytes, forced_encoding: Any) -> list[tuple[Any, bytes]]:
     budget, max_array, max_dict = _limits()
     objects = _Objects(forced_encoding)
-    runs_get, strings_get = objects.runs.get, objects.strings.get
+    runs_get, names_get, strings_get = objects.runs.get, objects.names.get, objects.strings.get
     ops: list[tuple[Any, bytes]] = []
     operands: list[Any] = []
     # Open containers, innermost last: [ArrayObject] or [dict, pending key or None].
     stack: list[list] = []
     operators: set[bytes] = set()  # operator words already checked
     container_work = 0  # pypdf's budget units for array elements and dictionary entries
-    pos = 0
 
-    while True:
-        restart = None
-        for m in _TOKEN.finditer(data, pos):
-            kind = m.lastindex
-            if kind == _OPERATION:
-                name, run, hexstring, word = m.group(2, 3, 4, 5)
-                if stack:  # inside an array or dictionary: each part is a value
-                    values = []
-                    if name is not None:
-                        values.append(objects.name(name))
-                    if run is not None:
-                        values += objects.run(run)
-                    if hexstring is not None:
-                        values.append(objects.hex(hexstring))
-                    values.append(objects.word(word))
-                    for value in values:
-                        _add(stack, value)
-                    continue
-                if name is not None:
-                    operands.append(objects.name(name))
-                if run is not None:
-                    values = runs_get(run)
-                    operands += values if values is not None else objects.run(run)
-                if hexstring is not None:
-                    value = strings_get(hexstring)
-                    operands.append(value if value is not None else objects.hex(hexstring))
-                if word not in operators:
-                    _check_operator(word)
-                    operators.add(word)
-                ops.append((operands, word))
-                operands = []
-                continue
-            if kind == _T_NUMBERS:
-                run = m.group(6)
-                values = runs_get(run) or objects.run(run)
-                if not stack:
-                    operands += values
-                else:
-                    for value in values:
-                        _add(stack, value)
-                continue
-            if kind == _T_HEX:
-                value = objects.hex(m.group(7))
-            elif kind == _T_NAME:
-                value = objects.name(m.group(8))
-            elif kind == _T_STR:
-                value = objects.string(m.group(9)[1:-1])
-            elif kind == _T_CSTR:
-                raw, restart = _literal(data, m.start(10))
-                value = objects.string(raw)
-            elif kind == _T_DOPEN or kind == _T_AOPEN:
-                if len(stack) >= _MAX_DEPTH:
-                    raise _Unsure
-                stack.append([{}, None] if kind == _T_DOPEN else [ArrayObject()])
-                continue
-            elif kind == _T_DCLOSE:
-                if not stack or len(stack[-1]) != 2 or stack[-1][1] is not None:
-                    raise _Unsure
-                entries = stack.pop()[0]
-                if len(entries) >= max_dict:
-                    raise _Unsure
-                container_work += 2 * len(entries)
-                after = m.end()
-                while data[after:after + 1] and data[after] in _WS:
-                    after += 1
-                if data[after:after + 6] == b"stream":
-                    raise _Unsure  # pypdf would read a stream object here
-                value = DictionaryObject()
-                value.update(entries)
-            elif kind == _T_ACLOSE:
-                if not stack or len(stack[-1]) != 1:
-                    raise _Unsure
-                value = stack.pop()[0]
-                if len(value) >= max_array:
-                    raise _Unsure
-                container_work += len(value)
-            elif kind == _T_COMMENT and not stack:
-                continue
-            else:  # a byte no token starts with, or a comment inside a container
-                raise _Unsure
-
+    for _, name, run, hexstring, word, run2, hex2, name2, literal, other in _TOKEN.findall(data):
+        if word:  # an operation (or, inside a container, values ending with a word)
             if stack:
-                _add(stack, value)
+                values = []
+                if name:
+                    values.append(objects.name(name))
+                if run:
+                    values += objects.run(run)
+                if hexstring:
+                    values.append(objects.hex(hexstring))
+                values.append(objects.word(word))
+                for value in values:
+                    _add(stack, value)
+                continue
+            if name:
+                operands.append(names_get(name) or objects.name(name))
+            if run:
+                operands += runs_get(run) or objects.run(run)
+            if hexstring:
+                value = strings_get(hexstring)
+                operands.append(value if value is not None else objects.hex(hexstring))
+            if word not in operators:
+                _check_operator(word)
+                operators.add(word)
+            ops.append((operands, word))
+            operands = []
+            continue
+        if run2:
+            values = runs_get(run2) or objects.run(run2)
+            if not stack:
+                operands += values
             else:
-                operands.append(value)
-            if restart is not None:
-                break  # go on after the literal string read by hand
+                for value in values:
+                    _add(stack, value)
+            continue
+        if hex2:
+            value = objects.hex(hex2)
+        elif name2:
+            value = objects.name(name2)
+        elif literal:
+            value = objects.string(_unescape(literal[1:-1]))
+        elif other == b"<<":
+            if len(stack) >= _MAX_DEPTH:
+                raise _Unsure
+            stack.append([{}, None])
+            continue
+        elif other == b"[":
+            if len(stack) >= _MAX_DEPTH:
+                raise _Unsure
+            stack.append([ArrayObject()])
+            continue
+        elif other == b">>":
+            if not stack or len(stack[-1]) != 2 or stack[-1][1] is not None:
+                raise _Unsure
+            entries = stack.pop()[0]
+            if len(entries) >= max_dict:
+                raise _Unsure
+            container_work += 2 * len(entries)
+            value = DictionaryObject()
+            value.update(entries)
+        elif other == b"]":
+            if not stack or len(stack[-1]) != 1:
+                raise _Unsure
+            value = stack.pop()[0]
+            if len(value) >= max_array:
+                raise _Unsure
+            container_work += len(value)
+        elif other[:1] == b"%" and not stack:
+            continue
+        else:  # a byte no token starts with, or a comment inside a container
+            raise _Unsure
+        if stack:
+            _add(stack, value)
         else:
-            break
-        pos = restart
+            operands.append(value)
 
     if stack:
         raise _Unsure  # unterminated array or dictionary
