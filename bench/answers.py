@@ -73,6 +73,8 @@ def main() -> int:
                     help="no worked example in the base-model prompt")
     ap.add_argument("--no-opener", action="store_true",
                     help="base models start the answer themselves (no \"根据资料[\")")
+    ap.add_argument("--source-order", action="store_true",
+                    help="sources in rank order ([1] first) also for Chinese questions")
     ap.add_argument("--best-source-last", action="store_true",
                     help="list the sources from last to first in base-model prompts")
     ap.add_argument("--no-quote", action="store_true",
@@ -128,7 +130,8 @@ def main() -> int:
                           max_context_tokens=args.context_tokens,
                           sampling={"temperature": 0.0}, few_shot=not args.no_example,
                           echo_retry=not args.no_retry,
-                          best_source_last=args.best_source_last,
+                          best_source_last=True if args.best_source_last else
+                          (False if args.source_order else None),
                           quote_when_uncited=not args.no_quote,
                           **({"opener": None} if args.no_opener else {}))
 
@@ -190,7 +193,7 @@ def main() -> int:
         f"{'' if args.no_example else ' with a worked example'}"
         f"{'' if args.no_opener else ', answer opener ' + repr(engine.opener['zh'])}"
         f"{'' if args.no_retry or args.no_opener else ', a second attempt without it when no source supports the first'}"
-        f"{', sources listed last to first ([1] next to the question)' if args.best_source_last else ''}"
+        f"{'' if args.source_order else ', sources listed last to first for Chinese questions ([1] next to the question)'}"
         f"{'' if args.no_quote else ', closest source sentence quoted after an answer citing nothing'}; "
         "citations checked against the answer's own words",
         f"- Knowledge base: {len(doc_ids)} CMRC paragraphs ({len(gold_docs)} gold + "

@@ -227,8 +227,10 @@ class AnswerEngine:
     # of the question) is held back and written once more without the opener
     echo_retry: bool = True
     # base models: sources listed from last to first, so the best-ranked [1] stands next
-    # to the question (where a base model's attention, and its opener's number, go)
-    best_source_last: bool = False
+    # to the question (where a base model's attention, and its opener's number, go).
+    # None: for Chinese questions only -- measured on CMRC 2018 (gold paragraph cited
+    # 88 -> 98 % on the tuning half, 78 -> 90 % held out); English is unmeasured
+    best_source_last: bool | None = None
     # an answer no source supports gets the source sentence closest to the question
     # quoted after it (models.prompts.QUOTE_NOTE), so there is always something to check
     quote_when_uncited: bool = True
@@ -290,7 +292,8 @@ class AnswerEngine:
         for t in history:
             msgs.append({"role": t.role, "content": _shorten(t.content, HISTORY_CHARS)})
         blocks = [source_block(s.n, s.label, s.text) for s in sources]
-        if self.best_source_last and self._base_model():
+        last = lang == "zh" if self.best_source_last is None else self.best_source_last
+        if last and self._base_model():
             blocks.reverse()  # [1] (best ranked) right above the question
         msgs.append({"role": "user", "content": user_message(question, blocks, lang)})
         return msgs

@@ -101,6 +101,12 @@ def test_best_source_last_lists_the_sources_from_last_to_first(engine):
     text = replace(engine, best_source_last=True)._messages(
         M2_QUESTION, "en", [], sources[:2])[-1]["content"]
     assert text.index("[2] ") < text.index("[1] ") < text.index("Question:")
+    # by default only Chinese questions get the best source last (measured on CMRC 2018)
+    zh = engine._messages("苹果公司发布了哪款芯片？", "zh", [], sources[:2])[-1]["content"]
+    assert zh.index("[2] ") < zh.index("[1] ") < zh.index("问题：")
+    zh = replace(engine, best_source_last=False)._messages(
+        "苹果公司发布了哪款芯片？", "zh", [], sources[:2])[-1]["content"]
+    assert zh.index("[1] ") < zh.index("[2] ")
 
 
 def test_follow_up_retrieves_with_the_earlier_turn(engine):
