@@ -54,6 +54,17 @@ def usable() -> bool:
     return not pypdf_fingerprint.differences(PYPDF_SOURCES_SHA256, pypdf_sources)
 
 
+def _mult(m, n) -> tuple:
+    """pypdf's ``mult`` (the same products in the same order, so the same floats) as a
+    tuple instead of a list."""
+    return (m[0] * n[0] + m[1] * n[2],
+            m[0] * n[1] + m[1] * n[3],
+            m[2] * n[0] + m[3] * n[2],
+            m[2] * n[1] + m[3] * n[3],
+            m[4] * n[0] + m[5] * n[2] + n[4],
+            m[4] * n[1] + m[5] * n[3] + n[5])
+
+
 def post_process_text_operation(self, str_widths: float) -> None:
     """``TextExtraction._post_process_text_operation`` with ``crlf_space_check`` inlined
     (see the module's docstring)."""
@@ -76,21 +87,8 @@ def post_process_text_operation(self, str_widths: float) -> None:
     if cached is not None and cached[0] is tm_prev and cached[1] is cm_prev:
         p0, p1, p2, p3, p4, p5 = cached[2]
     else:
-        m, n = tm_prev, cm_prev
-        p0 = m[0] * n[0] + m[1] * n[2]
-        p1 = m[0] * n[1] + m[1] * n[3]
-        p2 = m[2] * n[0] + m[3] * n[2]
-        p3 = m[2] * n[1] + m[3] * n[3]
-        p4 = m[4] * n[0] + m[5] * n[2] + n[4]
-        p5 = m[4] * n[1] + m[5] * n[3] + n[5]
-    # m = mult(tm_matrix, cm_matrix)
-    m, n = tm_matrix, cm_matrix
-    c0 = m[0] * n[0] + m[1] * n[2]
-    c1 = m[0] * n[1] + m[1] * n[3]
-    c2 = m[2] * n[0] + m[3] * n[2]
-    c3 = m[2] * n[1] + m[3] * n[3]
-    c4 = m[4] * n[0] + m[5] * n[2] + n[4]
-    c5 = m[4] * n[1] + m[5] * n[3] + n[5]
+        p0, p1, p2, p3, p4, p5 = _mult(tm_prev, cm_prev)
+    c0, c1, c2, c3, c4, c5 = _mult(tm_matrix, cm_matrix)
 
     # orientation = orient(m)
     if c3 > 1e-6:
