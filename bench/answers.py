@@ -56,6 +56,14 @@ def split_of(doc_id: str) -> str:
     return "tune" if int(doc_id.rsplit("_", 1)[1]) % 2 == 0 else "held-out"
 
 
+# --order: AnswerEngine.best_source_last and how the report describes it
+ORDERS = {
+    "auto": (None, "listed last to first for Chinese questions ([1] next to the question)"),
+    "rank": (False, "in rank order ([1] first)"),
+    "best-last": (True, "listed last to first ([1] next to the question)"),
+}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=100, help="questions (default 100)")
@@ -73,10 +81,9 @@ def main() -> int:
                     help="no worked example in the base-model prompt")
     ap.add_argument("--no-opener", action="store_true",
                     help="base models start the answer themselves (no \"根据资料[\")")
-    ap.add_argument("--source-order", action="store_true",
-                    help="sources in rank order ([1] first) also for Chinese questions")
-    ap.add_argument("--best-source-last", action="store_true",
-                    help="list the sources from last to first in base-model prompts")
+    ap.add_argument("--order", choices=tuple(ORDERS), default="auto",
+                    help="sources in base-model prompts: best last for Chinese questions "
+                         "(auto, the default), rank order ([1] first), or best last always")
     ap.add_argument("--no-quote", action="store_true",
                     help="no closest-sentence quote after an answer that cites nothing")
     ap.add_argument("--no-retry", action="store_true",
@@ -130,8 +137,7 @@ def main() -> int:
                           max_context_tokens=args.context_tokens,
                           sampling={"temperature": 0.0}, few_shot=not args.no_example,
                           echo_retry=not args.no_retry,
-                          best_source_last=True if args.best_source_last else
-                          (False if args.source_order else None),
+                          best_source_last=ORDERS[args.order][0],
                           quote_when_uncited=not args.no_quote,
                           **({"opener": None} if args.no_opener else {}))
 
@@ -193,7 +199,7 @@ def main() -> int:
         f"{'' if args.no_example else ' with a worked example'}"
         f"{'' if args.no_opener else ', answer opener ' + repr(engine.opener['zh'])}"
         f"{'' if args.no_retry or args.no_opener else ', a second attempt without it when no source supports the first'}"
-        f"{'' if args.source_order else ', sources listed last to first for Chinese questions ([1] next to the question)'}"
+        f", sources {ORDERS[args.order][1]}"
         f"{'' if args.no_quote else ', closest source sentence quoted after an answer citing nothing'}; "
         "citations checked against the answer's own words",
         f"- Knowledge base: {len(doc_ids)} CMRC paragraphs ({len(gold_docs)} gold + "
