@@ -25,10 +25,13 @@ COMMON_SHARE = 0.25
 # Never send more than this many distinct terms (rarest first).
 MAX_TERMS = 32
 # FTS5 scores every row matching any term: its cost grows with the summed document
-# frequencies of the terms.  Terms are taken rarest first until this many postings; the
-# rarest term is always kept.  (No effect on SciFact or RGB at ~15k chunks; at 1M chunks
-# the FTS5 query costs ~60 ms instead of ~700 ms with all terms; see bench/RESULTS.md.)
-MAX_POSTINGS = 10_000
+# frequencies of the terms.  Terms are taken rarest first until this many postings (the
+# rarest term is always kept); the terms over budget do not choose candidates but still
+# count when the candidates are re-scored.  At 1M chunks the FTS5 query costs ~60 ms with
+# a 10,000 budget instead of ~700 ms with all terms; 5,000 with the re-scoring gives the
+# same nDCG@10 as 10,000 on SciFact (0.7416) and RGB (0.7839) and halves the FTS5 time
+# at 100k chunks (bench/RESULTS.md).  Feedback queries keep to the same budget.
+MAX_POSTINGS = 5_000
 # BM25 parameters the candidates are re-scored with.  FTS5's bm25() has k1 = 1.2 and
 # b = 0.75 built in; k1 = 0.9, b = 0.4 are Anserini's defaults for BEIR-style collections
 # (not tuned here).  Weaker length normalisation suits chunks, whose lengths vary less
@@ -51,6 +54,13 @@ class KeywordQuery:
     terms: list[str]  # distinct query terms, rarest first, after pruning
     dropped: list[str]  # terms dropped as too common (or unknown)
     weights: dict[str, int]
+    # Terms left out of the FTS5 query by the postings budget only: they do not choose
+    # candidates but still count when the candidates are re-scored.
+    rescored: list[str] = field(default_factory=list)
+
+    @property
+    def scoring_terms(self) -> list[str]:
+        return self.terms + self.rescored
 
 
 class KeywordIndex:
@@ -138,9 +148,11 @@ class KeywordIndex:
                 break
             chosen.append(t)
             budget -= df[t]
+        over_budget = [t for t in kept[:MAX_TERMS] if t not in chosen]
         kept = chosen
         dropped = [t for t in known if t not in kept] + unknown
-        return KeywordQuery(kept, dropped, {t: weights[t] for t in kept})
+        return KeywordQuery(kept, dropped, {t: weights[t] for t in kept + over_budget},
+                            over_budget)
 
     @staticmethod
     def match_expression(plan: KeywordQuery) -> str:
@@ -179,13 +191,13 @@ class KeywordIndex:
         with self.lock:
             rows = self.db.execute(sql, args).fetchall()
             n, avgdl = self.sizes() if rows else (0, 1.0)
-            df = self.doc_freqs(plan.terms, n) if rows else {}
+            df = self.doc_freqs(plan.scoring_terms, n) if rows else {}
         scores = rescore([r[2] or "" for r in rows], plan, df, n, avgdl, self.k1, self.b)
         order = sorted(range(len(rows)), key=lambda i: (-scores[i], i))
         hits = [KeywordHit(rowid=rows[j][0], rank=i + 1, score=scores[j])
                 for i, j in enumerate(order)]
         if with_matches and hits:
-            self.fill_matches(hits[:with_matches], plan.terms)
+            self.fill_matches(hits[:with_matches], plan.scoring_terms)
         return hits
 
     def fill_matches(self, hits: Sequence[KeywordHit], terms: Sequence[str]) -> None:
@@ -237,8 +249,17 @@ def feedback(index: "KeywordIndex", hits: Sequence[KeywordHit], plan: KeywordQue
                      if 1 < df[t] <= COMMON_SHARE * n), reverse=True)[:terms]
     if not scored:
         return list(hits)
+    # The feedback query keeps to the postings budget too (best terms first; a term that
+    # would overrun it only re-scores), or it costs more than the query itself.
+    chosen, over, budget = [], [], index.max_postings
+    for _, t in scored:
+        if chosen and budget - df[t] < 0:
+            over.append(t)
+            continue
+        chosen.append(t)
+        budget -= df[t]
     extra = index.search("", k, doc_ids=doc_ids,
-                         plan=KeywordQuery([t for _, t in scored], [], {}))
+                         plan=KeywordQuery(chosen, [], {}, over))
     if not extra:
         return list(hits)
     best2 = extra[0].score or 1.0
@@ -261,7 +282,7 @@ def rescore(token_texts: Sequence[str], plan: KeywordQuery, df: dict[str, int], 
             avgdl: float, k1: float = K1, b: float = B) -> list[float]:
     """BM25 with ``k1``/``b`` of each candidate (its space-separated token string), the
     IDF as FTS5 computes it and query terms repeated by their weight, as FTS5 sums them."""
-    idf_w = {t: idf(df.get(t, 0), n) * plan.weights.get(t, 1) for t in plan.terms}
+    idf_w = {t: idf(df.get(t, 0), n) * plan.weights.get(t, 1) for t in plan.scoring_terms}
     avgdl = avgdl or 1.0
     out = []
     for text in token_texts:

@@ -125,6 +125,26 @@ def test_keyword_lane_ranks_and_explains(fts):
     assert plan.terms[0] in ("protein", "fold")
 
 
+def test_terms_over_the_postings_budget_rescore_but_do_not_choose(fts):
+    """With a budget of one posting only the rarest term goes to FTS5; the other rare term
+    still counts in the candidates' scores and in their matched keywords."""
+    from retrieval import keyword
+
+    idx = KeywordIndex(fts, "fts_kb1")
+    idx.max_postings = 1
+    plan = idx.plan("protein yeast")
+    assert plan.terms == ["protein"] and plan.rescored == ["yeast"]
+    assert keyword.KeywordIndex.match_expression(plan) == '"protein"'
+    hits = idx.search("protein yeast", 10, plan=plan, with_matches=1)
+    assert [h.rowid for h in hits] == [1] and hits[0].matched == ["protein", "yeast"]
+    n, avgdl = idx.sizes()
+    tokens = fts.execute("SELECT tokens FROM fts_kb1 WHERE rowid = 1").fetchone()[0]
+    df = idx.doc_freqs(["protein", "yeast"], n)
+    alone = keyword.rescore([tokens], keyword.KeywordQuery(["protein"], [], {}), df, n, avgdl)
+    assert hits[0].score == pytest.approx(keyword.rescore([tokens], plan, df, n, avgdl)[0])
+    assert hits[0].score > 1.5 * alone[0]
+
+
 def test_keyword_lane_keeps_common_terms_when_nothing_else(fts):
     idx = KeywordIndex(fts, "fts_kb1")
     hits = idx.search("study", 100)
