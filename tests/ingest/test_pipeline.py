@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.library import Library, LibraryError
@@ -275,3 +276,39 @@ def test_force_reindexes_an_unchanged_file_with_per_file_progress(library, embed
     assert totals == {len(after)}, seen
     done = [d for d, t in seen if t]
     assert done == sorted(done) and done[0] == 0 and done[-1] == len(after), seen
+
+
+class _RecordingEmbedder:
+    """The real embedder, with the texts of every encode() call written down."""
+
+    def __init__(self, embedder):
+        self._embedder, self.calls = embedder, []
+
+    def __getattr__(self, name):
+        return getattr(self._embedder, name)
+
+    def encode(self, texts, *args, **kwargs):
+        self.calls.append(list(texts))
+        return self._embedder.encode(texts, *args, **kwargs)
+
+
+def test_chunks_are_embedded_in_batches_of_similar_length(library, embedder, tmp_path):
+    """A batch is padded to its longest chunk, so a file's chunks go to the embedder
+    shortest first, not in document order; every chunk still gets its own vector."""
+    note = tmp_path / "first-steps.md"
+    shutil.copy(require(MD_DIR / "en/docs/tutorial/first-steps.md"), note)
+    spy = _RecordingEmbedder(embedder)
+    Ingestor(library, spy, embed_batch=4, parse_workers=0).run([note])
+    batches = [[len(t) for t in call] for call in spy.calls]
+    assert len(batches) >= 3, batches
+    assert all(max(a) <= min(b) for a, b in zip(batches, batches[1:])), batches
+    kb = library.kb(None)
+    rows = library.catalog.chunks_by_ids(library.catalog.chunk_ids(kb.id))
+    got = library.vectors.collection(kb.collection).get(ids=list(rows), include=["embeddings"])
+    # int8 activations are quantised per batch, so a vector depends a little on its
+    # batch: each stored vector must be its own chunk's, nearest of all the file's chunks
+    fresh = embedder.encode([rows[cid].text for cid in got["ids"]])
+    sims = np.asarray(got["embeddings"]) @ fresh.T
+    assert (sims.argmax(1) == np.arange(len(got["ids"]))).all()
+    assert sims.diagonal().min() > 0.97, sims.diagonal().min()
+    assert_consistent(library)
