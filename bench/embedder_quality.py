@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -61,14 +62,19 @@ def main() -> None:
                 for r, q in enumerate(qids)]
         results[backend] = (float(np.mean(ndcg)), seconds, dv)
         print(f"{backend}: dense nDCG@10 {np.mean(ndcg):.4f}, corpus embedding {seconds:.0f} s", flush=True)
+    from models.onnx_embedder import EXPORT_VERSION
+
+    ONNX_KIND = (f"export v{EXPORT_VERSION}: ORT-fused attention, per-channel dynamic"
+                 if EXPORT_VERSION >= "2" else "per-channel dynamic")
     cos = float(np.mean(np.sum(results["torch"][2] * results["onnx"][2], axis=1)))
     drop = results["torch"][0] - results["onnx"][0]
     lines = [f"\n## Embedder backends on {args.beir.name} {args.split} — {time.strftime('%Y-%m-%d %H:%M')} UTC\n",
              "Dense lane only (whole documents, title + abstract, 256-token model limit), "
              f"{len(qids)} queries, {len(doc_ids)} documents, same run:\n",
+             f"Load average at the end: {os.getloadavg()[0]:.1f}.\n",
              "| backend | dense nDCG@10 | corpus embedding s |", "|---|---:|---:|",
              f"| fp32 PyTorch | {results['torch'][0]:.4f} | {results['torch'][1]:.0f} |",
-             f"| int8 ONNX (per-channel dynamic) | {results['onnx'][0]:.4f} | {results['onnx'][1]:.0f} |",
+             f"| int8 ONNX ({ONNX_KIND}) | {results['onnx'][0]:.4f} | {results['onnx'][1]:.0f} |",
              "", f"- nDCG@10 change int8 vs fp32: {-drop:+.4f} (limit: a drop of at most 0.005)",
              f"- speed: int8 / fp32 = {results['torch'][1] / results['onnx'][1]:.2f}x faster",
              f"- mean cosine between the two backends' document vectors: {cos:.4f}"]
