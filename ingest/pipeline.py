@@ -452,10 +452,15 @@ class Ingestor:
             # (41 % more attention work); sorted per group, ~8 % (bench/RESULTS.md).
             flat.sort(key=lambda item: len(item[2].text))
             done_of: dict[str, int] = {}
-            for i in range(0, len(flat), self.embed_batch):
+            i = 0
+            while i < len(flat):
                 if cancel.is_set():
                     raise _Cancelled
-                part = flat[i:i + self.embed_batch]
+                # one batch per embedding thread in each call: the ONNX embedder runs
+                # them side by side
+                threads = self._embed_threads()
+                step = self.embed_batch * max(1, threads or int(getattr(self.embedder, "threads", 1)))
+                part, i = flat[i:i + step], i + step
                 current = part[0][1]
                 progress.file_chunks_done = done_of.get(current.path, 0)
                 progress.file_chunks_total = len(current.chunks)
@@ -464,7 +469,7 @@ class Ingestor:
                     raise _Cancelled
                 try:
                     vecs = self.embedder.encode([c.text for _, _, c in part],
-                                                threads=self._embed_threads())
+                                                batch_size=self.embed_batch, threads=threads)
                 except Exception:
                     if cancel.is_set():
                         raise _Cancelled

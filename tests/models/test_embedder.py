@@ -38,3 +38,54 @@ def test_the_int8_export_has_fused_attention_and_stays_close_to_fp32(embedder):
              "北京冬奥会于2022年2月4日开幕。"]
     cos = (embedder.encode(texts) * Embedder(backend="torch").encode(texts)).sum(1)
     assert cos.min() > 0.98, cos
+
+
+def _scifact_texts(n: int) -> list[str]:
+    return [json.loads(line)["text"]
+            for line, _ in zip(open(require(DATA / "scifact/corpus.jsonl"), encoding="utf-8"),
+                               range(n))]
+
+
+def test_batches_side_by_side_give_the_same_vectors_in_the_same_order(embedder, shared_cache):
+    """Two threads each running whole batches on a one-thread session give what one
+    thread running every batch gives, each vector at its own text's position."""
+    from models.embedder import Embedder
+
+    two = Embedder(backend="onnx", threads=2, cache_dir=shared_cache / "embedders")
+    texts = _scifact_texts(70)  # three batches of 32 (the last one short)
+    side_by_side = two.encode(texts)
+    one_thread = two.encode(texts, threads=1)
+    np.testing.assert_allclose(side_by_side, one_thread, atol=1e-5)
+    alone = two.encode(texts[40:41])[0]
+    assert float(side_by_side[40] @ alone) > 0.99
+
+
+def test_abort_stops_batches_running_side_by_side(embedder, shared_cache):
+    import threading
+    import time
+
+    from models.embedder import Embedder
+    from models.onnx_embedder import EncodeAborted
+
+    two = Embedder(backend="onnx", threads=2, cache_dir=shared_cache / "embedders")
+    two.load()
+    texts = _scifact_texts(600)
+    outcome = {}
+
+    def run():
+        try:
+            two.encode(texts)
+            outcome["result"] = "finished"
+        except EncodeAborted:
+            outcome["result"] = "aborted"
+            outcome["at"] = time.perf_counter()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(1.0)
+    asked = time.perf_counter()
+    two.abort()
+    worker.join(10)
+    assert outcome.get("result") == "aborted", outcome
+    assert outcome["at"] - asked < 1.0
+    assert two.encode(texts[:3]).shape == (3, two.dimension)  # usable again
