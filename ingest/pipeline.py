@@ -335,7 +335,10 @@ class Ingestor:
             queue = list(todo)
             in_flight: dict[cf.Future, tuple] = {}
             self._parsers_busy = lambda: any(not f.done() for f in in_flight)
-            limit = max(2, self.parse_workers * 2)
+            # Parsers run ahead of the embedder (which is slower) so they never wait for
+            # the main thread to hand them the next file: parsing ends early and the
+            # embedder has every core for the rest of the run.
+            limit = max(4, self.parse_workers * 4)
             while (queue or in_flight) and not cancel.is_set():
                 while queue and len(in_flight) < limit:
                     item = queue.pop(0)
@@ -456,10 +459,10 @@ class Ingestor:
             while i < len(flat):
                 if cancel.is_set():
                     raise _Cancelled
-                # one batch per embedding thread in each call: the ONNX embedder runs
-                # them side by side
+                # two batches per embedding thread in each call: the ONNX embedder runs
+                # them side by side, and a thread waits less for the other at the end
                 threads = self._embed_threads()
-                step = self.embed_batch * max(1, threads or int(getattr(self.embedder, "threads", 1)))
+                step = 2 * self.embed_batch * max(1, threads or int(getattr(self.embedder, "threads", 1)))
                 part, i = flat[i:i + step], i + step
                 current = part[0][1]
                 progress.file_chunks_done = done_of.get(current.path, 0)
