@@ -143,6 +143,7 @@ def main() -> None:
     # in a child process: children inherit the parent's peak RSS on Linux, so the
     # orchestrator itself must stay small.
     run_phase("warmup", common)
+    load_before = os.getloadavg()[0]
 
     ours = run_phase("wenji", common)
     embed = run_phase("embed", common)
@@ -172,7 +173,8 @@ def main() -> None:
     print(text)
     if not args.no_record:
         header = (f"\n## Ingest ({args.docs.name}) — {time.strftime('%Y-%m-%d %H:%M')} UTC\n\n"
-                  f"Machine: {machine()}\n\n")
+                  f"Machine: {machine()}; load average {load_before:.1f} at the start, "
+                  f"{os.getloadavg()[0]:.1f} at the end (phases run one after another)\n\n")
         with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
             fh.write(header + text + "\n")
 
