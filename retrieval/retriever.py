@@ -274,7 +274,7 @@ class Retriever:
         if prf > 0 and hits:
             hits = feedback(index, hits, plan, depth, weight=prf, docs=o.prf_docs,
                             terms=o.prf_terms, doc_ids=doc_ids)
-        return hits, plan.terms, (time.perf_counter() - t0) * 1000
+        return hits, plan.scoring_terms, (time.perf_counter() - t0) * 1000
 
     def _dense_lane(self, query: str, kb: KnowledgeBase, doc_ids: list[int] | None,
                     depth: int, keywords: list[tuple[str, float]]):
