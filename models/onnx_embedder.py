@@ -7,10 +7,10 @@ quantised dynamically (int8 weights, per channel).  On this project's AVX2 test 
 (no AVX-512/VNNI) that is ~1.2x faster than the same int8 export without the fusions,
 which is ~1.5x faster than fp32; vectors stay at ~0.992 cosine to fp32 (SciFact nDCG@10
 is checked against fp32 in ``bench/RESULTS.md``).  If the fusion fails (an architecture
-the optimizer does not know), the unfused graph is quantised instead.  The export needs torch, transformers and onnx once; after
-that only onnxruntime and tokenizers run.  Supports BERT-style encoders with mean or CLS
-pooling (what sentence-transformers' ``1_Pooling`` folder says); anything else raises so
-the caller can fall back to PyTorch.
+the optimizer does not know), the unfused graph is quantised instead.  The export needs
+torch, transformers and onnx once; after that only onnxruntime and tokenizers run.
+Supports BERT-style encoders with mean or CLS pooling (what sentence-transformers'
+``1_Pooling`` folder says); anything else raises so the caller can fall back to PyTorch.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ EXPORT_VERSION = "2"  # 2: eager attention, fused by the ORT transformer optimiz
 # With several threads, run whole batches side by side on one-thread sessions instead of
 # splitting every operator of one batch across the threads: no wait at each operator for
 # the slowest thread.  Measured on 2 cores: 1 thread 15.8 s for 320 chunks, 2 threads
-# splitting operators 10.3 s (1.5x), two batches side by side: see bench/RESULTS.md.
+# splitting operators 10.3 s (1.5x); two batches side by side are 1.17-1.24x faster
+# than that (bench/RESULTS.md).
 BATCH_PARALLEL = True
 
 
