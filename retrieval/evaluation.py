@@ -90,9 +90,25 @@ def iter_corpus(path: Path) -> Iterable[tuple[str, str, str]]:
                 yield str(rec["_id"]), rec.get("title") or "", rec.get("text") or ""
 
 
-def cache_key(corpus: Path, embedder_name: str, chunk_tokens: int, overlap: float) -> str:
-    raw = f"{file_sha256(corpus)}|{embedder_name}|{chunk_tokens}|{overlap}"
+def cache_key(corpus: Path, embedder_name: str, chunk_tokens: int, overlap: float,
+              build: str = "") -> str:
+    raw = f"{file_sha256(corpus)}|{embedder_name}|{chunk_tokens}|{overlap}|{build}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def build_fingerprint(embedder) -> str:
+    """What else decides a cached build: the embedder's backend (and int8 export version)
+    and the code that cleans and splits the records.  Without it a cache built by the
+    torch backend, or by older splitting code, was silently reused (a SciFact figure
+    measured that way could not be reproduced from a clean data folder)."""
+    from models.onnx_embedder import EXPORT_VERSION
+
+    backend = str(getattr(embedder, "backend", ""))
+    parts = [backend, EXPORT_VERSION if backend == "onnx" else ""]
+    ingest_dir = Path(__file__).resolve().parents[1] / "ingest"
+    for name in ("loaders.py", "splitter.py", "prepare.py"):
+        parts.append(hashlib.sha256((ingest_dir / name).read_bytes()).hexdigest()[:12])
+    return "|".join(parts)
 
 
 def build_library(beir: BeirSet, embedder, cache_root: Path, *, chunk_tokens: int = 200,
@@ -105,7 +121,8 @@ def build_library(beir: BeirSet, embedder, cache_root: Path, *, chunk_tokens: in
     from retrieval.tokenizer import tokenize
 
     say = progress or (lambda msg: None)
-    key = cache_key(beir.corpus_path, embedder.name, chunk_tokens, overlap)
+    key = cache_key(beir.corpus_path, embedder.name, chunk_tokens, overlap,
+                    build_fingerprint(embedder))
     folder = Path(cache_root) / f"{beir.root.name}-{key}"
     done_mark = folder / "complete.json"
     if rebuild and folder.exists():

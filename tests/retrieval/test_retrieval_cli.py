@@ -55,6 +55,14 @@ def test_eval_json_on_a_tiny_beir_folder(tiny_beir, tmp_path, capsys):
     assert "using cached" in out.err
     assert json.loads(out.out)["queries"] == 2
 
+    # Another backend makes other vectors: its own build, not the cached one.
+    (home / "settings.toml").write_text('[models]\nembedder_backend = "torch"\n')
+    assert main(["--home", str(home), "eval", "--beir", str(tiny_beir), "--split", "test",
+                 "--json", "--limit-queries", "1"]) == 0
+    out = capsys.readouterr()
+    assert "built" in out.err and "using cached" not in out.err
+    assert len(list((home / "eval").iterdir())) == 2
+
 
 def test_eval_unknown_split_is_a_user_error(tiny_beir, tmp_path, capsys):
     assert main(["--home", str(tmp_path), "eval", "--beir", str(tiny_beir), "--split", "dev"]) == 2
