@@ -62,10 +62,8 @@ def main() -> None:
                 for r, q in enumerate(qids)]
         results[backend] = (float(np.mean(ndcg)), seconds, dv)
         print(f"{backend}: dense nDCG@10 {np.mean(ndcg):.4f}, corpus embedding {seconds:.0f} s", flush=True)
-    from models.onnx_embedder import EXPORT_VERSION
+    from models.onnx_embedder import EXPORT_VERSION  # its comment says what each version is
 
-    ONNX_KIND = (f"export v{EXPORT_VERSION}: ORT-fused attention, per-channel dynamic"
-                 if EXPORT_VERSION >= "2" else "per-channel dynamic")
     cos = float(np.mean(np.sum(results["torch"][2] * results["onnx"][2], axis=1)))
     drop = results["torch"][0] - results["onnx"][0]
     lines = [f"\n## Embedder backends on {args.beir.name} {args.split} — {time.strftime('%Y-%m-%d %H:%M')} UTC\n",
@@ -74,7 +72,7 @@ def main() -> None:
              f"Load average at the end: {os.getloadavg()[0]:.1f}.\n",
              "| backend | dense nDCG@10 | corpus embedding s |", "|---|---:|---:|",
              f"| fp32 PyTorch | {results['torch'][0]:.4f} | {results['torch'][1]:.0f} |",
-             f"| int8 ONNX ({ONNX_KIND}) | {results['onnx'][0]:.4f} | {results['onnx'][1]:.0f} |",
+             f"| int8 ONNX (export v{EXPORT_VERSION}, per-channel dynamic) | {results['onnx'][0]:.4f} | {results['onnx'][1]:.0f} |",
              "", f"- nDCG@10 change int8 vs fp32: {-drop:+.4f} (limit: a drop of at most 0.005)",
              f"- speed: int8 / fp32 = {results['torch'][1] / results['onnx'][1]:.2f}x faster",
              f"- mean cosine between the two backends' document vectors: {cos:.4f}"]

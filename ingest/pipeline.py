@@ -452,7 +452,7 @@ class Ingestor:
                     for c in prepared.chunks]
             # Batches of similar lengths: a batch is padded to its longest chunk, and in
             # document order a 10-Q's batches carry 25 % more tokens than the chunks have
-            # (41 % more attention work); sorted per group, ~8 % (bench/RESULTS.md).
+            # (41 % more attention work); sorted per group, ~7 % (bench/RESULTS.md).
             flat.sort(key=lambda item: len(item[2].text))
             done_of: dict[str, int] = {}
             i = 0
@@ -462,7 +462,8 @@ class Ingestor:
                 # two batches per embedding thread in each call: the ONNX embedder runs
                 # them side by side, and a thread waits less for the other at the end
                 threads = self._embed_threads()
-                step = 2 * self.embed_batch * max(1, threads or int(getattr(self.embedder, "threads", 1)))
+                workers = threads or int(getattr(self.embedder, "threads", 1))
+                step = 2 * self.embed_batch * max(1, workers)
                 part, i = flat[i:i + step], i + step
                 current = part[0][1]
                 progress.file_chunks_done = done_of.get(current.path, 0)

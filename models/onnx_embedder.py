@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 EXPORT_VERSION = "2"  # 2: eager attention, fused by the ORT transformer optimizer
 
 
-# With several threads, run whole batches side by side on one-thread sessions instead of
-# splitting every operator of one batch across the threads: no wait at each operator for
+# With several threads, run whole batches side by side on one one-thread session instead
+# of splitting every operator of one batch across the threads: no wait at each operator for
 # the slowest thread.  Measured on 2 cores: 1 thread 15.8 s for 320 chunks, 2 threads
 # splitting operators 10.3 s (1.5x); two batches side by side are 1.17-1.24x faster
 # than that (bench/RESULTS.md).

@@ -142,14 +142,7 @@ class KeywordIndex:
         kept = [t for t in known if df[t] <= COMMON_SHARE * n]
         if not kept:
             kept = known[:3]  # only common words: keep the rarest few
-        budget, chosen = self.max_postings, []
-        for t in kept[:MAX_TERMS]:
-            if chosen and budget - df[t] < 0:
-                break
-            chosen.append(t)
-            budget -= df[t]
-        over_budget = [t for t in kept[:MAX_TERMS] if t not in chosen]
-        kept = chosen
+        kept, over_budget = within_budget(kept[:MAX_TERMS], df, self.max_postings)
         dropped = [t for t in known if t not in kept] + unknown
         return KeywordQuery(kept, dropped, {t: weights[t] for t in kept + over_budget},
                             over_budget)
@@ -249,15 +242,9 @@ def feedback(index: "KeywordIndex", hits: Sequence[KeywordHit], plan: KeywordQue
                      if 1 < df[t] <= COMMON_SHARE * n), reverse=True)[:terms]
     if not scored:
         return list(hits)
-    # The feedback query keeps to the postings budget too (best terms first; a term that
-    # would overrun it only re-scores), or it costs more than the query itself.
-    chosen, over, budget = [], [], index.max_postings
-    for _, t in scored:
-        if chosen and budget - df[t] < 0:
-            over.append(t)
-            continue
-        chosen.append(t)
-        budget -= df[t]
+    # The feedback query keeps to the postings budget too, or it costs more than the
+    # query itself.
+    chosen, over = within_budget([t for _, t in scored], df, index.max_postings)
     extra = index.search("", k, doc_ids=doc_ids,
                          plan=KeywordQuery(chosen, [], {}, over))
     if not extra:
@@ -276,6 +263,21 @@ def feedback(index: "KeywordIndex", hits: Sequence[KeywordHit], plan: KeywordQue
     for i, h in enumerate(out):
         h.rank = i + 1
     return out
+
+
+def within_budget(terms: Sequence[str], df: dict[str, int],
+                  budget: int) -> tuple[list[str], list[str]]:
+    """(terms for the FTS5 query, terms left to re-scoring only): in the given order, a
+    term whose postings would overrun ``budget`` is left out; the first is always sent.
+    (Rarest first, as queries are planned, the left-out terms are the common tail.)"""
+    chosen, over = [], []
+    for t in terms:
+        if chosen and budget - df[t] < 0:
+            over.append(t)
+            continue
+        chosen.append(t)
+        budget -= df[t]
+    return chosen, over
 
 
 def rescore(token_texts: Sequence[str], plan: KeywordQuery, df: dict[str, int], n: int,
