@@ -4,7 +4,7 @@ Embedding is the slowest stage of ingest.  The model is exported with the classi
 ("eager") attention, so onnxruntime's transformer optimizer can fuse each layer's
 attention, embedding layer-norm, skip layer-norms and GELU into single operators, and then
 quantised dynamically (int8 weights, per channel).  On this project's AVX2 test machine
-(no AVX-512/VNNI) that is ~1.2x faster than the same int8 export without the fusions,
+(no AVX-512/VNNI) that is ~1.18x faster than the same int8 export without the fusions,
 which is ~1.5x faster than fp32; vectors stay at ~0.992 cosine to fp32 (SciFact nDCG@10
 is checked against fp32 in ``bench/RESULTS.md``).  If the fusion fails (an architecture
 the optimizer does not know), the unfused graph is quantised instead.  The export needs
