@@ -270,6 +270,58 @@ def _variants():
 VARIANTS = ()
 
 
+def compare_ef(store: Path, embedder, queries: dict[str, list[str]], base_vecs: np.ndarray,
+               size: int, values: list[int], passes: int, turns: int = 2) -> None:
+    """Latency and recall@50 of each ``ef_search`` value, in turns (A B A B) so load
+    changes hit every value alike; medians over the turns.  Chroma keeps a loaded index
+    with its old ``ef_search``, so each turn reopens the store in a new Chroma system
+    (``VectorStore`` applies ``EF_SEARCH`` when it opens the collection)."""
+    import statistics
+
+    import ingest.vectors as vectors_mod
+    from chromadb.api.client import SharedSystemClient
+    from ingest.library import Library
+    from retrieval.retriever import Options, Retriever
+
+    default = vectors_mod.EF_SEARCH
+    got: dict[int, list[dict]] = {v: [] for v in values}
+    try:
+        for _ in range(turns):
+            for ef in values:
+                vectors_mod.EF_SEARCH = ef
+                SharedSystemClient.clear_system_cache()
+                library = Library(store)
+                kb = library.catalog.kb("bench")
+                load = os.getloadavg()[0]
+                prof = dense_profile(library, kb, embedder, queries, base_vecs, size)
+                m = measure({"hybrid": Retriever(library, embedder, Options()),
+                             "embedding only": Retriever(library, embedder,
+                                                         Options(fusion="embedding"))},
+                            "bench", queries, passes=passes)
+                m["load"] = round((load + os.getloadavg()[0]) / 2, 1)
+                m["recall"] = {k: v for k, v in prof.items() if k.startswith("recall")}
+                got[ef].append(m)
+                library.close()
+    finally:
+        vectors_mod.EF_SEARCH = default
+        SharedSystemClient.clear_system_cache()
+    med = lambda xs: round(statistics.median(xs), 1)
+    base = values[0]
+    print(f"\n| chunks | ef_search | load | hybrid p50 / p95 en | hybrid p50 / p95 zh "
+          f"| embedding only p50 en | recall@50 en / zh | hybrid p50 en vs ef {base} |")
+    print("|---|---:|---:|---|---|---:|---|---:|")
+    ref = med([m["hybrid"]["en"]["p50_ms"] for m in got[base]])
+    for ef in values:
+        runs = got[ef]
+        h = lambda lang, q: med([m["hybrid"][lang][q] for m in runs])
+        p50 = h("en", "p50_ms")
+        print(f"| {size:,} | {ef} | {med([m['load'] for m in runs])} | {p50} / {h('en', 'p95_ms')} ms "
+              f"| {h('zh', 'p50_ms')} / {h('zh', 'p95_ms')} ms "
+              f"| {med([m['embedding only']['en']['p50_ms'] for m in runs])} ms "
+              f"| {runs[0]['recall'].get('recall@50 en')} / {runs[0]['recall'].get('recall@50 zh')} "
+              f"| {p50 / ref:.2f}x |", flush=True)
+
+
 def print_table(results: dict) -> None:
     labels = [label for label, _ in VARIANTS]
     print("\n| chunks | variant | load | p50 / p95 en | p50 / p95 zh | CPU p50 en / zh "
@@ -293,7 +345,10 @@ def main() -> int:
     ap.add_argument("--eval-cache", default=os.environ.get("WENJI_EVAL_CACHE", ""),
                     help="folder of `wenji eval` caches (real base embeddings)")
     ap.add_argument("--queries", type=int, default=40, help="queries per language")
-    ap.add_argument("--backend", default="onnx")
+    from app.settings import ModelSettings
+
+    ap.add_argument("--backend", default=ModelSettings().embedder_backend,
+                    help="query embedder backend (default: the settings' default)")
     ap.add_argument("--embed-fallback", type=int, default=2000,
                     help="chunks to embed when there is no eval cache")
     ap.add_argument("--models-cache", default="", help="ONNX export cache folder")
@@ -302,6 +357,9 @@ def main() -> int:
     ap.add_argument("--passes", type=int, default=2, help="passes over the queries")
     ap.add_argument("--dense-profile", action="store_true",
                     help="also time Chroma's parts and measure HNSW recall per ef_search")
+    ap.add_argument("--ef-search", default="", metavar="LIST",
+                    help="compare these HNSW ef_search values (e.g. 96,1000) instead of the "
+                    "variants: hybrid and embedding-only latency and recall@50, in turns")
     args = ap.parse_args()
     VARIANTS = _variants()
 
@@ -344,6 +402,14 @@ def main() -> int:
             library.close()
             continue
         row = {"build_s": built["build_s"]}
+        if args.ef_search:
+            library.close()
+            if vectors is None:
+                vectors = (base or base_chunks(eval_root, embedder, args.embed_fallback,
+                                               with_tokens=False))[2]
+            compare_ef(store, embedder, queries, vectors, size,
+                       [int(v) for v in args.ef_search.split(",")], args.passes)
+            continue
         if args.dense_profile:
             if vectors is None:
                 vectors = (base or base_chunks(eval_root, embedder, args.embed_fallback,
