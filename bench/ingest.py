@@ -1,12 +1,16 @@
 """Ingest benchmark: Wenji vs. its own embed-only time vs. the canonical LangChain recipe.
 
-Run: ``.venv/bin/python bench/ingest.py [--docs DIR] [--skip-recipe]``
+Run: ``.venv/bin/python bench/ingest.py [--docs DIR] [--skip-recipe] [--backend B]
+[--compare-backend B2]``
 
 Each phase runs in its own process (so peak RSS is per phase and nothing is warm from an
 earlier phase), one after the other, in the same run, on the same files:
 
 * wenji      - ``Ingestor.run`` into a fresh data folder (parse in a worker process,
-               int8 ONNX embedding, Chroma + SQLite/FTS5 writes, everything);
+               embedding with the settings' default backend unless ``--backend``,
+               Chroma + SQLite/FTS5 writes, everything);
+* wenji (B2) - with ``--compare-backend``: the same with another embedder backend, right
+               after, for a same-run ratio;
 * embed-only - the same chunk texts Wenji produced, embedded alone with the same model
                and backend (the floor for ingest: target wenji <= 1.1 x this);
 * recipe     - PyPDFLoader, RecursiveCharacterTextSplitter(1000, 200),
@@ -111,7 +115,12 @@ def run_phase(name: str, args: list[str]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
-    ap.add_argument("--backend", default="onnx", choices=["onnx", "torch"])
+    from app.settings import ModelSettings
+    from models.embedder import BACKENDS
+
+    ap.add_argument("--backend", default=ModelSettings().embedder_backend, choices=BACKENDS)
+    ap.add_argument("--compare-backend", choices=BACKENDS,
+                    help="also ingest with this backend and report the ratio")
     ap.add_argument("--skip-recipe", action="store_true")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
@@ -139,17 +148,27 @@ def main() -> None:
     cache = work / "embedders"
     common = ["--docs", str(args.docs), "--work", str(work), "--cache", str(cache),
               "--backend", args.backend]
-    # Build the int8 export once outside the timed phases (a one-time cost per install),
+    # Build the ONNX export once outside the timed phases (a one-time cost per install),
     # in a child process: children inherit the parent's peak RSS on Linux, so the
     # orchestrator itself must stay small.
     run_phase("warmup", common)
     load_before = os.getloadavg()[0]
 
     ours = run_phase("wenji", common)
+    other = None
+    if args.compare_backend:
+        (work / "other").mkdir()
+        alt = ["--docs", str(args.docs), "--work", str(work / "other"), "--cache", str(cache),
+               "--backend", args.compare_backend]
+        run_phase("warmup", alt)
+        other = run_phase("wenji", alt)
     embed = run_phase("embed", common)
     recipe = None if args.skip_recipe else run_phase("recipe", common)
 
-    rows = [("wenji ingest", ours), ("embed-only (same chunks, same model)", embed)]
+    rows = [(f"wenji ingest ({args.backend})", ours)]
+    if other:
+        rows.append((f"wenji ingest ({args.compare_backend})", other))
+    rows.append(("embed-only (same chunks, same model)", embed))
     if recipe:
         rows.append(("LangChain recipe (fp32 torch)", recipe))
     lines = [f"| phase | wall s | chunks | chunks/s | files ok | peak RSS MB |",
@@ -161,6 +180,9 @@ def main() -> None:
     ratio_embed = ours["wall"] / embed["wall"]
     lines.append("")
     lines.append(f"- wenji / embed-only = **{ratio_embed:.2f}** (target <= 1.10)")
+    if other:
+        lines.append(f"- wenji {args.backend} / wenji {args.compare_backend} = "
+                     f"**{ours['wall'] / other['wall']:.2f}**")
     if recipe:
         lines.append(f"- recipe / wenji = **{recipe['wall'] / ours['wall']:.2f}x faster** (target >= 2)")
         if recipe["failed"]:

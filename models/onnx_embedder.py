@@ -1,16 +1,22 @@
-"""An int8 ONNX version of a sentence-transformers model, made locally and cached.
+"""An ONNX version of a sentence-transformers model, made locally and cached.
 
 Embedding is the slowest stage of ingest.  The model is exported with the classic
 ("eager") attention, so onnxruntime's transformer optimizer can fuse each layer's
-attention, embedding layer-norm, skip layer-norms and GELU into single operators, and then
-quantised dynamically (int8 weights, per channel).  On this project's AVX2 test machine
-(no AVX-512/VNNI) that is ~1.18x faster than the same int8 export without the fusions,
-which is ~1.5x faster than fp32; vectors stay at ~0.992 cosine to fp32 (SciFact nDCG@10
-is checked against fp32 in ``bench/RESULTS.md``).  If the fusion fails (an architecture
-the optimizer does not know), the unfused graph is quantised instead.  The export needs
-torch, transformers and onnx once; after that only onnxruntime and tokenizers run.
-Supports BERT-style encoders with mean or CLS pooling (what sentence-transformers'
-``1_Pooling`` folder says); anything else raises so the caller can fall back to PyTorch.
+attention, embedding layer-norm, skip layer-norms and GELU into single operators.  Two
+precisions are kept apart in the cache:
+
+* ``fp32`` (the default): the fused graph as is.  Its vectors are the PyTorch model's
+  (cosine 1.000), and hybrid SciFact nDCG@10 is that of fp32 (bench/RESULTS.md).
+* ``int8``: the fused graph quantised dynamically (int8 weights, per channel).  On this
+  project's AVX2 test machine (no AVX-512/VNNI) it embeds ~1.5x faster than ``fp32``
+  (more with VNNI), at ~0.992 cosine to fp32 vectors, which costs 0.003 hybrid
+  nDCG@10 on SciFact (bench/RESULTS.md).
+
+If the fusion fails (an architecture the optimizer does not know), the unfused graph is
+used instead.  The export needs torch, transformers and onnx once; after that only
+onnxruntime and tokenizers run.  Supports BERT-style encoders with mean or CLS pooling
+(what sentence-transformers' ``1_Pooling`` folder says); anything else raises so the
+caller can fall back to PyTorch.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 EXPORT_VERSION = "2"  # 2: eager attention, fused by the ORT transformer optimizer
+PRECISIONS = ("fp32", "int8")
 
 
 # With several threads, run whole batches side by side on one one-thread session instead
@@ -84,8 +91,9 @@ def _max_length(model_dir: Path) -> int:
         return 512
 
 
-def export_int8(model_dir: Path, target: Path) -> Path:
-    """Export ``model_dir`` to ONNX and quantise it to int8 at ``target``."""
+def export_onnx(model_dir: Path, target: Path, precision: str = "int8") -> Path:
+    """Export ``model_dir`` to a fused ONNX graph at ``target``, quantised to int8 if
+    ``precision`` says so."""
     import tempfile
 
     import torch
@@ -121,11 +129,14 @@ def export_int8(model_dir: Path, target: Path) -> Path:
                           opset_version=17, dynamo=False)
         source = _fused(fp32, base.config) or fp32
         partial = target.with_suffix(".partial")
-        quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8,
-                         per_channel=True,
-                         # the fused operators (com.microsoft domain) have no shape
-                         # inference; their outputs are float
-                         extra_options={"DefaultTensorType": 1})
+        if precision == "int8":
+            quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8,
+                             per_channel=True,
+                             # the fused operators (com.microsoft domain) have no shape
+                             # inference; their outputs are float
+                             extra_options={"DefaultTensorType": 1})
+        else:
+            source.replace(partial)
         partial.replace(target)
     return target
 
@@ -168,21 +179,24 @@ def _quietly(fn, *args):
         root.setLevel(level)
 
 
-def export_path(model_dir: Path, cache_dir: Path | None) -> Path:
-    """Where the int8 export of ``model_dir`` is cached (it exists once made)."""
+def export_path(model_dir: Path, cache_dir: Path | None, precision: str = "int8") -> Path:
+    """Where the export of ``model_dir`` at ``precision`` is cached (it exists once made)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown ONNX precision {precision!r} ({' or '.join(PRECISIONS)})")
     if cache_dir is None:
         import platformdirs
 
         cache_dir = Path(platformdirs.user_cache_dir("wenji", appauthor=False))
-    return Path(cache_dir) / f"{Path(model_dir).name}-{_fingerprint(Path(model_dir))}" / "model-int8.onnx"
+    folder = Path(cache_dir) / f"{Path(model_dir).name}-{_fingerprint(Path(model_dir))}"
+    return folder / f"model-{precision}.onnx"
 
 
-def _export_quietly(model_dir: str, target: str) -> str:
-    return str(_quietly(export_int8, Path(model_dir), Path(target)))
+def _export_quietly(model_dir: str, target: str, precision: str) -> str:
+    return str(_quietly(export_onnx, Path(model_dir), Path(target), precision))
 
 
-def export_in_child(model_dir: Path, target: Path) -> Path:
-    """Run :func:`export_int8` in a spawned process.
+def export_in_child(model_dir: Path, target: Path, precision: str = "int8") -> Path:
+    """Run :func:`export_onnx` in a spawned process.
 
     Tracing and quantising hold the GIL for up to a second at a time for about a minute;
     in this process that would freeze a window's event loop, and torch's import would
@@ -193,7 +207,8 @@ def export_in_child(model_dir: Path, target: Path) -> Path:
 
     with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
         try:
-            return Path(pool.submit(_export_quietly, str(model_dir), str(target)).result())
+            return Path(pool.submit(_export_quietly, str(model_dir), str(target),
+                                    precision).result())
         except cf.process.BrokenProcessPool as exc:
             raise RuntimeError(f"{model_dir}: the ONNX export process died "
                                "(out of memory?)") from exc
@@ -202,17 +217,18 @@ def export_in_child(model_dir: Path, target: Path) -> Path:
 class OnnxSentenceModel:
     """The few parts of SentenceTransformer's interface the Embedder uses."""
 
-    def __init__(self, model_dir: Path, cache_dir: Path | None, threads: int):
+    def __init__(self, model_dir: Path, cache_dir: Path | None, threads: int,
+                 precision: str = "int8"):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         model_dir = Path(model_dir)
         self.pooling, self.normalize = _pooling(model_dir)
         self.max_seq_length = _max_length(model_dir)
-        target = export_path(model_dir, cache_dir)
+        target = export_path(model_dir, cache_dir, precision)
         if not target.exists():
-            log.info("exporting %s to int8 ONNX at %s (once)", model_dir, target)
-            export_in_child(model_dir, target)
+            log.info("exporting %s to %s ONNX at %s (once)", model_dir, precision, target)
+            export_in_child(model_dir, target, precision)
         self.path = target
         self._ort = ort
         self.threads = threads

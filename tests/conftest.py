@@ -75,7 +75,7 @@ socket.getaddrinfo = _guarded_getaddrinfo
 
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory) -> Path:
-    """Caches worth sharing between tests' data folders (the int8 ONNX export)."""
+    """Caches worth sharing between tests' data folders (the ONNX exports)."""
     return tmp_path_factory.mktemp("shared-cache")
 
 
@@ -92,11 +92,14 @@ def wenji_home(tmp_path, monkeypatch, shared_cache) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(shared_cache):
-    """The bundled embedder with the default (int8 ONNX) backend, loaded once."""
+    """The bundled embedder with the default backend (what a new data folder uses), loaded
+    once."""
+    from app.settings import Settings
     from models.embedder import Embedder
 
     (shared_cache / "embedders").mkdir(exist_ok=True)
-    e = Embedder(backend="onnx", cache_dir=shared_cache / "embedders")
+    e = Embedder(backend=Settings().models.embedder_backend,
+                 cache_dir=shared_cache / "embedders")
     e.load()
     return e
 

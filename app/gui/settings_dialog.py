@@ -130,9 +130,11 @@ class SettingsDialog(QDialog):
         self.embedder = QLineEdit(s.models.embedder)
         self.embedder.setPlaceholderText(self.tr("bundled all-MiniLM-L6-v2"))
         self.embedder_backend = QComboBox()
-        self.embedder_backend.addItem(self.tr("ONNX int8 (fast)"), "onnx")
+        self.embedder_backend.addItem(self.tr("ONNX fp32 (exact, fast)"), "onnx-fp32")
+        self.embedder_backend.addItem(self.tr("ONNX int8 (fastest)"), "onnx")
         self.embedder_backend.addItem(self.tr("PyTorch fp32"), "torch")
-        self.embedder_backend.setCurrentIndex(0 if s.models.embedder_backend == "onnx" else 1)
+        self.embedder_backend.setCurrentIndex(
+            max(0, self.embedder_backend.findData(s.models.embedder_backend)))
         self.language = QComboBox()
         self.language.setObjectName("languagePicker")
         for code, label in LANGUAGES:

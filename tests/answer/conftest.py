@@ -1,9 +1,10 @@
 """One real knowledge base and one real model for the answer tests.
 
 Two SEC 10-Q PDFs (Apple 2022 Q3, NVIDIA 2023 Q1) and FastAPI's "First Steps" page in
-English and Chinese, ingested once per session with the bundled int8 embedder into real
-Chroma; the bundled gemma-3-270m loaded once with llama.cpp.  Prompts are kept short
-(``max_context_tokens``) because every prompt token costs time on the test machine.
+English and Chinese, ingested once per session with the bundled embedder (default
+backend) into real Chroma; the bundled gemma-3-270m loaded once with llama.cpp.  Prompts
+are kept short (``max_context_tokens``) because every prompt token costs time on the test
+machine.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Window tests: the embedder's one-time int8 export (minutes on a loaded machine) is
+"""Window tests: the embedder's one-time ONNX export (minutes on a loaded machine) is
 made by the session fixture before the first window starts, so no window's start-up
 timeout has to cover it."""
 

@@ -30,6 +30,7 @@ def test_round_trip(tmp_path):
     ("[nonsense]\na = 1\n", ["nonsense", "unknown section"]),
     ("[ingest\n", ["not valid TOML"]),
     ("[retrieval]\nfusion = 'magic'\n", ["fusion", "adaptive"]),
+    ("[models]\nembedder_backend = 'cuda'\n", ["embedder_backend", "onnx-fp32, onnx or torch"]),
 ])
 def test_bad_values_name_file_key_and_problem(tmp_path, text, words):
     path = tmp_path / "settings.toml"

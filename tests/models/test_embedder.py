@@ -1,5 +1,6 @@
-"""The int8 ONNX embedder with fewer threads for one call (what ingest asks while its
-parser processes hold cores): the same vectors, from its own session."""
+"""The ONNX embedders: the default fp32 export gives the PyTorch model's vectors, the int8
+one stays close to them; fewer threads for one call (what ingest asks while its parser
+processes hold cores) give the same vectors, from their own session."""
 
 import json
 
@@ -21,23 +22,47 @@ def test_fewer_threads_for_a_call_gives_the_same_vectors(embedder):
         assert set(model._sessions) == {embedder.threads, 1}
 
 
-def test_the_int8_export_has_fused_attention_and_stays_close_to_fp32(embedder):
-    """The export is the ORT-fused graph (one QAttention per layer, not the ~20 plain
+TEXTS = ["The new MacBook Air is powered by the Apple M2 chip.",
+         "Net sales increased 2% during the third quarter of 2022.",
+         "北京冬奥会于2022年2月4日开幕。"]
+
+
+def _torch_vectors() -> np.ndarray:
+    from models.embedder import Embedder
+
+    return Embedder(backend="torch").encode(TEXTS)
+
+
+def test_the_default_export_is_fused_fp32_with_the_models_own_vectors(embedder):
+    """A new data folder embeds with the fused fp32 graph (one Attention per layer, no
+    quantised operator) and gets the PyTorch model's vectors."""
+    import onnx
+
+    assert embedder.onnx_precision == "fp32"
+    model = embedder.load()
+    ops = [n.op_type for n in onnx.load(str(model.path)).graph.node]
+    assert ops.count("Attention") == 6, sorted(set(ops))  # MiniLM-L6: six layers
+    assert not {"QAttention", "MatMulInteger", "DynamicQuantizeLinear"} & set(ops)
+    cos = (embedder.encode(TEXTS) * _torch_vectors()).sum(1)
+    assert cos.min() > 0.9999, cos
+
+
+def test_the_int8_export_has_fused_attention_and_stays_close_to_fp32(shared_cache):
+    """The int8 export is the ORT-fused graph (one QAttention per layer, not the ~20 plain
     operators of the traced attention) and its vectors stay within int8 noise of the
-    fp32 PyTorch model's."""
+    fp32 PyTorch model's, but are not the same."""
     import onnx
 
     from models.embedder import Embedder
 
-    model = embedder.load()
+    int8 = Embedder(backend="onnx", cache_dir=shared_cache / "embedders")
+    model = int8.load()
+    assert model.path.name == "model-int8.onnx"
     ops = [n.op_type for n in onnx.load(str(model.path)).graph.node]
     assert ops.count("QAttention") == 6, sorted(set(ops))  # MiniLM-L6: six layers
     assert "Softmax" not in ops
-    texts = ["The new MacBook Air is powered by the Apple M2 chip.",
-             "Net sales increased 2% during the third quarter of 2022.",
-             "北京冬奥会于2022年2月4日开幕。"]
-    cos = (embedder.encode(texts) * Embedder(backend="torch").encode(texts)).sum(1)
-    assert cos.min() > 0.98, cos
+    cos = (int8.encode(TEXTS) * _torch_vectors()).sum(1)
+    assert 0.98 < cos.min() and cos.max() < 0.9999, cos
 
 
 def _scifact_texts(n: int) -> list[str]:
