@@ -29,8 +29,8 @@ MAX_TERMS = 32
 # rarest term is always kept); the terms over budget do not choose candidates but still
 # count when the candidates are re-scored.  At 1M chunks the FTS5 query costs ~60 ms with
 # a 10,000 budget instead of ~700 ms with all terms; 5,000 with the re-scoring gives the
-# same nDCG@10 as 10,000 on SciFact (0.7416) and RGB (0.7839) and halves the FTS5 time
-# at 100k chunks (bench/RESULTS.md).  Feedback queries keep to the same budget.
+# same nDCG@10 as 10,000 on SciFact and RGB (same build, same run) and halves the FTS5
+# time at 100k chunks (bench/RESULTS.md).  Feedback queries keep to the same budget.
 MAX_POSTINGS = 5_000
 # BM25 parameters the candidates are re-scored with.  FTS5's bm25() has k1 = 1.2 and
 # b = 0.75 built in; k1 = 0.9, b = 0.4 are Anserini's defaults for BEIR-style collections
