@@ -46,7 +46,7 @@ class RetrievalSettings:
 @dataclass
 class ModelSettings:
     embedder: str = ""  # empty = the bundled all-MiniLM-L6-v2
-    # "onnx-fp32" (exact, fast) | "onnx" (int8, fastest, ~0.003 nDCG less) | "torch" (fp32)
+    # "onnx-fp32" (exact) | "onnx" (int8, fastest, ~0.003 nDCG less) | "torch" (fp32)
     embedder_backend: str = "onnx-fp32"
     chat_model: str = ""  # empty = the bundled gemma-3-270m
     extra_model_dirs: list[str] = field(default_factory=list)

@@ -130,7 +130,7 @@ class SettingsDialog(QDialog):
         self.embedder = QLineEdit(s.models.embedder)
         self.embedder.setPlaceholderText(self.tr("bundled all-MiniLM-L6-v2"))
         self.embedder_backend = QComboBox()
-        self.embedder_backend.addItem(self.tr("ONNX fp32 (exact, fast)"), "onnx-fp32")
+        self.embedder_backend.addItem(self.tr("ONNX fp32 (exact)"), "onnx-fp32")
         self.embedder_backend.addItem(self.tr("ONNX int8 (fastest)"), "onnx")
         self.embedder_backend.addItem(self.tr("PyTorch fp32"), "torch")
         self.embedder_backend.setCurrentIndex(

@@ -719,8 +719,8 @@ Data folder: {home}</source>
         <translation>内置 all-MiniLM-L6-v2</translation>
     </message>
     <message>
-        <source>ONNX fp32 (exact, fast)</source>
-        <translation>ONNX fp32（精确、快速）</translation>
+        <source>ONNX fp32 (exact)</source>
+        <translation>ONNX fp32（精确）</translation>
     </message>
     <message>
         <source>ONNX int8 (fastest)</source>
