@@ -17,6 +17,9 @@ from typing import Any
 import tomli_w
 
 SETTINGS_FILE = "settings.toml"
+# models.embedder.BACKENDS, spelt out: importing it would load numpy before the window
+# paints (a test keeps the two equal).
+EMBEDDER_BACKENDS = ("onnx-fp32", "onnx", "torch")
 
 
 class SettingsError(ValueError):
@@ -126,9 +129,8 @@ class Settings:
              self.retrieval.fusion in ("adaptive", "rrf", "keyword", "embedding"),
              "must be one of adaptive, rrf, keyword, embedding"),
             ("retrieval", "rrf_k", 1 <= self.retrieval.rrf_k <= 1000, "must be between 1 and 1000"),
-            ("models", "embedder_backend",
-             self.models.embedder_backend in ("onnx-fp32", "onnx", "torch"),
-             "must be onnx-fp32, onnx or torch"),
+            ("models", "embedder_backend", self.models.embedder_backend in EMBEDDER_BACKENDS,
+             f"must be {', '.join(EMBEDDER_BACKENDS[:-1])} or {EMBEDDER_BACKENDS[-1]}"),
             ("models", "threads", 0 <= self.models.threads <= 256, "must be between 0 and 256"),
             ("ui", "language", self.ui.language in ("en", "zh"), "must be en or zh"),
         ]

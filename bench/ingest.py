@@ -146,8 +146,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="wenji-bench-"))
     cache = work / "embedders"
-    common = ["--docs", str(args.docs), "--work", str(work), "--cache", str(cache),
-              "--backend", args.backend]
+    phase_args = lambda folder, backend: ["--docs", str(args.docs), "--work", str(folder),
+                                          "--cache", str(cache), "--backend", backend]
+    common = phase_args(work, args.backend)
     # Build the ONNX export once outside the timed phases (a one-time cost per install),
     # in a child process: children inherit the parent's peak RSS on Linux, so the
     # orchestrator itself must stay small.
@@ -158,8 +159,7 @@ def main() -> None:
     other = None
     if args.compare_backend:
         (work / "other").mkdir()
-        alt = ["--docs", str(args.docs), "--work", str(work / "other"), "--cache", str(cache),
-               "--backend", args.compare_backend]
+        alt = phase_args(work / "other", args.compare_backend)
         run_phase("warmup", alt)
         other = run_phase("wenji", alt)
     embed = run_phase("embed", common)

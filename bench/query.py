@@ -402,18 +402,15 @@ def main() -> int:
             library.close()
             continue
         row = {"build_s": built["build_s"]}
+        if (args.ef_search or args.dense_profile) and vectors is None:
+            vectors = (base or base_chunks(eval_root, embedder, args.embed_fallback,
+                                           with_tokens=False))[2]
         if args.ef_search:
             library.close()
-            if vectors is None:
-                vectors = (base or base_chunks(eval_root, embedder, args.embed_fallback,
-                                               with_tokens=False))[2]
             compare_ef(store, embedder, queries, vectors, size,
                        [int(v) for v in args.ef_search.split(",")], args.passes)
             continue
         if args.dense_profile:
-            if vectors is None:
-                vectors = (base or base_chunks(eval_root, embedder, args.embed_fallback,
-                                               with_tokens=False))[2]
             kb = library.catalog.kb("bench")
             load = os.getloadavg()[0]
             prof = dense_profile(library, kb, embedder, queries, vectors, size)

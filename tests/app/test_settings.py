@@ -43,6 +43,13 @@ def test_bad_values_name_file_key_and_problem(tmp_path, text, words):
         assert word in message
 
 
+def test_settings_accept_exactly_the_embedder_backends():
+    from app.settings import EMBEDDER_BACKENDS
+    from models.embedder import BACKENDS
+
+    assert EMBEDDER_BACKENDS == BACKENDS
+
+
 def test_int_accepted_for_float(tmp_path):
     path = tmp_path / "settings.toml"
     path.write_text("[ingest]\nmax_file_mb = 5\n")
