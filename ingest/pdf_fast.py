@@ -26,6 +26,7 @@ import binascii
 import contextlib
 import contextvars
 import gc
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -152,9 +153,29 @@ PYPDF_SOURCES_SHA256: dict[str, str] = {
 }
 
 
+#: The pypdf release whose code :data:`PYPDF_SOURCES_SHA256` describes (the lock pins it).
+WRITTEN_FOR = "7.1.0"
+
+log = logging.getLogger(__name__)
+
+
 def usable() -> bool:
     """Whether the installed pypdf parses exactly as the pypdf this reader reproduces."""
     return not pypdf_fingerprint.differences(PYPDF_SOURCES_SHA256, pypdf_sources)
+
+
+def status() -> str:
+    """One line for the log and ``wenji doctor``: on, or off and why."""
+    from importlib.metadata import version
+
+    from ingest import pdf_fast_text
+
+    installed = version("pypdf")
+    if usable() and pdf_fast_text.usable():
+        return f"fast path on (pypdf {installed})"
+    return (f"fast path OFF: pypdf {installed} is installed, the fast reader was written for "
+            f"pypdf {WRITTEN_FOR} (same text, about 2x the CPU per page; install "
+            f"requirements.lock to get it back)")
 
 
 class _Unsure(Exception):
@@ -557,6 +578,8 @@ def _install() -> None:
         _original_parse = ContentStream._parse_content_stream
         if usable():
             ContentStream._parse_content_stream = _parse_content_stream
+        else:
+            log.warning("PDF text: %s", status())
         _install_text()
 
 

@@ -8,7 +8,8 @@ VENV=.venv
 PY=${WENJI_PYTHON:-python3}
 STAMP="$VENV/.wenji-setup"
 # Everything that decides what gets installed; a change to any of them re-runs the setup.
-want=$(cat pyproject.toml scripts/setup.sh scripts/system-packages.txt | sha256sum | cut -c1-16)
+want=$(cat pyproject.toml requirements.lock scripts/build-constraints.txt scripts/setup.sh \
+           scripts/system-packages.txt | sha256sum | cut -c1-16)
 
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" && -x "$VENV/bin/wenji" ]]; then
     exit 0
@@ -34,11 +35,21 @@ fi
 
 [[ -x "$VENV/bin/python" ]] || "$PY" -m venv "$VENV"
 PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check -q)
-# torch first, pinned: anything that asks for plain "torch" later is then satisfied by the
-# CPU build instead of pulling a multi-gigabyte CUDA build.
-"${PIP[@]}" "torch==2.13.0"
+# Exactly the versions in requirements.lock (made by scripts/lock.sh).  The constraint also
+# reaches the isolated build environments (llama-cpp-python's scikit-build-core, ...).
+export PIP_CONSTRAINT="$PWD/scripts/build-constraints.txt"
+# torch first: its pin takes the CPU build on this machine's disk; anything that asks for
+# "torch" afterwards is satisfied instead of pulling a multi-gigabyte CUDA build.
+"${PIP[@]}" "$(grep -E '^torch==' requirements.lock | cut -d' ' -f1)"
 # llama-cpp-python compiles llama.cpp (about 4 minutes on 2 cores); CMAKE_ARGS passes through
 # for GPU builds, e.g. CMAKE_ARGS="-DGGML_CUDA=on".
-"${PIP[@]}" -e ".[test,bench]"
+"${PIP[@]}" -r requirements.lock
+# Wenji itself, editable; its dependencies are all in the lock already.
+"${PIP[@]}" --no-deps --no-build-isolation -e .
+"$VENV/bin/python" -m pip check --disable-pip-version-check -q >/dev/null || {
+    echo "wenji: installed packages disagree with each other (pip check):" >&2
+    "$VENV/bin/python" -m pip check >&2 || true
+    exit 1
+}
 echo "$want" > "$STAMP"
 echo "wenji: setup done"

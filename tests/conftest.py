@@ -19,6 +19,15 @@ SEC_DIR = DATA / "sec10q" / "docs"
 PDF_DIR = DATA / "pdfs"
 MD_DIR = DATA / "fastapi_docs_md"
 
+def locked_version(package: str) -> str | None:
+    """The version requirements.lock pins for ``package`` (None if it is not there)."""
+    for line in (REPO / "requirements.lock").read_text().splitlines():
+        name, sep, rest = line.partition("==")
+        if sep and name.strip().lower() == package.lower():
+            return rest.split()[0]
+    return None
+
+
 # --- network guard ------------------------------------------------------------------
 
 NETWORK_ATTEMPTS: list[str] = []

@@ -85,6 +85,15 @@ def run(args, ctx: Context) -> int:
     if not usable:
         problems.append("no usable GGUF model: add one with `wenji models add PATH`")
 
+    print("PDF reader", file=out)
+    try:
+        from ingest import pdf_fast
+
+        line("pypdf", pdf_fast.status())
+    except Exception as exc:
+        line("pypdf", f"ERROR: {exc}")
+        problems.append(f"pypdf cannot be loaded: {exc}")
+
     print("llama.cpp", file=out)
     try:
         import llama_cpp

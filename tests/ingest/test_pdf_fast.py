@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,17 @@ from pypdf.generic import ContentStream
 from ingest import pdf_fast, pdf_fast_text
 from ingest.loaders import _pdf_limits, load
 from ingest.pdf_fast import fast_content_streams, parse_operations, plain_pypdf
-from tests.conftest import PDF_DIR, SEC_DIR, require
+from tests.conftest import PDF_DIR, SEC_DIR, locked_version, require
+
+# The fast path reproduces the locked pypdf release.  With another release installed (the
+# package put into someone's own environment) it is off by design: these tests skip and
+# say why.  With the locked release they all run, so a fast path that is silently off
+# fails test_fast_paths_are_on_for_this_pypdf_and_only_in_their_context.
+_INSTALLED = version("pypdf")
+pytestmark = pytest.mark.skipif(
+    _INSTALLED != locked_version("pypdf") and not pdf_fast.usable(),
+    reason=f"pypdf {_INSTALLED} installed, not the locked {locked_version('pypdf')}: "
+           f"{pdf_fast.status()}")
 
 
 def outcome(data: bytes, forced_encoding, fast: bool):
