@@ -41,8 +41,22 @@ export PIP_CONSTRAINT="$PWD/scripts/build-constraints.txt"
 # torch first: its pin takes the CPU build on this machine's disk; anything that asks for
 # "torch" afterwards is satisfied instead of pulling a multi-gigabyte CUDA build.
 "${PIP[@]}" "$(grep -E '^torch==' requirements.lock | cut -d' ' -f1)"
-# llama-cpp-python compiles llama.cpp (about 4 minutes on 2 cores); CMAKE_ARGS passes through
-# for GPU builds, e.g. CMAKE_ARGS="-DGGML_CUDA=on".
+# llama-cpp-python compiles llama.cpp (about 4 minutes on 2 cores).  Not for this CPU only
+# (-march=native): virtual machines may announce instructions their host does not let them
+# run (AMX tiles here: SIGILL in the first matrix product), and a build must also run where
+# the venv is copied to.  AVX2/FMA/F16C is what every x86-64 machine of the last ten years
+# has.  CMAKE_ARGS from the environment come last and win, e.g. CMAKE_ARGS="-DGGML_CUDA=on".
+LLAMA_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+LLAMA_ARGS="-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF $LLAMA_ARGS"
+[[ "$(uname -m)" == x86_64 ]] || LLAMA_ARGS=""
+export CMAKE_ARGS="$LLAMA_ARGS ${CMAKE_ARGS:-}"
+llama_pin=$(grep -E '^llama-cpp-python==' requirements.lock | cut -d' ' -f1)
+llama_mark="$VENV/.wenji-llama-build"
+if [[ "$(cat "$llama_mark" 2>/dev/null)" != "$llama_pin $CMAKE_ARGS" ]]; then
+    # pip's wheel cache does not know build flags: build this one afresh
+    "${PIP[@]}" --force-reinstall --no-deps --no-cache-dir "$llama_pin"
+    echo "$llama_pin $CMAKE_ARGS" > "$llama_mark"
+fi
 "${PIP[@]}" -r requirements.lock
 # Wenji itself, editable; its dependencies are all in the lock already.
 "${PIP[@]}" --no-deps --no-build-isolation -e .
