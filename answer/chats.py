@@ -9,7 +9,7 @@ from, and export to Markdown can list them.
     store = ChatStore(home.chats_path)
     chat = store.create(title="Apple 10-Q", model="gemma-3-270m", kb="default")
     store.add_message(chat.id, "user", "What were net sales?")
-    store.add_answer(chat.id, done_event)          # an models.answer.AnswerDone
+    store.add_answer(chat.id, done_event)          # an answer.engine.AnswerDone
     store.history(chat.id)                         # [{"role": ..., "content": ...}, ...]
 """
 
@@ -172,7 +172,7 @@ class ChatStore:
                            list(citations or []), dict(meta or {}), now)
 
     def add_answer(self, chat_id: int, done) -> ChatMessage:
-        """Store an :class:`models.answer.AnswerDone` as the assistant's message."""
+        """Store an :class:`answer.engine.AnswerDone` as the assistant's message."""
         meta = {"grounded": done.grounded, "language": done.language,
                 "retrieval_query": done.retrieval_query, "cancelled": done.cancelled,
                 "generated": done.generated, "model": done.model,

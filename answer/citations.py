@@ -17,7 +17,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
-from retrieval.tokenizer import CJK_CHARS, tokenize
+from ingest.analyzer import CJK_CHARS, tokenize
 
 # [1], [1, 2], [1][2], 【1】, [1，2]
 _MARK = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、;]\s*\d{1,3})*)\s*[\]】]")

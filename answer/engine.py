@@ -1,32 +1,33 @@
 """Grounded answers: question (+ recent turns) -> retrieval -> sources that fit the
 model's context -> streamed answer -> citations.
 
-    engine = AnswerEngine(retriever, manager, kb_name="default")
+    engine = AnswerEngine.for_loaded_model(retriever, manager, kb_name="default")
     for event in engine.ask("What were Apple's net sales?", history, cancel_event):
         if isinstance(event, Retrieved): show_sources(event.sources)
         elif isinstance(event, TextPiece): append(event.text)
         elif isinstance(event, AnswerDone): show_citations(event.citations)
 
-Why it is built this way:
+The engine only puts the steps in order; each step's rule lives in a module of its own:
+what a follow-up searches for (:mod:`answer.followups`), whether anything retrieved is
+relevant enough to answer from (:mod:`answer.grounding`: if not, the model is *not
+called* and a fixed, honest "not in your documents" message in the question's language
+comes with the closest passages), how many sources fit the window by real token counts
+(:mod:`answer.source_fitting`), the prompt's wording (:mod:`answer.prompts`), where a
+small model's streamed answer stops being an answer (:mod:`answer.stream_guards`) and
+what the answer cites (:mod:`answer.citations`).
 
-* **Real token counts.**  Sources are added in rank order while the prompt, measured
-  with the loaded model's own tokenizer, still leaves ``max_answer_tokens`` free in its
-  context window; a first source too long for the window is cut, never the question.
-* **Never an empty context.**  When retrieval finds nothing relevant (no hits, or no hit
-  that shares enough of the question's keywords or is close enough in embedding space)
-  the model is *not called*: a fixed, honest "not in your documents" message in the
-  question's language is returned with the closest passages.  The thresholds were
-  calibrated on SEC 10-Q PDFs, FastAPI docs and CMRC 2018 (see ``MIN_COVERAGE``).
-* **Follow-ups.**  A short or referring question ("what about 2023?") is searched
-  together with the previous user question, so the retriever knows what "it" is.
+What the engine itself decides:
+
+* **The loaded model's settings.**  :meth:`AnswerEngine.for_loaded_model` takes the
+  model's saved ``max_tokens`` as the answer's length and its ``system_prompt`` as the
+  instructions (:func:`answer.prompts.system_message` keeps the source and citation
+  rules in front of them).
 * **Small base models.**  They get a worked example before the question and, for
   Chinese questions, an answer opener ("根据资料[") that makes them name a source and
-  copy from it; their answer is cut where they start listing sources, repeat a sentence or
-  begin the next exercise.  A Chinese answer is held back until a source supports it;
-  one that no source supports by its end (mostly a restatement of the question) is
-  written once more without the opener, and only that one is shown.  Citations are checked against what the answer
-  itself says (:func:`models.citations.resolve_citations`), so an echo of the question
-  cites nothing and a written number counts only where its source supports the sentence.
+  copy from it.  A Chinese answer is held back until a source supports it; one that no
+  source supports by its end (mostly a restatement of the question) is written once
+  more without the opener, and only that one is shown.  Citations are checked against
+  what the answer itself says, so an echo of the question cites nothing.
 * **Cancel.**  The ``threading.Event`` goes to llama.cpp, which stops inside its
   compute; the final event then has ``cancelled=True``.
 
@@ -35,54 +36,25 @@ No Qt here; the GUI runs :meth:`AnswerEngine.ask` in a worker thread.
 
 from __future__ import annotations
 
-import logging
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
-from models.citations import (Citation, Source, adds_to, closest_sentence, echo_units,
-                              keyword_coverage, resolve_citations)
-from models.prompts import (ANSWER_HINT, ANSWER_LABEL, EXAMPLE, EXAMPLE_OPENED, NO_ANSWER,
-                            OPENER, QUOTE_NOTE, QUESTION_LABEL, SOURCES_HEADER, SYSTEM,
-                            completion_prompt, question_language, source_block,
-                            source_label, user_message)
-from retrieval.tokenizer import has_cjk, tokenize
+from answer import source_fitting
+from answer.citations import (Citation, Source, adds_to, closest_sentence, echo_units,
+                              resolve_citations)
+from answer.followups import retrieval_query
+from answer.grounding import MIN_COVERAGE, MIN_SIMILARITY, GroundingGate, grounded_sources
+from answer.history import Turn, as_turns
+from answer.prompts import (ANSWER_HINT, EXAMPLE, EXAMPLE_OPENED, NO_ANSWER, OPENER,
+                            QUOTE_NOTE, completion_prompt, question_language, source_block,
+                            system_message, user_message)
+from answer.stream_guards import answer_end, label_tail, shown_end, stop_strings
+from ingest.analyzer import tokenize
+from models.generator import GenerationError, Generator
 
-log = logging.getLogger(__name__)
-
-# Relevance = IDF-weighted share of the question's keywords found in a passage.
-# Calibrated with the bundled embedder: on CMRC 2018 (Chinese), the best of the top 4
-# passages scored >= 0.45 for 92 % of 60 questions whose paragraph was indexed, and
-# < 0.45 for 82 % of 60 questions whose paragraph was not (same domain: the hard case);
-# off-topic questions (cake recipe, World Cup, Everest, in Chinese and English) stayed
-# <= 0.43 there and <= 0.25 on SEC 10-Q PDFs + FastAPI docs, where on-topic questions
-# scored 0.8-1.0.  English questions may also pass on embedding similarity
-# (on-topic 0.57-0.75, off-topic <= 0.21 on the SEC/FastAPI set).
-MIN_COVERAGE = 0.45
-# ... or, for Chinese, when the question's rarest word (a name such as 当惹雍错, found
-# as written) is in the passage and the coverage is at least RARE_TERM_COVERAGE: the
-# segmenter splits question and passage differently ("又叫" vs "又名"), which cost a
-# CMRC question its answer.  On the CMRC tuning half this passed 59/60 questions whose
-# paragraph was indexed (58 before), and no more of 60 whose paragraph was not (8) or of
-# 10 off-topic ones.
-RARE_TERM_COVERAGE = 0.40
-MIN_SIMILARITY = 0.55  # embedding lane; only trusted for non-CJK questions
-CLOSEST_SHOWN = 3
+CLOSEST_SHOWN = 3  # passages shown with "not in your documents"
 HISTORY_CHARS = 400  # each earlier turn is shortened to this in the prompt
-SAFETY_TOKENS = 16  # formatting slack between our count and the template's
-
-# Openings that make a question depend on the previous one ("what about 2023?") ...
-_FOLLOW_START = re.compile(
-    r"^\s*(what about|how about|and\b|also\b|then\b|what if|same\b)|"
-    r"^\s*(那|那么|还有|而|然后|并且|同样)", re.IGNORECASE)
-# ... and words that refer back, which count only in shortish questions (long ones
-# usually say what "this" is themselves).
-_REFERS_BACK = re.compile(
-    r"\b(it|its|they|them|their|this|that|these|those|he|she|there)\b|"
-    r"它|他们|她们|这个|那个|这些|那些|该公司", re.IGNORECASE)
-REFERS_BACK_MAX_TOKENS = 8
-FOLLOW_UP_MAX_TOKENS = 4
 
 
 # --- events ---------------------------------------------------------------------------
@@ -119,7 +91,7 @@ class AnswerDone:
     cancelled: bool = False
     generated: bool = False  # the model was called
     prompt_tokens: int = 0
-    stats: object = None  # models.llm.GenerationStats of the generation, if any
+    stats: object = None  # models.generator.GenerationStats of the generation, if any
     model: str = ""
     retried: bool = False  # no source supported the first answer; this is the second
 
@@ -136,60 +108,6 @@ class AnswerDone:
 AnswerEvent = Union[Retrieved, TextPiece, AnswerDone]
 
 
-@dataclass
-class Turn:
-    role: str  # "user" | "assistant"
-    content: str
-
-
-# --- helpers --------------------------------------------------------------------------
-
-def _as_turns(history: Sequence) -> list[Turn]:
-    out = []
-    for h in history or ():
-        if isinstance(h, Turn):
-            out.append(h)
-        elif isinstance(h, dict):
-            out.append(Turn(h.get("role", "user"), str(h.get("content", ""))))
-        else:
-            out.append(Turn(getattr(h, "role", "user"), str(getattr(h, "content", ""))))
-    return [t for t in out if t.role in ("user", "assistant") and t.content.strip()]
-
-
-def is_follow_up(question: str) -> bool:
-    """Short questions and ones that refer back ("it", "那么") need the previous turn."""
-    n = len(tokenize(question))
-    return (n <= FOLLOW_UP_MAX_TOKENS or bool(_FOLLOW_START.search(question))
-            or (n <= REFERS_BACK_MAX_TOKENS and bool(_REFERS_BACK.search(question))))
-
-
-def retrieval_query(question: str, history: Sequence) -> str:
-    """The text to search for: the question, preceded by the previous user question when
-    this one is a follow-up."""
-    question = question.strip()
-    previous = [t.content.strip() for t in _as_turns(history) if t.role == "user"]
-    if previous and is_follow_up(question):
-        return f"{previous[-1]} {question}"
-    return question
-
-
-
-
-def _rarest_chinese_term(terms: set[str], weights: dict[str, float] | None) -> str:
-    """The question's highest-IDF term if it is a Chinese word of two or more
-    characters (a name, usually); "" otherwise or without weights."""
-    if not terms or not weights:
-        return ""
-    rare = max(sorted(terms), key=lambda t: (weights.get(t, 1.0), len(t)))
-    return rare if len(rare) >= 2 and has_cjk(rare) else ""
-
-
-def _dense_trust(query: str) -> float:
-    from retrieval.fusion import dense_trust
-
-    return dense_trust(query, False)
-
-
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
@@ -202,93 +120,85 @@ class AnswerEngine:
     """Answers questions from one knowledge base with the currently loaded model.
 
     ``retriever``: a :class:`retrieval.retriever.Retriever`; ``models``: a
-    :class:`models.llm.ModelManager` with a model loaded.  ``max_context_tokens`` caps
-    the sources' share of the prompt (None: whatever the window allows) -- useful on
-    slow machines, where every prompt token costs time.
+    :class:`models.model_manager.ModelManager` with a model loaded.
+    ``max_context_tokens`` caps the sources' share of the prompt (None: whatever the
+    window allows) -- useful on slow machines, where every prompt token costs time.
     """
 
     retriever: object
-    models: object
+    models: Generator
     kb_name: str | None = None
     top_k: int = 6
     max_answer_tokens: int = 256
+    # the model's own instructions (its saved system_prompt); empty: Wenji's default
+    # instructions.  The source and citation rules are kept either way
+    # (answer.prompts.system_message).
+    system_prompt: str = ""
     max_context_tokens: int | None = None
     history_turns: int = 2  # earlier question/answer pairs shown to the model
     min_coverage: float = MIN_COVERAGE
     min_similarity: float = MIN_SIMILARITY
     sampling: dict = field(default_factory=dict)  # temperature, top_p, ... for stream()
     few_shot: bool = True  # base models: a worked example before the question
-    # base models: the answer's first words, per language (see models.prompts.OPENER);
-    # None or an empty dict: the model starts the answer itself.  Chinese only: measured
-    # on CMRC 2018; in English ("According to source [") the bundled model copied the
-    # worked example's answer for an Apple 10-Q question
+    # base models: the answer's first words, per language (see answer.prompts.OPENER);
+    # None or an empty dict: the model starts the answer itself.  Chinese only: in
+    # English ("According to source [") the bundled model copied the worked example's
+    # answer instead (bench/RESULTS.md)
     opener: dict | None = field(default_factory=lambda: {"zh": OPENER["zh"]})
     # base models, Chinese questions: an answer no source supports (mostly a restatement
     # of the question) is held back and written once more without the opener
     echo_retry: bool = True
     # base models: sources listed from last to first, so the best-ranked [1] stands next
     # to the question (where a base model's attention, and its opener's number, go).
-    # None: for Chinese questions only -- measured on CMRC 2018 (gold paragraph cited
-    # 88 -> 98 % on the tuning half, 78 -> 90 % held out); English is unmeasured
+    # None: for Chinese questions only, where it was measured (bench/RESULTS.md, CMRC
+    # 2018); English is unmeasured
     best_source_last: bool | None = None
     # an answer no source supports gets the source sentence closest to the question
-    # quoted after it (models.prompts.QUOTE_NOTE), so there is always something to check
+    # quoted after it (answer.prompts.QUOTE_NOTE), so there is always something to check
     quote_when_uncited: bool = True
+
+    @classmethod
+    def for_loaded_model(cls, retriever, models: Generator, *,
+                         max_answer_tokens: int | None = None, **options) -> AnswerEngine:
+        """An engine that answers with the loaded model's saved settings
+        (:class:`models.registry.GenerationSettings`, models/model_settings.json): its
+        ``max_tokens`` is the answer's length unless ``max_answer_tokens`` is given, and
+        a non-empty ``system_prompt`` replaces Wenji's default instructions.
+        ``options``: the other fields."""
+        loaded = models.loaded
+        saved = loaded.settings if loaded is not None else {}
+        answer_tokens = max_answer_tokens or saved.get("max_tokens")
+        if answer_tokens:
+            options["max_answer_tokens"] = int(answer_tokens)
+        options.setdefault("system_prompt", saved.get("system_prompt") or "")
+        return cls(retriever, models, **options)
 
     # --- retrieval and relevance -----------------------------------------------------
 
     def find_sources(self, query: str, lang: str, kb_name: str | None = None
                      ) -> tuple[list[Source], bool]:
-        """Retrieved passages as numbered sources, and whether any of them is relevant.
+        """Retrieved passages as numbered sources, and whether any of them is relevant
+        enough to answer from (:mod:`answer.grounding`).
 
         Raises :class:`retrieval.retriever.RetrievalError` (unknown or empty knowledge
         base, empty question) with a message for the user.
         """
-        hits = self.retriever.search(query, kb_name=kb_name or self.kb_name, k=self.top_k)
-        qtoks = set(tokenize(query))
-        weights = self.term_weights(qtoks, kb_name or self.kb_name)
-        trust = _dense_trust(query)
-        rare = _rarest_chinese_term(qtoks, weights)
-        sources, grounded = [], False
-        for i, h in enumerate(hits):
-            passage = f"{h.title} {h.heading or ''} {h.text}"
-            cov = keyword_coverage(qtoks, passage, weights)
-            sim = None if h.dense_distance is None else 1.0 - h.dense_distance
-            if cov >= self.min_coverage or (rare and rare in passage
-                                            and cov >= RARE_TERM_COVERAGE) \
-                    or (trust >= 0.5 and sim is not None and sim >= self.min_similarity):
-                grounded = True
-            sources.append(Source(
-                n=i + 1, chunk_id=h.chunk_id, doc_id=h.doc_id, path=h.path, title=h.title,
-                page=h.page, heading=h.heading, start=h.start, end=h.end, text=h.text,
-                label=source_label(h.title, h.path, h.page, h.heading, lang),
-                score=round(float(h.score), 4), coverage=round(cov, 3),
-                explanation=_explanation(h)))
-        return sources, grounded
-
-    def term_weights(self, terms: set[str], kb_name: str | None) -> dict[str, float] | None:
-        """BM25 IDF of each query term in the knowledge base's keyword index; a term the
-        documents never use gets the highest weight (its absence matters most).  None if
-        the index cannot be read (plain coverage is used then)."""
-        try:
-            from ingest.library import DEFAULT_KB
-            from retrieval.keyword import idf
-
-            kb = self.retriever.library.catalog.kb(kb_name or DEFAULT_KB)
-            index = self.retriever.keyword_index(kb)
-            with index.lock:
-                n = max(1, index.total_rows())
-                df = index.doc_freqs(sorted(terms), n)
-            return {t: idf(df.get(t, 0), n) for t in terms}
-        except Exception as exc:  # an index of another version, a closed library, ...
-            log.warning("keyword weights unavailable, using plain coverage: %s", exc)
-            return None
+        kb_name = kb_name or self.kb_name
+        hits = self.retriever.search(query, kb_name=kb_name, k=self.top_k)
+        terms = set(tokenize(query))
+        gate = GroundingGate(terms, self.retriever.term_weights(terms, kb_name),
+                             self.retriever.dense_trust(query),
+                             self.min_coverage, self.min_similarity)
+        return grounded_sources(hits, gate, lang)
 
     # --- prompt --------------------------------------------------------------------
 
+    def _system(self, lang: str) -> str:
+        return system_message(lang, self.system_prompt)
+
     def _messages(self, question: str, lang: str, history: list[Turn],
                   sources: list[Source]) -> list[dict]:
-        msgs = [{"role": "system", "content": SYSTEM[lang]}]
+        msgs = [{"role": "system", "content": self._system(lang)}]
         for t in history:
             msgs.append({"role": t.role, "content": _shorten(t.content, HISTORY_CHARS)})
         blocks = [source_block(s.n, s.label, s.text) for s in sources]
@@ -308,73 +218,31 @@ class AnswerEngine:
 
     def _request(self, messages: list[dict], lang: str, opener: str | None = None):
         """Chat messages for models with a chat template; for base models one
-        reading-comprehension text (:func:`models.prompts.completion_prompt`) that ends
+        reading-comprehension text (:func:`answer.prompts.completion_prompt`) that ends
         with the answer's opener."""
         if not self._base_model():
             return messages
         return completion_prompt(messages, lang, example=self.few_shot,
                                  opener=self._opener(lang) if opener is None else opener)
 
-    def _prompt_tokens(self, messages: list[dict]) -> int:
-        model = self.models.model
-        lang = "zh" if messages and messages[0].get("content") == SYSTEM["zh"] else "en"
-        return len(model.prompt_tokens(self._request(messages, lang))[0])
+    def _prompt_tokens(self, messages: list[dict], lang: str) -> int:
+        return len(self.models.model.prompt_tokens(self._request(messages, lang))[0])
 
     def fit_sources(self, question: str, lang: str, history: list[Turn],
                     sources: list[Source]) -> tuple[list[Source], list[Turn], int]:
         """The sources (renumbered 1..n) and history turns that fit the loaded model's
-        window with ``max_answer_tokens`` to spare; and the prompt's token count."""
+        window with ``max_answer_tokens`` to spare; and the prompt's token count
+        (:func:`answer.source_fitting.fit_sources`)."""
         model = self.models.model
         if model is None:
-            from models.llm import GenerationError
-
             raise GenerationError("no chat model is loaded")
-        limit = model.n_ctx - self.max_answer_tokens - SAFETY_TOKENS
-        history = history[-2 * self.history_turns:] if self.history_turns > 0 else []
-        while history and self._prompt_tokens(
-                self._messages(question, lang, history, sources[:1])) > limit:
-            history = history[2:] if len(history) > 1 else []
-        base = self._prompt_tokens(self._messages(question, lang, history, []))
-        room = limit - base
-        if self.max_context_tokens is not None:
-            room = min(room, self.max_context_tokens)
-        chosen: list[Source] = []
-        for s in sources:
-            n = len(chosen) + 1
-            cost = model.count_tokens(source_block(n, s.label, s.text) + "\n\n") + 1
-            if cost <= room:
-                chosen.append(_renumbered(s, n))
-                room -= cost
-            elif not chosen and room > 32:
-                chosen.append(_renumbered(s, n, text=self._cut(s, n, room)))
-                break
-            else:
-                break
-        # The real count, with the template: drop sources until it fits.
-        total = self._prompt_tokens(self._messages(question, lang, history, chosen))
-        while len(chosen) > 1 and total > limit:
-            chosen.pop()
-            total = self._prompt_tokens(self._messages(question, lang, history, chosen))
-        if total > limit:
-            from models.llm import GenerationError
-
-            raise GenerationError(
-                f"the question does not fit the model's {model.n_ctx}-token context with "
-                f"{self.max_answer_tokens} tokens left for the answer; shorten it or load "
-                "the model with a longer context")
-        return chosen, history, total
-
-    def _cut(self, s: Source, n: int, room: int) -> str:
-        """The longest prefix of ``s.text`` whose block fits ``room`` tokens."""
-        model = self.models.model
-        lo, hi = 0, len(s.text)
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if model.count_tokens(source_block(n, s.label, s.text[:mid]) + "\n\n") + 1 <= room:
-                lo = mid
-            else:
-                hi = mid - 1
-        return s.text[:lo]
+        recent = history[-2 * self.history_turns:] if self.history_turns > 0 else []
+        return source_fitting.fit_sources(
+            sources, recent,
+            prompt_tokens=lambda turns, chosen: self._prompt_tokens(
+                self._messages(question, lang, turns, chosen), lang),
+            count_tokens=model.count_tokens, n_ctx=model.n_ctx,
+            answer_tokens=self.max_answer_tokens, max_context_tokens=self.max_context_tokens)
 
     # --- asking --------------------------------------------------------------------
 
@@ -383,10 +251,10 @@ class AnswerEngine:
             kb_name: str | None = None) -> Iterator[AnswerEvent]:
         """Stream the answer to ``question``: :class:`Retrieved`, :class:`TextPiece`\\ s,
         then :class:`AnswerDone`.  ``history``: earlier turns, oldest first (dicts with
-        ``role`` and ``content``, or :class:`Turn`\\ s)."""
+        ``role`` and ``content``, or :class:`answer.history.Turn`\\ s)."""
         question = (question or "").strip()
         lang = question_language(question)
-        turns = _as_turns(history)
+        turns = as_turns(history)
         query = retrieval_query(question, turns)
         sources, grounded = self.find_sources(query, lang, kb_name)
         if not grounded:
@@ -401,7 +269,7 @@ class AnswerEngine:
         messages = self._messages(question, lang, turns, used)
         loaded = self.models.loaded
         opener = self._opener(lang)
-        ignore = [question, SYSTEM[lang], ANSWER_HINT[lang], EXAMPLE[lang],
+        ignore = [question, self._system(lang), ANSWER_HINT[lang], EXAMPLE[lang],
                   EXAMPLE_OPENED[lang], opener]
         retry = self.echo_retry and lang == "zh" and bool(opener)
         if retry:
@@ -454,21 +322,14 @@ class AnswerEngine:
         text so far), nothing is shown until the test passes, so an answer no source
         supports can be replaced without the user having seen it.  The rest of the text
         is the caller's to show."""
-        # a new question, answer or source list: the model is writing a new exercise
-        stops = ["\nQuestion:", "\n问题：", "\nSources:", "\n资料：", "\nAnswer:", "\n回答：",
-                 "\n" + ANSWER_HINT[lang][:8]]  # (base models restart the exercise)
         stream = self.models.stream(self._request(messages, lang, prefix), cancel_event,
-                                    max_tokens=self.max_answer_tokens, stop=stops,
-                                    **self.sampling)
+                                    max_tokens=self.max_answer_tokens,
+                                    stop=stop_strings(lang), **self.sampling)
         text = prefix
         try:
             for piece in stream:
                 text += piece
-                cut = _echo_start(text)
-                if cut is None:
-                    cut = _repeat_start(text)
-                if cut is None:
-                    cut = _restart_start(text, lang)
+                cut = answer_end(text, lang)
                 if cut is not None:  # listing sources again, or repeating itself: stop here
                     text = text[:max(cut, sent)]
                     break
@@ -476,13 +337,13 @@ class AnswerEngine:
                     if not hold(text):
                         continue
                     hold = None
-                safe = min(_safe_end(text), _label_tail(text, lang))
+                safe = shown_end(text, lang)
                 if safe > sent:
                     yield TextPiece(text[sent:safe])
                     sent = safe
         finally:
             stream.close()  # ends generation (and frees the model) if we stopped early
-        return text[:max(sent, _label_tail(text, lang))], sent
+        return text[:max(sent, label_tail(text, lang))], sent
 
     def answer(self, question: str, history: Sequence = (),
                cancel_event: threading.Event | None = None,
@@ -493,82 +354,3 @@ class AnswerEngine:
             if isinstance(event, AnswerDone):
                 done = event
         return done
-
-
-# A new line starting with "[n]" after some answer text: a base model continuing the
-# numbered source list it was shown, not answering.  Cited numbers inside a sentence
-# ("... record revenue [2].") are not at a line start and are kept.
-_ECHO = re.compile(r"\n[ \t]*[\[【]\d{1,3}[\]】]")
-_ECHO_PREFIX = re.compile(r"\n[ \t]*(?:[\[【]\d{0,3})?$")
-
-
-def _explanation(h) -> dict:
-    """The retrieval facts the sources panel shows next to a passage."""
-    return {"keyword_rank": h.keyword_rank,
-            "keyword_score": None if h.keyword_score is None else round(h.keyword_score, 3),
-            "dense_rank": h.dense_rank,
-            "dense_distance": None if h.dense_distance is None else round(h.dense_distance, 4),
-            "fused_score": round(float(h.fused_score), 4), "matched": list(h.matched)}
-
-
-def _echo_start(text: str) -> int | None:
-    for m in _ECHO.finditer(text):
-        if text[:m.start()].strip():
-            return m.start()
-    return None
-
-
-_PIECE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\n")
-_ANSWER_LABEL = re.compile(r"^\s*(答案?[：:]|回答[：:]|answer:)\s*", re.IGNORECASE)
-MIN_REPEAT_CHARS = 4
-
-
-def _repeat_start(text: str) -> int | None:
-    """Where a finished sentence or line repeats an earlier one (a small model looping:
-    "答： 罗店镇…？\n\n答： 罗店镇…？"); None if nothing repeats.  A leading "答：" /
-    "Answer:" is ignored in the comparison."""
-    seen: set[str] = set()
-    start = 0
-    for m in _PIECE_END.finditer(text):  # the unfinished last piece is not compared
-        piece, begin, start = text[start:m.start()], start, m.end()
-        key = _ANSWER_LABEL.sub("", piece).strip()
-        if len(key) < MIN_REPEAT_CHARS:
-            continue
-        if key in seen:
-            return begin if text[:begin].strip() else None
-        seen.add(key)
-    return None
-
-
-def _restart_start(text: str, lang: str) -> int | None:
-    """Where a base model starts the next exercise with the prompt's instruction line
-    (seen on CMRC 2018 with the worked example: "…科。\n\n请根据资料回答，…"; the stop
-    string alone did not always catch it)."""
-    i = text.find("\n" + ANSWER_HINT[lang][:6])
-    return i if i >= 0 and text[:i].strip() else None
-
-
-def _label_tail(text: str, lang: str) -> int:
-    """Where a last line that begins the prompt's instruction or one of its labels starts
-    ("…为主。\n\n请根据资料" when the length limit cut the next exercise short); the
-    text's length if there is none."""
-    i = text.rfind("\n")
-    tail = text[i + 1:].strip()
-    if i < 0 or not tail or not text[:i].strip():
-        return len(text)
-    words = (ANSWER_HINT[lang], QUESTION_LABEL[lang], SOURCES_HEADER[lang], ANSWER_LABEL[lang])
-    return i if any(w.lower().startswith(tail.lower()) for w in words) else len(text)
-
-
-def _safe_end(text: str) -> int:
-    """How much of ``text`` can be shown: all but a tail that may become an echo."""
-    m = _ECHO_PREFIX.search(text)
-    return m.start() if m and text[:m.start()].strip() else len(text)
-
-
-def _renumbered(s: Source, n: int, text: str | None = None) -> Source:
-    from dataclasses import replace
-
-    if text is None:
-        return replace(s, n=n)
-    return replace(s, n=n, text=text, end=s.start + len(text))

@@ -11,20 +11,27 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from retrieval.tokenizer import cjk_share
+from ingest.analyzer import cjk_share
 
 # A question counts as Chinese when at least this share of its letters is CJK (so
 # "FastAPI 怎么运行？" is Chinese, "What does 文集 mean?" is English).
 CJK_QUESTION_SHARE = 0.3
 
-SYSTEM = {
+# The system message is the source rules followed by the instructions (see
+# system_message).  The rules are what makes an answer checkable: only the numbered
+# sources, each cited by its number, and "the documents do not say" rather than a guess.
+SOURCE_RULES = {
     "en": ("You answer questions using only the numbered sources below, which come from "
            "the user's own documents. Cite the sources you use with their numbers in "
            "square brackets, like [1] or [2]. If the sources do not contain the answer, say "
-           "that the documents do not say. Answer briefly, in English."),
+           "that the documents do not say."),
     "zh": ("你只根据下面编号的资料回答问题，这些资料来自用户自己的文档。引用所用资料时在句末写上"
-           "方括号编号，例如 [1] 或 [2]。如果资料里没有答案，就说文档中没有提到。请用中文简洁回答。"),
+           "方括号编号，例如 [1] 或 [2]。如果资料里没有答案，就说文档中没有提到。"),
 }
+# Wenji's own instructions: how long, and in which language.  A model's saved system
+# prompt replaces them.
+INSTRUCTIONS = {"en": "Answer briefly, in English.", "zh": "请用中文简洁回答。"}
+_SENTENCE_GAP = {"en": " ", "zh": ""}
 
 SOURCES_HEADER = {"en": "Sources:", "zh": "资料："}
 QUESTION_LABEL = {"en": "Question:", "zh": "问题："}
@@ -42,12 +49,28 @@ NO_ANSWER = {
 PAGE = {"en": "page {n}", "zh": "第 {n} 页"}
 
 # After an answer that cites nothing: the source sentence closest to the question, quoted
-# (models.citations.closest_sentence), so the reader has something to check.
+# (answer.citations.closest_sentence), so the reader has something to check.
 QUOTE_NOTE = {
     "en": "\n\n(No source supports the answer above. The closest passage in your "
           "documents: \u201c{quote}\u201d [{n}])",
     "zh": "\n\n（上面的回答没有资料支持。文档中最接近问题的原文：「{quote}」[{n}]）",
 }
+
+
+def system_message(lang: str, instructions: str = "") -> str:
+    """The system message: :data:`SOURCE_RULES`, then ``instructions`` (a model's saved
+    system prompt, used as written for both languages) or, when that is empty, Wenji's
+    default :data:`INSTRUCTIONS`.
+
+    Why a model's own prompt replaces only the instructions: citations are how Wenji
+    checks an answer against the documents (:mod:`answer.citations`) and how the user
+    finds the page, and "the documents do not say" is what keeps a model from guessing.
+    A prompt written for chatting ("You are a helpful assistant.") would drop both, so
+    the rules stay in front of it; the sources, the question and the citation hint are
+    in the user message (:func:`user_message`) either way.
+    """
+    custom = (instructions or "").strip()
+    return f"{SOURCE_RULES[lang]}{_SENTENCE_GAP[lang]}{custom or INSTRUCTIONS[lang]}"
 
 
 def question_language(text: str) -> str:

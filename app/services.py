@@ -24,7 +24,7 @@ def make_registry(ctx: Context):
 
 
 def open_library(ctx: Context):
-    from ingest.library import Library
+    from ingest.store.library import Library
 
     return Library(ctx.home.store_dir)
 

@@ -9,6 +9,7 @@ of bug a user never finds.  This module is Qt-free so the core and the CLI can u
 from __future__ import annotations
 
 import dataclasses
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +17,21 @@ from typing import Any
 
 import tomli_w
 
+from retrieval.options import RetrievalOptions
+
+log = logging.getLogger(__name__)
+
 SETTINGS_FILE = "settings.toml"
 # models.embedder.BACKENDS, spelt out: importing it would load numpy before the window
 # paints (a test keeps the two equal).
 EMBEDDER_BACKENDS = ("onnx-fp32", "onnx", "torch")
+# The keys a settings file may set, for sections whose object holds more than settings:
+# the other fields of RetrievalOptions are tuned defaults (changed by `wenji eval` and
+# the benchmarks), which a settings file neither sets nor gets written into.
+USER_KEYS = {"retrieval": ("top_k", "fusion", "rrf_k", "mmr", "reranker", "min_relevance")}
+# Keys of earlier versions that no longer do anything: a file that still has one loads
+# (it was valid when written), and the log says the key is ignored.
+RETIRED_KEYS = {"retrieval": ("use_keywords",)}
 
 
 class SettingsError(ValueError):
@@ -36,20 +48,9 @@ class IngestSettings:
 
 
 @dataclass
-class RetrievalSettings:
-    top_k: int = 6
-    fusion: str = "adaptive"  # "adaptive" | "rrf" | "keyword" | "embedding"
-    rrf_k: int = 60
-    use_keywords: bool = True
-    mmr: bool = False
-    reranker: str = ""  # path of a local cross-encoder folder; empty = off
-    min_relevance: float = 0.0
-
-
-@dataclass
 class ModelSettings:
     embedder: str = ""  # empty = the bundled all-MiniLM-L6-v2
-    # "onnx-fp32" (exact) | "onnx" (int8, fastest, ~0.003 nDCG less) | "torch" (fp32)
+    # "onnx-fp32" (exact) | "onnx" (int8: fastest, slightly lower quality) | "torch" (fp32)
     embedder_backend: str = "onnx-fp32"
     chat_model: str = ""  # empty = the bundled gemma-3-270m
     extra_model_dirs: list[str] = field(default_factory=list)
@@ -64,7 +65,7 @@ class UISettings:
 @dataclass
 class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
-    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    retrieval: RetrievalOptions = field(default_factory=RetrievalOptions)
     models: ModelSettings = field(default_factory=ModelSettings)
     ui: UISettings = field(default_factory=UISettings)
 
@@ -95,13 +96,13 @@ class Settings:
                 )
             if not isinstance(value, dict):
                 raise SettingsError(f"{source}: [{name}] must be a table of keys")
-            section = getattr(settings, name)
-            _fill_section(section, value, f"{source}: [{name}]")
+            _fill_section(name, getattr(settings, name), value, f"{source}: [{name}]")
         settings.validate(source)
         return settings
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {name: {key: values[key] for key in _keys(name, getattr(self, name))}
+                for name, values in dataclasses.asdict(self).items()}
 
     def save(self, path: Path) -> None:
         """Write atomically so a crash never leaves half a settings file."""
@@ -140,9 +141,17 @@ class Settings:
                 raise SettingsError(f"{source}: [{section}] {key} = {value!r}: {problem}")
 
 
-def _fill_section(section: Any, values: dict[str, Any], where: str) -> None:
-    fields = {f.name: f for f in dataclasses.fields(section)}
+def _keys(name: str, section: Any) -> tuple[str, ...]:
+    """The keys of section ``name`` that a settings file holds."""
+    return USER_KEYS.get(name) or tuple(f.name for f in dataclasses.fields(section))
+
+
+def _fill_section(name: str, section: Any, values: dict[str, Any], where: str) -> None:
+    fields = _keys(name, section)
     for key, value in values.items():
+        if key in RETIRED_KEYS.get(name, ()):
+            log.warning("%s %s is no longer used; ignored", where, key)
+            continue
         if key not in fields:
             raise SettingsError(
                 f"{where} unknown key {key!r}; known keys: " + ", ".join(sorted(fields))

@@ -5,7 +5,7 @@
 Samples ``--n`` questions (fixed seed) from ../shared/data/cmrc2018_zh, ingests the
 paragraphs they come from plus as many other paragraphs as distractors (``--distractors``,
 default 4 per question) with ``ingest_prepared`` + ``prepare_text``, then asks each
-question through :class:`models.answer.AnswerEngine` and reports:
+question through :class:`answer.engine.AnswerEngine` and reports:
 
 CMRC 2018 ships one split (dev), so it is divided here by paragraph: even-numbered
 paragraphs (DEV_0, DEV_2, ...) and their questions are for tuning prompts and thresholds
@@ -16,7 +16,7 @@ what RESULTS.md reports).  Distractors come from the same half.
   (whitespace-insensitive) -- low with the tiny bundled base model;
 * **gold paragraph cited**: the question's paragraph is among the answer's citations
   (a written ``[n]`` its sentence supports, or inferred from the answer's own words --
-  see :mod:`models.citations`); also how often only other paragraphs were cited;
+  see :mod:`answer.citations`); also how often only other paragraphs were cited;
 * **gold paragraph retrieved** / **given to the model**: among the retrieved passages /
   among the sources that fitted the prompt;
 * **no-answer rate**: questions answered with "not in your documents".
@@ -94,14 +94,14 @@ def main() -> int:
     ap.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
     args = ap.parse_args()
 
-    from app.settings import RetrievalSettings
-    from ingest.library import Library
+    from ingest.store.library import Library
     from ingest.pipeline import Ingestor
     from ingest.prepare import prepare_text
-    from models.answer import RARE_TERM_COVERAGE, AnswerEngine
+    from answer.engine import AnswerEngine
+    from answer.grounding import RARE_TERM_COVERAGE
     from models.bundled import ensure_chat_model
     from models.embedder import Embedder
-    from models.llm import ModelManager
+    from models.model_manager import ModelManager
     from retrieval.retriever import Retriever
 
     corpus = {d["_id"]: d for d in read_jsonl(DATA / "corpus.jsonl")}
@@ -132,7 +132,7 @@ def main() -> int:
     manager = ModelManager(threads=args.threads)
     model_path = args.model or ensure_chat_model(cache / "models")
     manager.load(model_path, context_length=2048, seed=1234)
-    engine = AnswerEngine(Retriever(library, embedder, RetrievalSettings()), manager,
+    engine = AnswerEngine(Retriever(library, embedder), manager,
                           kb_name="cmrc", top_k=args.top_k, max_answer_tokens=args.max_tokens,
                           max_context_tokens=args.context_tokens,
                           sampling={"temperature": 0.0}, few_shot=not args.no_example,

@@ -32,7 +32,7 @@ import llama_cpp  # noqa: E402
 
 from models.bundled import ensure_chat_model  # noqa: E402
 from models.embedder import physical_cores  # noqa: E402
-from models.llm import LocalModel  # noqa: E402
+from models.local_model import LocalModel  # noqa: E402
 
 PROMPT = ("Here are some notes about a small library.\n" + " ".join(
     f"Shelf {i} holds {(i * 7) % 13 + 2} books about {['history', 'rivers', 'birds'][i % 3]}."

@@ -40,7 +40,7 @@ from bench.machine_info import machine  # noqa: E402
 # --- phases (each in its own process) -----------------------------------------------
 
 def phase_wenji(docs: Path, work: Path, cache: Path, backend: str) -> dict:
-    from ingest.library import Library
+    from ingest.store.library import Library
     from ingest.pipeline import Ingestor
     from models.embedder import Embedder
 

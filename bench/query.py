@@ -37,8 +37,8 @@ DATA = ROOT.parent / "shared" / "data"
 
 def base_chunks(eval_root: Path, embedder, limit_embed: int = 2000, with_tokens: bool = True):
     """(texts, token strings, vectors) of real chunks: from eval caches when present."""
-    from ingest.library import Library
-    from retrieval.tokenizer import tokenize
+    from ingest.store.library import Library
+    from ingest.analyzer import tokenize
 
     texts, toks, vecs = [], [], []
     folders = sorted(eval_root.glob("*/complete.json")) if eval_root.exists() else []
@@ -86,6 +86,8 @@ def grow(library, kb, start: int, target: int, texts, toks, vecs, rng: np.random
     vectors, so at 1M chunks the build rewrites a 1.5 GB file a thousand times; while
     growing, the threshold is raised to 100,000 and restored afterwards (queries do not
     depend on it)."""
+    from ingest.store.chunk_ids import chunk_id
+
     cat, db = library.catalog, library.catalog.db
     col = library.vectors.collection(kb.collection)
     col.modify(configuration={"hnsw": {"sync_threshold": 100_000}})
@@ -109,7 +111,7 @@ def grow(library, kb, start: int, target: int, texts, toks, vecs, rng: np.random
                 copy = i // n_base
                 text = texts[b] if copy == 0 else f"{texts[b]} [copy {copy}]"
                 tk = toks[b] if copy == 0 else [t for t in toks[b] if pyrng.random() > 0.1]
-                cid = f"d{doc_id}g1c{i % docs_of}"
+                cid = chunk_id(doc_id, 1, i % docs_of)
                 cur = db.execute(
                     "INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, end, text)"
                     " VALUES (?, ?, ?, ?, NULL, NULL, 0, ?, ?)",
@@ -208,9 +210,11 @@ def dense_profile(library, kb, embedder, queries: dict[str, list[str]], base_vec
     ``ef_search`` can be changed with ``collection.modify`` but an index already loaded in
     this process keeps the old value (measured: recall unchanged from ef 16 to 400), so
     other values must be measured from a fresh process."""
+    from ingest.store.chunk_ids import chunk_id
+
     col = library.vectors.collection(kb.collection)
     allv = all_vectors(base_vecs, size)
-    ids_of = lambda rows: {f"d{r // 20 + 1}g1c{r % 20}" for r in rows}
+    ids_of = lambda rows: {chunk_id(r // 20 + 1, 1, r % 20) for r in rows}
     probe = [0, size // 2, size - 1]
     got = col.get(ids=sorted(ids_of(probe)), include=["embeddings"])
     stored = {i: np.asarray(e) for i, e in zip(got["ids"], got["embeddings"])}
@@ -242,15 +246,16 @@ def dense_profile(library, kb, embedder, queries: dict[str, list[str]], base_vec
 
 def _variants():
     """(label, make retriever) pairs measured side by side."""
-    from retrieval.retriever import Options, Retriever
+    from retrieval.options import RetrievalOptions
+    from retrieval.retriever import Retriever
 
     class CountFirst(Retriever):
         """The embedding lane as before: ``VectorStore.query`` asks Chroma for
         ``count()`` before every search."""
 
-        def _dense_lane(self, query, kb, doc_ids, depth, keywords):
+        def _dense_lane(self, query, kb, doc_ids, depth):
             t0 = time.perf_counter()
-            vec = self._embed(query, keywords)
+            vec = self.embedder.encode([query])[0]
             t1 = time.perf_counter()
             pairs = self.library.vectors.query(kb.collection, vec, depth)
             from retrieval.dense import DenseHit
@@ -258,13 +263,15 @@ def _variants():
             hits = [DenseHit(c, i + 1, float(d)) for i, (c, d) in enumerate(pairs)]
             return hits, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000
 
-    return (("hybrid", lambda lib, emb: Retriever(lib, emb, Options())),
+    return (("hybrid", lambda lib, emb: Retriever(lib, emb, RetrievalOptions())),
             ("hybrid, serial lanes",
-             lambda lib, emb: Retriever(lib, emb, Options(parallel_lanes=False))),
+             lambda lib, emb: Retriever(lib, emb, RetrievalOptions(parallel_lanes=False))),
             ("hybrid, serial lanes, count() before each Chroma query",
-             lambda lib, emb: CountFirst(lib, emb, Options(parallel_lanes=False))),
-            ("keyword only", lambda lib, emb: Retriever(lib, emb, Options(fusion="keyword"))),
-            ("embedding only", lambda lib, emb: Retriever(lib, emb, Options(fusion="embedding"))))
+             lambda lib, emb: CountFirst(lib, emb, RetrievalOptions(parallel_lanes=False))),
+            ("keyword only",
+             lambda lib, emb: Retriever(lib, emb, RetrievalOptions(fusion="keyword"))),
+            ("embedding only",
+             lambda lib, emb: Retriever(lib, emb, RetrievalOptions(fusion="embedding"))))
 
 
 VARIANTS = ()
@@ -278,10 +285,11 @@ def compare_ef(store: Path, embedder, queries: dict[str, list[str]], base_vecs: 
     (``VectorStore`` applies ``EF_SEARCH`` when it opens the collection)."""
     import statistics
 
-    import ingest.vectors as vectors_mod
+    import ingest.store.vectors as vectors_mod
     from chromadb.api.client import SharedSystemClient
-    from ingest.library import Library
-    from retrieval.retriever import Options, Retriever
+    from ingest.store.library import Library
+    from retrieval.options import RetrievalOptions
+    from retrieval.retriever import Retriever
 
     default = vectors_mod.EF_SEARCH
     got: dict[int, list[dict]] = {v: [] for v in values}
@@ -294,9 +302,9 @@ def compare_ef(store: Path, embedder, queries: dict[str, list[str]], base_vecs: 
                 kb = library.catalog.kb("bench")
                 load = os.getloadavg()[0]
                 prof = dense_profile(library, kb, embedder, queries, base_vecs, size)
-                m = measure({"hybrid": Retriever(library, embedder, Options()),
+                m = measure({"hybrid": Retriever(library, embedder, RetrievalOptions()),
                              "embedding only": Retriever(library, embedder,
-                                                         Options(fusion="embedding"))},
+                                                         RetrievalOptions(fusion="embedding"))},
                             "bench", queries, passes=passes)
                 m["load"] = round((load + os.getloadavg()[0]) / 2, 1)
                 m["recall"] = {k: v for k, v in prof.items() if k.startswith("recall")}
@@ -363,7 +371,7 @@ def main() -> int:
     args = ap.parse_args()
     VARIANTS = _variants()
 
-    from ingest.library import Library
+    from ingest.store.library import Library
     from models.embedder import Embedder
     sizes = [int(s) for s in args.sizes.split(",")]
     store_root = Path(args.store)

@@ -167,34 +167,16 @@ def bench_first_paint(display: Display, launches: int) -> dict:
 # --- stalls (child process) -------------------------------------------------------------
 
 def nice_worker_threads(level: int) -> list[str]:
-    """Experiment (``--nice-workers N``): each worker thread of the window lowers its own
-    scheduling priority (Linux: nice is per thread, and the threads it starts, such as
-    ONNX Runtime's and llama.cpp's compute threads and the parser processes, inherit it),
-    so the GUI thread wins the CPU whenever it has something to do.  Applied here by
-    wrapping the workers' ``run`` slots.  It measured the change that
-    ``app/gui/workers.py`` now makes at nice 10; use it to try other levels."""
-    import threading
+    """Experiment (``--nice-workers N``): every worker thread of the window lowers its own
+    scheduling priority to N (Linux: nice is per thread, and the threads it starts, such
+    as ONNX Runtime's and llama.cpp's compute threads and the parser processes, inherit
+    it), so the GUI thread wins the CPU whenever it has something to do.  The window's
+    background operations do this at ``app.gui.background.BACKGROUND_NICE``; this sets
+    that level, to try others."""
+    import app.gui.background as background
 
-    from PySide6.QtCore import Slot
-
-    import app.gui.chat_panel as chat_panel
-    import app.gui.tasks as tasks
-    import app.gui.workers as workers
-
-    patched = []
-    for cls in (workers.StartupLoader, workers.IngestWorker, workers.ModelLoader,
-                chat_panel.AnswerWorker, getattr(tasks, "_Worker", None)):
-        if cls is None:
-            continue
-        original = cls.run
-
-        def run(self, _original=original) -> None:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), level)
-            _original(self)
-
-        cls.run = Slot()(run)
-        patched.append(f"{cls.__module__}.{cls.__name__}")
-    return patched
+    background.BACKGROUND_NICE = level
+    return [f"app.gui.background.BACKGROUND_NICE = {level}"]
 
 
 def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,
@@ -251,7 +233,7 @@ def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,
 
     heartbeat.phase("ingest")
     window.ingest([str(copy)])
-    ingesting = lambda: window.last_report is None and window._thread is not None
+    ingesting = lambda: window.last_report is None and window.ingesting
     if not wait_until(lambda: not ingesting(), 3600):
         raise SystemExit("ingest did not finish within an hour")
     report = window.last_report

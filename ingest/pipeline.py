@@ -7,7 +7,7 @@ parsing overlaps with the embedder (the bottleneck).  Per file the decision is:
 * a new path whose content matches a document whose file is gone → moved: the path is
   updated, nothing is re-embedded;
 * otherwise → (re)indexed as a new generation, swapped in atomically (see
-  ``ingest.library`` for the crash rules);
+  ``ingest.store.writer`` for the crash rules);
 * a file under an ingested folder that no longer exists → its document is removed.
 
 Progress is reported through a plain callback so the CLI and the GUI share it; cancel is
@@ -27,12 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-import numpy as np
-
-from ingest.catalog import ChunkRow, DocumentRow, KnowledgeBase, chunk_id
-from ingest.library import Library, LibraryError
 from ingest.loaders import SUPPORTED_EXTENSIONS, kind_of
 from ingest.prepare import Prepared, file_hash, prepare, worker_init
+from ingest.store.catalog import DocumentRow, KnowledgeBase
+from ingest.store.library import Library, LibraryError
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +305,7 @@ class Ingestor:
             prefix = str(folder).rstrip("/") + "/"
             for doc in self.library.catalog.documents(kb.id):
                 if doc.path.startswith(prefix) and not Path(doc.path).exists():
-                    self.library.remove_document(kb, doc)
+                    self.library.writer.remove_document(kb, doc)
                     out.append(FileOutcome(doc.path, REMOVED, "file no longer exists"))
         return out
 
@@ -411,7 +409,7 @@ class Ingestor:
     def _accept(self, kb: KnowledgeBase, prepared: Prepared, existing: dict, group: "_Group",
                 progress: Progress, emit, cancel: threading.Event) -> None:
         """A failed file is recorded at once; a good one joins the group to embed."""
-        catalog, vectors = self.library.catalog, self.library.vectors
+        writer = self.library.writer
         path = prepared.path
         old = existing.get(path)
         if prepared.ok:
@@ -420,17 +418,12 @@ class Ingestor:
             return
         if prepared.code == "missing":
             if old is not None:
-                self.library.remove_document(kb, old)
+                writer.remove_document(kb, old)
                 outcome = FileOutcome(path, REMOVED, "file no longer exists")
             else:
                 outcome = FileOutcome(path, FAILED, prepared.reason or "")
         else:
-            catalog.record_failure(kb, path, code=prepared.code or "error",
-                                   reason=prepared.reason or "", kind=prepared.kind,
-                                   content_hash=prepared.content_hash, size=prepared.size,
-                                   mtime=prepared.mtime)
-            if old is not None and old.gen:
-                vectors.delete_document(kb.collection, old.id)
+            writer.record_failure(kb, prepared, old)
             outcome = FileOutcome(path, FAILED, prepared.reason or "")
         progress.files_done += 1
         emit(outcome, path)
@@ -441,18 +434,15 @@ class Ingestor:
         if not group.items:
             return
         items, group.items, group.chunks = group.items, [], 0
-        catalog, vectors = self.library.catalog, self.library.vectors
+        writer = self.library.writer
         docs: list[DocumentRow] = []
         try:
             for prepared in items:
-                docs.append(catalog.begin_document(kb.id, prepared.path,
-                                                   prepared.content_hash or "",
-                                                   prepared.size or 0, prepared.mtime or 0.0))
+                docs.append(writer.begin(kb, prepared))
             flat = [(doc, prepared, c) for doc, prepared in zip(docs, items)
                     for c in prepared.chunks]
-            # Batches of similar lengths: a batch is padded to its longest chunk, and in
-            # document order a 10-Q's batches carry 25 % more tokens than the chunks have
-            # (41 % more attention work); sorted per group, ~7 % (bench/RESULTS.md).
+            # Batches of similar lengths: a batch is padded to its longest chunk, so in
+            # document order the padding is embedded too (bench/RESULTS.md).
             flat.sort(key=lambda item: len(item[2].text))
             done_of: dict[str, int] = {}
             i = 0
@@ -478,49 +468,25 @@ class Ingestor:
                     if cancel.is_set():
                         raise _Cancelled
                     raise
-                ids = [chunk_id(d.id, d.pending_gen, c.index) for d, _, c in part]
-                metas = [{"doc_id": d.id, "gen": d.pending_gen, "idx": c.index,
-                          **({"page": c.page} if c.page is not None else {})}
-                         for d, _, c in part]
-                vectors.add(kb.collection, ids, np.asarray(vecs), metas)
+                writer.add_vectors(kb, [(d, c) for d, _, c in part], vecs)
                 progress.chunks_done += len(part)
                 for _, prepared, _ in part:
                     done_of[prepared.path] = done_of.get(prepared.path, 0) + 1
             if cancel.is_set():
                 raise _Cancelled
             for doc, prepared in zip(docs, items):
-                rows = [ChunkRow(id=chunk_id(doc.id, doc.pending_gen, c.index), doc_id=doc.id,
-                                 kb_id=kb.id, index=c.index, page=c.page, heading=c.heading,
-                                 start=c.start, end=c.end, text=c.text)
-                        for c in prepared.chunks]
                 reason = "; ".join(prepared.notes) or None
-                catalog.commit_document(doc, kb, title=prepared.title, kind=prepared.kind or "",
-                                        content_hash=prepared.content_hash or "",
-                                        size=prepared.size or 0, mtime=prepared.mtime or 0.0,
-                                        pages=prepared.pages, empty_pages=prepared.empty_pages,
-                                        reason=reason, embedder=self.embedder.name, chunks=rows,
-                                        tokens=prepared.tokens)
-                if doc.gen:  # the previous generation's vectors are no longer current
-                    vectors.delete_document(kb.collection, doc.id, keep_gen=doc.pending_gen)
+                writer.commit(kb, doc, prepared, reason=reason, embedder=self.embedder.name)
+                chunks = len(prepared.chunks)
                 old = existing.get(prepared.path)
                 status = UPDATED if old is not None and old.status == "ready" else ADDED
                 progress.files_done += 1
-                progress.file_chunks_done = progress.file_chunks_total = len(rows)
-                emit(FileOutcome(prepared.path, status, reason or "", len(rows), prepared.pages),
+                progress.file_chunks_done = progress.file_chunks_total = chunks
+                emit(FileOutcome(prepared.path, status, reason or "", chunks, prepared.pages),
                      prepared.path)
             docs = []
         except BaseException as exc:
-            # Undo the pending generations not yet committed, in both stores.
-            for doc in docs:
-                row = catalog.document_by_id(doc.id)
-                if row is None or row.pending_gen is None:
-                    continue  # committed before the interruption
-                try:
-                    vectors.delete_document(kb.collection, doc.id, keep_gen=row.gen)
-                    catalog.abandon_pending(row)
-                except Exception:
-                    log.exception("cleanup after an interrupted document failed; "
-                                  "it will be reconciled at the next start")
+            for row in writer.abandon(kb, docs):
                 if isinstance(exc, _Cancelled):
                     progress.files_done += 1
                     emit(FileOutcome(row.path, CANCELLED, "cancelled"), row.path)

@@ -43,7 +43,7 @@ def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: i
     """Load and split one file.  Never raises for a bad file: ``ok`` says what happened."""
     import time
 
-    from retrieval.tokenizer import tokenize
+    from ingest.analyzer import tokenize
 
     t0 = time.perf_counter()
     p = Path(path)
@@ -104,7 +104,7 @@ def prepare_text(key: str, title: str, text: str, model_dir: str, chunk_tokens: 
     """Like :func:`prepare` for text that is not a file (a corpus record); ``key`` plays
     the part of the path (e.g. ``beir:4983``).  Title and text are indexed together."""
     from ingest.loaders import LoadedDocument, Section, clean_text
-    from retrieval.tokenizer import tokenize
+    from ingest.analyzer import tokenize
 
     body = clean_text(f"{title}\n{text}" if title else text)
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()

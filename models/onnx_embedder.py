@@ -7,10 +7,8 @@ precisions are kept apart in the cache:
 
 * ``fp32`` (the default): the fused graph as is.  Its vectors are the PyTorch model's
   (cosine 1.000), and hybrid SciFact nDCG@10 is that of fp32 (bench/RESULTS.md).
-* ``int8``: the fused graph quantised dynamically (int8 weights, per channel).  On this
-  project's AVX2 test machine (no AVX-512/VNNI) it embeds ~1.5x faster than ``fp32``
-  (more with VNNI), at ~0.992 cosine to fp32 vectors, which costs 0.003 hybrid
-  nDCG@10 on SciFact (bench/RESULTS.md).
+* ``int8``: the fused graph quantised dynamically (int8 weights, per channel): faster
+  than ``fp32``, at a small cost in retrieval quality (bench/RESULTS.md).
 
 If the fusion fails (an architecture the optimizer does not know), the unfused graph is
 used instead.  The export needs torch, transformers and onnx once; after that only
@@ -39,9 +37,7 @@ PRECISIONS = ("fp32", "int8")
 
 # With several threads, run whole batches side by side on one one-thread session instead
 # of splitting every operator of one batch across the threads: no wait at each operator for
-# the slowest thread.  Measured on 2 cores: 1 thread 15.8 s for 320 chunks, 2 threads
-# splitting operators 10.3 s (1.5x); two batches side by side are 1.17-1.24x faster
-# than that (bench/RESULTS.md).
+# the slowest thread (faster on 2 cores: bench/RESULTS.md).
 BATCH_PARALLEL = True
 
 

@@ -152,7 +152,7 @@ class GenerationSettings:
     temperature: float = 0.2
     top_p: float = 0.95
     repeat_penalty: float = 1.1
-    max_tokens: int = 512
+    max_tokens: int = 256  # the longest answer, in tokens
     system_prompt: str = ""
 
     def validate(self, name: str) -> None:

@@ -1,9 +1,9 @@
 """Generation from an OpenAI-compatible server (llama.cpp server, vLLM, Ollama, ...).
 
-Same interface as the local model (``stream``, ``count_tokens``, ``cancel``,
-``last_stats``), so the answer pipeline does not care where text comes from.  Only the
-standard library is used (``urllib`` and a small Server-Sent-Events parser): a remote
-backend must not pull in an HTTP stack the offline app otherwise does not need.
+A :class:`models.generator.Generator` like the local model manager, so the answer
+pipeline does not care where text comes from.  Only the standard library is used
+(``urllib`` and a small Server-Sent-Events parser): a remote backend must not pull in an
+HTTP stack the offline app otherwise does not need.
 
 Cancel closes the connection's socket from a watcher thread, which unblocks a read that
 is waiting for the server, so it is prompt even when the server is slow.  Token counts
@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 from typing import Any, Iterator, Sequence
 
-from models.llm import GenerationStats, Request
+from models.generator import GenerationError, GenerationStats, Request
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,9 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 _WORDS = re.compile(r"[A-Za-z0-9]+|[^\sA-Za-z0-9]")
 
 
-class RemoteError(RuntimeError):
-    """The server could not be reached or refused the request; names URL and cause."""
+class RemoteError(GenerationError):
+    """The server could not be reached or refused the request; names URL and cause.  A
+    GenerationError, so callers handle a failing server like a failing local model."""
 
 
 def approx_tokens(text: str) -> int:
@@ -112,6 +113,12 @@ class RemoteBackend:
 
     # --- the backend interface ----------------------------------------------------------
 
+    @property
+    def has_chat_template(self) -> bool:
+        """Chat messages go to ``/chat/completions``, where the server applies the
+        model's own template."""
+        return True
+
     def count_tokens(self, text: str) -> int:
         return approx_tokens(text)
 
@@ -141,6 +148,11 @@ class RemoteBackend:
             path, body["messages"] = "/chat/completions", list(request)
             prompt_text = "\n".join(str(m.get("content", "")) for m in request)
         return self._stream(path, body, cancel_event, approx_tokens(prompt_text))
+
+    def generate(self, request: Request, cancel_event: threading.Event | None = None,
+                 **sampling) -> str:
+        """The whole answer as one string."""
+        return "".join(self.stream(request, cancel_event, **sampling))
 
     def _stream(self, path, body, cancel_event, prompt_tokens) -> Iterator[str]:
         with self._lock:

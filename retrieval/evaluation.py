@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ingest.store.chunk_ids import parse_chunk_id
 from models.hashing import file_sha256
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,8 @@ log = logging.getLogger(__name__)
 KB_NAME = "beir"
 DOC_PREFIX = "beir:"
 # How keyword rows of corpus records are made: every chunk after the first also carries
-# the record's title (as a Markdown chunk carries its heading path).  Bump on change.
-# "/2": caches built before the catalog recorded its tokenizer version were re-tokenized
-# by ``Library`` from the bare chunk texts (titles lost: -0.011 BM25 nDCG@10 on SciFact)
-# while complete.json still named this format; the bump restores the titles.
+# the record's title (as a Markdown chunk carries its heading path).  Bump on change, so
+# that cached builds are rebuilt.
 KEYWORD_FORMAT = "title-per-chunk/2"
 
 
@@ -115,10 +114,10 @@ def build_library(beir: BeirSet, embedder, cache_root: Path, *, chunk_tokens: in
                   overlap: float = 0.15, embed_batch: int = 64, rebuild: bool = False,
                   progress: Callable[[str], None] | None = None):
     """Return an open ``Library`` holding the corpus in knowledge base ``beir`` (cached)."""
-    from ingest.library import Library
+    from ingest.store.library import Library
     from ingest.pipeline import Ingestor
     from ingest.prepare import prepare_text
-    from retrieval.tokenizer import tokenize
+    from ingest.analyzer import tokenize
 
     say = progress or (lambda msg: None)
     key = cache_key(beir.corpus_path, embedder.name, chunk_tokens, overlap,
@@ -169,7 +168,7 @@ def build_library(beir: BeirSet, embedder, cache_root: Path, *, chunk_tokens: in
 
 
 def _keyword_version() -> str:
-    from retrieval.tokenizer import TOKENIZER_VERSION
+    from ingest.analyzer import TOKENIZER_VERSION
 
     return f"{TOKENIZER_VERSION}/{KEYWORD_FORMAT}"
 
@@ -181,7 +180,7 @@ def keyword_text(title: str, index: int, heading: str | None, text: str) -> str:
 
 def refresh_keywords(library, folder: Path) -> bool:
     """Re-tokenize the keyword index of a cached library built with an older tokenizer."""
-    from retrieval.tokenizer import tokenize
+    from ingest.analyzer import tokenize
 
     mark = folder / "complete.json"
     meta = json.loads(mark.read_text())
@@ -254,6 +253,28 @@ def percentile(values: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
+def search_documents(retriever, query: str, kb_name: str | None = KB_NAME, k: int = 100,
+                     depth: int | None = None) -> list[str]:
+    """Document paths ranked by their best chunk (each lane first reduced to documents):
+    BEIR judges whole corpus records, which Wenji splits into chunks."""
+    depth = depth or max(retriever.options.depth, 2 * k)
+    docs, lanes = retriever.lanes(query, kb_name, depth)
+    kw: dict[int, float] = {}
+    for h in lanes.keyword:
+        c = lanes.rowid_chunk.get(h.rowid)
+        if c and c[1] in docs and c[1] not in kw:
+            kw[c[1]] = h.score
+    de: dict[int, float] = {}
+    for h in lanes.dense:
+        key = parse_chunk_id(h.chunk_id)
+        if key is not None:
+            d = key.doc_id
+            if d in docs and d not in de:
+                de[d] = h.similarity
+    fused = retriever.fuse(query, list(kw.items()), list(de.items()))
+    return [docs[f.key][0] for f in fused[:k]]
+
+
 def evaluate(retriever, beir: BeirSet, *, limit_queries: int = 0, depth: int = 100,
              progress: Callable[[str], None] | None = None) -> EvalResult:
     """Rank documents (by best chunk) for every judged query and score them."""
@@ -262,10 +283,10 @@ def evaluate(retriever, beir: BeirSet, *, limit_queries: int = 0, depth: int = 1
         qids = qids[:limit_queries]
     nd, r10, r100, mrr, lat = [], [], [], [], []
     per_query = {}
-    retriever.search_documents("warm up", k=10)  # loads the model, opens the index
+    search_documents(retriever, "warm up", k=10)  # loads the model, opens the index
     for n, qid in enumerate(qids):
         t0 = time.perf_counter()
-        ranked = retriever.search_documents(beir.queries[qid], k=depth)
+        ranked = search_documents(retriever, beir.queries[qid], k=depth)
         lat.append((time.perf_counter() - t0) * 1000)
         ranked = [p[len(DOC_PREFIX):] if p.startswith(DOC_PREFIX) else p for p in ranked]
         rels = beir.qrels[qid]

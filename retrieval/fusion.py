@@ -88,7 +88,7 @@ def dense_trust(query: str, embedder_multilingual: bool) -> float:
     """How far the embedding lane can be trusted for this query, 0..1."""
     if embedder_multilingual:
         return 1.0
-    from retrieval.tokenizer import cjk_share
+    from ingest.analyzer import cjk_share
 
     return max(0.0, 1.0 - cjk_share(query)) ** 2
 

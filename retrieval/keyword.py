@@ -1,13 +1,12 @@
 """The keyword lane: BM25 over a knowledge base's FTS5 table.
 
-The query is tokenized like the chunks were (``retrieval.tokenizer``) and becomes an OR of
+The query is tokenized like the chunks were (``ingest.analyzer``) and becomes an OR of
 quoted tokens; FTS5's ``bm25()`` picks the top candidates, which are re-scored with BM25
 parameters better suited to chunks (``K1``, ``B``).  FTS5 scores every row that matches any
 term, so a term found in a large part of the collection ("study", "表示") costs a lot of
 time and adds almost nothing to the ranking (its IDF is near zero): such terms are
 dropped when the query has rarer ones (document frequencies come from an ``fts5vocab``
-table, cached per connection).  Weighted terms (expansion keywords) are repeated in the
-query, which FTS5 sums like separate phrases.
+table, cached per connection).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from retrieval.tokenizer import tokenize
+from ingest.analyzer import tokenize
 
 # A term in more than this share of the chunks is dropped (if rarer terms remain).
 COMMON_SHARE = 0.25
@@ -27,16 +26,15 @@ MAX_TERMS = 32
 # FTS5 scores every row matching any term: its cost grows with the summed document
 # frequencies of the terms.  Terms are taken rarest first until this many postings (the
 # rarest term is always kept); the terms over budget do not choose candidates but still
-# count when the candidates are re-scored.  At 1M chunks the FTS5 query costs ~60 ms with
-# a 10,000 budget instead of ~700 ms with all terms; 5,000 with the re-scoring gives the
-# same nDCG@10 as 10,000 on SciFact and RGB (same build, same run) and halves the FTS5
-# time at 100k chunks (bench/RESULTS.md).  Feedback queries keep to the same budget.
+# count when the candidates are re-scored, so the budget bounds the query's cost without
+# changing the ranking of the candidates (bench/RESULTS.md has the cost and quality per
+# budget).  Feedback queries keep to the same budget.
 MAX_POSTINGS = 5_000
 # BM25 parameters the candidates are re-scored with.  FTS5's bm25() has k1 = 1.2 and
 # b = 0.75 built in; k1 = 0.9, b = 0.4 are Anserini's defaults for BEIR-style collections
 # (not tuned here).  Weaker length normalisation suits chunks, whose lengths vary less
-# than documents': hybrid nDCG@10 +0.006 on SciFact, BM25 alone +0.011 on RGB
-# (bench/RESULTS.md).  FTS5 still chooses the candidates (the top ``k`` by its own BM25).
+# than documents' (bench/RESULTS.md).  FTS5 still chooses the candidates (the top ``k``
+# by its own BM25).
 K1 = 0.9
 B = 0.4
 
@@ -53,7 +51,6 @@ class KeywordHit:
 class KeywordQuery:
     terms: list[str]  # distinct query terms, rarest first, after pruning
     dropped: list[str]  # terms dropped as too common (or unknown)
-    weights: dict[str, int]
     # Terms left out of the FTS5 query by the postings budget only: they do not choose
     # candidates but still count when the candidates are re-scored.
     rescored: list[str] = field(default_factory=list)
@@ -123,44 +120,33 @@ class KeywordIndex:
 
     # --- queries ----------------------------------------------------------------
 
-    def plan(self, query: str, extra: dict[str, float] | None = None) -> KeywordQuery:
-        """Terms to send: query tokens plus weighted extra keywords, common ones pruned."""
-        weights: dict[str, int] = {}
-        for t in tokenize(query):
-            weights[t] = 1
-        for text, w in (extra or {}).items():
-            for t in tokenize(text):
-                weights[t] = max(weights.get(t, 0), 1 + int(round(w)))
-        if not weights:
-            return KeywordQuery([], [], {})
+    def plan(self, query: str) -> KeywordQuery:
+        """Terms to send: the query's distinct tokens, common ones pruned."""
+        tokens = list(dict.fromkeys(tokenize(query)))
+        if not tokens:
+            return KeywordQuery([], [])
         with self.lock:
             n = max(1, self.total_rows())
-            df = self.doc_freqs(list(weights), n)
-        known = [t for t in weights if df.get(t, 0) > 0]
-        unknown = [t for t in weights if df.get(t, 0) == 0]
+            df = self.doc_freqs(tokens, n)
+        known = [t for t in tokens if df.get(t, 0) > 0]
+        unknown = [t for t in tokens if df.get(t, 0) == 0]
         known.sort(key=lambda t: df[t])
         kept = [t for t in known if df[t] <= COMMON_SHARE * n]
         if not kept:
             kept = known[:3]  # only common words: keep the rarest few
         kept, over_budget = within_budget(kept[:MAX_TERMS], df, self.max_postings)
         dropped = [t for t in known if t not in kept] + unknown
-        return KeywordQuery(kept, dropped, {t: weights[t] for t in kept + over_budget},
-                            over_budget)
+        return KeywordQuery(kept, dropped, over_budget)
 
     @staticmethod
     def match_expression(plan: KeywordQuery) -> str:
-        parts = []
-        for t in plan.terms:
-            quoted = '"' + t.replace('"', '""') + '"'
-            parts.extend([quoted] * plan.weights.get(t, 1))
-        return " OR ".join(parts)
+        return " OR ".join('"' + t.replace('"', '""') + '"' for t in plan.terms)
 
-    def search(self, query: str, k: int = 100, *, extra: dict[str, float] | None = None,
-               doc_ids: Sequence[int] | None = None, with_matches: int = 0,
-               plan: KeywordQuery | None = None) -> list[KeywordHit]:
+    def search(self, query: str, k: int = 100, *, doc_ids: Sequence[int] | None = None,
+               with_matches: int = 0, plan: KeywordQuery | None = None) -> list[KeywordHit]:
         """Top ``k`` chunks by BM25.  ``doc_ids`` restricts to those documents;
         ``with_matches`` fills ``matched`` for the first that many hits."""
-        plan = plan or self.plan(query, extra)
+        plan = plan or self.plan(query)
         if not plan.terms:
             return []
         expr = self.match_expression(plan)
@@ -213,9 +199,9 @@ def feedback(index: "KeywordIndex", hits: Sequence[KeywordHit], plan: KeywordQue
     ``docs`` best hits (tf share x hit score x IDF) are searched as a second query, and each
     chunk's score becomes ``bm25/best + weight * bm25_feedback/best_feedback``.
 
-    It helps when the best hits agree on a topic (news passages about one event: +0.06
-    nDCG@10 on RGB) and hurts when they do not (SciFact: -0.025), so the retriever only
-    uses it where the embedding lane cannot give the second opinion (see ``fusion``)."""
+    It helps when the best hits agree on a topic (news passages about one event) and hurts
+    when they do not (scientific abstracts; bench/RESULTS.md), so the retriever only uses
+    it where the embedding lane cannot give the second opinion (see ``fusion``)."""
     if weight <= 0 or not hits:
         return list(hits)
     top = list(hits[:docs])
@@ -246,7 +232,7 @@ def feedback(index: "KeywordIndex", hits: Sequence[KeywordHit], plan: KeywordQue
     # query itself.
     chosen, over = within_budget([t for _, t in scored], df, index.max_postings)
     extra = index.search("", k, doc_ids=doc_ids,
-                         plan=KeywordQuery(chosen, [], {}, over))
+                         plan=KeywordQuery(chosen, [], over))
     if not extra:
         return list(hits)
     best2 = extra[0].score or 1.0
@@ -282,9 +268,9 @@ def within_budget(terms: Sequence[str], df: dict[str, int],
 
 def rescore(token_texts: Sequence[str], plan: KeywordQuery, df: dict[str, int], n: int,
             avgdl: float, k1: float = K1, b: float = B) -> list[float]:
-    """BM25 with ``k1``/``b`` of each candidate (its space-separated token string), the
-    IDF as FTS5 computes it and query terms repeated by their weight, as FTS5 sums them."""
-    idf_w = {t: idf(df.get(t, 0), n) * plan.weights.get(t, 1) for t in plan.scoring_terms}
+    """BM25 with ``k1``/``b`` of each candidate (its space-separated token string) and the
+    IDF as FTS5 computes it."""
+    idf_w = {t: idf(df.get(t, 0), n) for t in plan.scoring_terms}
     avgdl = avgdl or 1.0
     out = []
     for text in token_texts:
@@ -312,10 +298,6 @@ def _varint_at(buf: bytes, pos: int) -> tuple[int, int]:
         if not b & 0x80:
             return v, pos + i + 1
     return v, pos + 9
-
-
-def _varint(buf: bytes) -> int:
-    return _varint_at(buf, 0)[0]
 
 
 def idf(df: int, n: int) -> float:

@@ -1,12 +1,16 @@
 """``wenji ask "question"`` and ``wenji chats ...``: grounded answers in the terminal.
 
 ``ask`` streams the answer to stdout, then lists its sources with page numbers or
-headings; every question and answer is saved in the data folder's chats.sqlite3, so
-``--chat ID`` continues a conversation (follow-up questions use the earlier turns).
+headings; every question and answer is saved in the data folder's chats.sqlite3 (through
+``answer.conversation``, as the window saves them), so ``--chat ID`` continues a
+conversation (follow-up questions use the earlier turns).  Ctrl+C stops the answer and
+saves what was written, marked as stopped; a second Ctrl+C interrupts at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -24,8 +28,9 @@ def register(subparsers) -> None:
                    help="chat model name or .gguf path (default: settings, else the bundled model)")
     p.add_argument("--chat", metavar="ID", type=int,
                    help="continue this conversation (see: wenji chats list)")
-    p.add_argument("--max-tokens", type=int, default=256, metavar="N",
-                   help="longest answer in tokens (default 256)")
+    p.add_argument("--max-tokens", type=int, metavar="N",
+                   help="longest answer in tokens (default: the model's max_tokens, "
+                   "see: wenji models show)")
     p.add_argument("--context", type=int, metavar="N",
                    help="model context length in tokens (default: the model's, up to 8192)")
     p.set_defaults(func=run_ask)
@@ -51,14 +56,15 @@ def register(subparsers) -> None:
 
 
 def open_chats(ctx: Context):
-    from models.chats import ChatStore
+    from answer.chats import ChatStore
 
     return ChatStore(ctx.home.chats_path)
 
 
 def _load_model(ctx: Context, name: str | None, context: int | None):
     from models import bundled
-    from models.llm import ModelLoadError, ModelManager
+    from models.model_manager import ModelManager
+    from models.model_validation import ModelLoadError
     from app.services import make_registry
 
     manager = ModelManager(make_registry(ctx), threads=ctx.settings.models.threads)
@@ -95,60 +101,77 @@ def print_sources(done, out=None) -> None:
         print(f"      {s.path}  (characters {s.start}-{s.end})", file=out)
 
 
+@contextlib.contextmanager
+def _ctrl_c_stops(cancel: threading.Event):
+    """Ctrl+C sets ``cancel`` instead of raising, so the engine ends the answer itself
+    (and it is saved as stopped); the previous handler is back for a second Ctrl+C."""
+    def stop(signum, frame) -> None:
+        cancel.set()
+        signal.signal(signal.SIGINT, previous)
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_ask(args, ctx: Context) -> int:
     from app.services import make_embedder, open_library
-    from models.answer import AnswerDone, AnswerEngine, Retrieved, TextPiece
-    from models.chats import ChatError
-    from models.llm import GenerationError
+    from answer.conversation import Conversation
+    from answer.engine import AnswerDone, AnswerEngine, Retrieved, TextPiece
+    from answer.chats import ChatError
+    from models.generator import GenerationError
     from retrieval.retriever import RetrievalError, Retriever
 
     if not args.question.strip():
         raise UserError("the question is empty")
-    if args.max_tokens < 1:
+    if args.max_tokens is not None and args.max_tokens < 1:
         raise UserError("--max-tokens must be at least 1")
     chats = open_chats(ctx)
     library = open_library(ctx)
     try:
-        history = []
+        conversation = Conversation(chats)
         if args.chat is not None:
             try:
-                chat = chats.get(args.chat)
+                conversation = Conversation.resume(chats, args.chat)
             except ChatError as exc:
                 raise UserError(str(exc)) from exc
-            history = chats.history(chat.id)
-        kb = args.kb or (chat.kb if args.chat is not None and chat.kb else None)
+        chat = conversation.chat
+        kb = args.kb or (chat.kb if chat is not None and chat.kb else None)
         retriever = Retriever(library, make_embedder(ctx), ctx.settings.retrieval)
         try:  # check the knowledge base before spending seconds on loading a model
             retriever.check_kb(kb)
         except RetrievalError as exc:
             raise UserError(str(exc)) from exc
         manager = _load_model(ctx, args.model, args.context)
-        engine = AnswerEngine(retriever, manager, kb_name=kb, top_k=ctx.settings.retrieval.top_k,
-                              max_answer_tokens=args.max_tokens)
+        engine = AnswerEngine.for_loaded_model(retriever, manager, kb_name=kb,
+                                               top_k=ctx.settings.retrieval.top_k,
+                                               max_answer_tokens=args.max_tokens)
+        exchange = conversation.ask(args.question, kb)
         cancel = threading.Event()
         done = None
         try:
-            for event in engine.ask(args.question, history, cancel):
-                if isinstance(event, TextPiece):
-                    sys.stdout.write(event.text)
-                    sys.stdout.flush()
-                elif isinstance(event, AnswerDone):
-                    done = event
-                elif isinstance(event, Retrieved) and ctx.verbose:
-                    print(f"[searching: {event.retrieval_query}]", file=sys.stderr)
-        except KeyboardInterrupt:
-            cancel.set()
-            print("\n(cancelled)")
-            return 130
+            with _ctrl_c_stops(cancel):
+                for event in exchange.stream(engine, cancel):
+                    if isinstance(event, TextPiece):
+                        sys.stdout.write(event.text)
+                        sys.stdout.flush()
+                    elif isinstance(event, AnswerDone):
+                        done = event
+                    elif isinstance(event, Retrieved) and ctx.verbose:
+                        print(f"[searching: {event.retrieval_query}]", file=sys.stderr)
+        except KeyboardInterrupt:  # a second Ctrl+C: gone without waiting for the answer
+            done = None
         except (RetrievalError, GenerationError) as exc:
             raise UserError(str(exc)) from exc
+        if done is None or done.cancelled:
+            print("\n(cancelled)")
+            return 130
         print()
         print_sources(done)
-        if args.chat is None:
-            chat = chats.create(model=done.model, kb=kb or "default")
-        chats.add_message(chat.id, "user", args.question)
-        chats.add_answer(chat.id, done)
-        print(f"\n(chat {chat.id}; continue with: wenji ask --chat {chat.id} \"...\")")
+        chat_id = exchange.chat_id
+        print(f"\n(chat {chat_id}; continue with: wenji ask --chat {chat_id} \"...\")")
         manager.unload()
         return 0
     finally:
@@ -179,7 +202,7 @@ def run_list(args, ctx: Context) -> int:
 
 
 def _with_chat(ctx: Context, fn):
-    from models.chats import ChatError
+    from answer.chats import ChatError
 
     chats = open_chats(ctx)
     try:

@@ -51,7 +51,7 @@ def _library(ctx: Context):
 
 
 def _kb(library, name):
-    from ingest.library import LibraryError
+    from ingest.store.library import LibraryError
 
     try:
         return library.kb(name)
@@ -93,7 +93,7 @@ class _ProgressLine:
 
 def cmd_ingest(args, ctx: Context) -> int:
     from app.services import make_ingestor
-    from ingest.library import LibraryError
+    from ingest.store.library import LibraryError
 
     library = _library(ctx)
     ingestor = make_ingestor(ctx, library)
@@ -171,7 +171,7 @@ def cmd_kb_list(args, ctx: Context) -> int:
 
 
 def _guard(fn):
-    from ingest.library import LibraryError
+    from ingest.store.library import LibraryError
 
     try:
         return fn()
@@ -199,7 +199,7 @@ def cmd_kb_delete(args, ctx: Context) -> int:
 
 def cmd_kb_reembed(args, ctx: Context) -> int:
     from app.services import make_ingestor
-    from ingest.library import LibraryError
+    from ingest.store.library import LibraryError
 
     library = _library(ctx)
     ingestor = make_ingestor(ctx, library)

@@ -31,7 +31,7 @@ def open_embedder(ctx):
 def handler(args, ctx) -> int:
     import dataclasses
 
-    from ingest.library import Library
+    from ingest.store.library import Library
     from retrieval.retriever import RetrievalError, Retriever
 
     if args.k is not None and not 1 <= args.k <= 100:

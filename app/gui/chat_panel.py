@@ -1,10 +1,11 @@
 """The chat: ask a question, watch the answer stream in, see its sources and open them.
 
-All the work is the core's ``models.answer.AnswerEngine``; this panel runs it in a worker
-thread and turns its events into widgets.  Enter sends, Shift+Enter adds a line, Esc
-stops (what was written so far is kept and marked as stopped).  Chats are saved in the
-data folder through ``models.chats.ChatStore``; :meth:`ChatPanel.load_chat` shows a saved
-one again, with its citation links and sources.
+All the work is the core's: ``answer.conversation.Conversation`` saves the question, runs
+``answer.engine.AnswerEngine`` and saves the answer; this panel streams it on a worker
+thread (``app.gui.background``) and turns its events into widgets.  Enter sends,
+Shift+Enter adds a line, Esc stops (what was written so far is kept and saved as
+stopped).  :meth:`ChatPanel.load_chat` shows a saved chat again, with its citation links
+and sources.
 
 Why one document for the whole conversation: the text of all turns can be selected and
 searched at once.  To keep long chats fast, a streaming answer is appended as plain text
@@ -17,22 +18,22 @@ shows its sources.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import (QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence,
                            QShortcut, QTextBlockFormat, QTextCharFormat, QTextCursor)
 from PySide6.QtWidgets import (QHBoxLayout, QPlainTextEdit, QPushButton, QSplitter,
                                QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
+from app.gui.background import Background, Operation
 from app.gui.markdown_render import escape, insert_markdown, link_citations, parse_cite_url
 from app.gui.source_viewer import SourceViewer
 from app.gui.sources_panel import SourcesPanel
 
 log = logging.getLogger(__name__)
 
-STOP_WAIT_MS = 30_000  # llama.cpp stops within a token; this only bounds a stuck worker
+STOP_WAIT_MS = 30_000  # llama.cpp stops within a token; this only bounds a stuck answer
 
 
 @dataclass
@@ -44,35 +45,6 @@ class DocumentStart:
     heading: str | None = None
     text: str = ""
     start: int = 0
-
-
-class AnswerWorker(QObject):
-    """Runs ``AnswerEngine.ask`` off the GUI thread; relays its events as a signal."""
-
-    event = Signal(object)
-    failed = Signal(str)
-    finished = Signal()
-
-    def __init__(self, engine, question: str, history: list, kb_name: str | None,
-                 chat_id: int):
-        super().__init__()
-        self.engine, self.question, self.history, self.kb_name = engine, question, history, kb_name
-        self.chat_id = chat_id  # where the answer is saved, even if the panel moved on
-        self.cancel = threading.Event()
-
-    @Slot()
-    def run(self) -> None:
-        from app.gui.workers import yield_cpu_to_the_window
-
-        yield_cpu_to_the_window()  # llama.cpp's threads inherit it: the window stays smooth
-        try:
-            for ev in self.engine.ask(self.question, self.history, self.cancel, kb_name=self.kb_name):
-                self.event.emit(ev)
-        except Exception as exc:  # shown to the user, never lost
-            log.exception("answering failed")
-            self.failed.emit(str(exc))
-        finally:
-            self.finished.emit()
 
 
 class QuestionBox(QPlainTextEdit):
@@ -97,8 +69,8 @@ class AnswerRecord:
 
     question: str
     answer: str = ""
-    sources: list = field(default_factory=list)  # models.citations.Source
-    citations: list = field(default_factory=list)  # models.citations.Citation
+    sources: list = field(default_factory=list)  # answer.citations.Source
+    citations: list = field(default_factory=list)  # answer.citations.Citation
     grounded: bool = True
     query: str = ""
     cancelled: bool = False
@@ -114,17 +86,17 @@ class ChatPanel(QWidget):
     chatsChanged = Signal()  # a chat was created or a message saved
     message = Signal(str)  # a status line for the window
 
-    def __init__(self, make_engine, chats_factory, parent=None):
+    def __init__(self, make_engine, chats_factory, background: Background, parent=None):
         super().__init__(parent)
         self.make_engine = make_engine  # () -> AnswerEngine (raises with a user message)
         self.chats_factory = chats_factory  # () -> ChatStore
-        self.chat_id: int | None = None
+        self.background = background
         self.kb_name: str | None = None
         self.last_done = None
         self.answers: list[AnswerRecord] = []
         self.selected_answer: int | None = None
-        self._thread: QThread | None = None
-        self._worker: AnswerWorker | None = None
+        self._conversation = None  # answer.conversation.Conversation; None: a new chat
+        self._answering: Operation | None = None
         self._answer_start = 0  # where the streaming answer's text begins in the view
 
         self.view = QTextBrowser()
@@ -191,10 +163,17 @@ class ChatPanel(QWidget):
     # --- asking -------------------------------------------------------------------------
 
     @property
+    def chat_id(self) -> int | None:
+        """The saved chat shown; None for a new one (until its first question)."""
+        return self._conversation.chat_id if self._conversation is not None else None
+
+    @property
     def busy(self) -> bool:
-        return self._thread is not None
+        return self._answering is not None
 
     def send(self) -> None:
+        from answer.conversation import Conversation
+
         text = self.question.toPlainText().strip()
         if not text or self.busy:
             return
@@ -205,11 +184,9 @@ class ChatPanel(QWidget):
             self.message.emit(str(exc))
             return
         try:
-            chats = self.chats_factory()
-            if self.chat_id is None:
-                self.chat_id = chats.create(title=text[:60], kb=self.kb_name or "").id
-            history = chats.history(self.chat_id)
-            chats.add_message(self.chat_id, "user", text)
+            if self._conversation is None:
+                self._conversation = Conversation(self.chats_factory())
+            exchange = self._conversation.ask(text, self.kb_name)
         except Exception as exc:  # the question stays in the box: nothing is lost
             log.exception("could not save the question")
             self.message.emit(self.tr("Could not save the chat: %1").replace("%1", str(exc)))
@@ -219,49 +196,37 @@ class ChatPanel(QWidget):
         self.answers.append(AnswerRecord(question=text))
         self._render_question(text)
         self._answer_start = self._begin_answer()
-        self._thread = QThread(self)
-        self._worker = AnswerWorker(engine, text, history, self.kb_name, self.chat_id)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.event.connect(self._on_event)
-        self._worker.failed.connect(self._on_failed)
-        self._worker.finished.connect(self._on_finished)
         self.send_button.setEnabled(False)
         self.stop_button.setEnabled(True)
-        self._thread.start()
+
+        def work(op: Operation) -> None:
+            for event in exchange.stream(engine, op.cancel):
+                op.report(event)
+
+        self._answering = self.background.run(work, self._on_finished, self._on_failed,
+                                              self._on_event, name="answer")
 
     def stop(self) -> None:
         """Stop the answer being written; its text so far is kept, marked as stopped."""
-        if self._worker is not None:
-            self._worker.cancel.set()
+        if self._answering is not None:
+            self._answering.stop()
 
     def shutdown(self) -> None:
         """Closing the window: stop the answer and save what was written (as stopped)."""
         self._finish_running_answer()
 
     def _finish_running_answer(self) -> None:
-        """Stop the current answer and deliver its last events now, so it is saved (as
-        stopped) to its own chat before the view shows something else."""
-        if self._thread is None:
+        """Stop the current answer and handle its last events now, so it is saved (as
+        stopped) to its own chat and shown before the view shows something else."""
+        if self._answering is None:
             return
         self.message.emit(self.tr("Stopping the answer…"))
-        self.stop()
-        self._thread.quit()  # takes effect when the worker's run() returns
-        self._thread.wait(STOP_WAIT_MS)
-        QCoreApplication.sendPostedEvents(self, 0)
-        if self._thread is not None:  # the worker did not end in time: let it go
-            log.warning("answer worker still running; detaching it")
-            for signal in (self._worker.event, self._worker.failed, self._worker.finished):
-                try:
-                    signal.disconnect()
-                except (RuntimeError, TypeError):
-                    pass
-            self._thread = self._worker = None
+        if not self._answering.finish(STOP_WAIT_MS):  # it did not end in time: let it go
+            self._answering = None
             self._set_idle()
 
-    @Slot(object)
     def _on_event(self, ev) -> None:
-        from models.answer import AnswerDone, Retrieved, TextPiece
+        from answer.engine import AnswerDone, Retrieved, TextPiece
 
         record = self.answers[-1] if self.answers else None
         if record is None or record.complete:
@@ -281,29 +246,18 @@ class ChatPanel(QWidget):
             self._render_answer(index, self._answer_start)
             self.show_answer_sources(index)
             self.copy_button.setEnabled(True)
-            chat_id = self._worker.chat_id if self._worker is not None else self.chat_id
-            try:
-                self.chats_factory().add_answer(chat_id, ev)
-                self.chatsChanged.emit()
-            except Exception as exc:
-                log.exception("could not save the answer")
-                self.message.emit(self.tr("Could not save the answer: %1").replace("%1", str(exc)))
+            self.chatsChanged.emit()  # the conversation saved the answer before passing it on
             self.answered.emit(ev)
 
-    @Slot(str)
     def _on_failed(self, message: str) -> None:
         if self.answers and not self.answers[-1].complete:
             record = self.answers[-1]
             record.failed, record.complete = message, True
             self._render_answer(len(self.answers) - 1, self._answer_start)
+        self._on_finished()
 
-    @Slot()
-    def _on_finished(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-        self._thread = None
-        self._worker = None
+    def _on_finished(self, _result=None) -> None:
+        self._answering = None
         self._set_idle()
 
     def _set_idle(self) -> None:
@@ -315,18 +269,20 @@ class ChatPanel(QWidget):
     def new_chat(self) -> None:
         """An empty conversation; an answer being written is stopped and saved first."""
         self._finish_running_answer()
-        self.chat_id = None
+        self._conversation = None
         self._clear()
 
     def load_chat(self, chat_id: int) -> None:
         """Show a saved conversation with its citation links and sources.  An answer
         being written is stopped and saved (to its own chat) first.  Raises
-        ``models.chats.ChatError`` for an unknown chat (the view is left as it was)."""
+        ``answer.chats.ChatError`` for an unknown chat (the view is left as it was)."""
+        from answer.conversation import Conversation
+
         self._finish_running_answer()
         chats = self.chats_factory()
-        chat = chats.get(chat_id)
-        messages = chats.messages(chat.id)
-        self.chat_id = chat.id  # the knowledge base stays the window's choice (chat.kb)
+        conversation = Conversation.resume(chats, chat_id)
+        messages = chats.messages(conversation.chat_id)
+        self._conversation = conversation  # the knowledge base stays the window's choice
         self._clear()
         question = ""
         for m in messages:
@@ -515,7 +471,7 @@ class ChatPanel(QWidget):
 
 
 def _record_from_message(question: str, m) -> AnswerRecord:
-    from models.citations import Citation, Source
+    from answer.citations import Citation, Source
 
     meta = m.meta or {}
     return AnswerRecord(question=question, answer=m.content,

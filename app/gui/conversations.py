@@ -1,6 +1,6 @@
 """The list of saved conversations: open, start, rename, delete and export chats.
 
-The chats are the core's ``models.chats.ChatStore``; this widget lists them (most
+The chats are the core's ``answer.chats.ChatStore``; this widget lists them (most
 recently updated first), tells the chat panel which one to show, and calls the store for
 every change.  Titles are edited in place (double-click or F2, or the Rename button).
 """
@@ -141,7 +141,7 @@ class ConversationList(QWidget):
             QTimer.singleShot(0, lambda: self.rename_chat(chat_id, title))
 
     def rename_chat(self, chat_id: int, title: str) -> bool:
-        from models.chats import ChatError
+        from answer.chats import ChatError
 
         try:
             self.chats_factory().rename(chat_id, title)
@@ -167,7 +167,7 @@ class ConversationList(QWidget):
                 QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
             if answer != QMessageBox.Yes:
                 return False
-        from models.chats import ChatError
+        from answer.chats import ChatError
 
         try:
             self.chats_factory().delete(chat_id)

@@ -1,14 +1,15 @@
 """The core objects the window uses, created lazily and shared.
 
 torch, Chroma and llama.cpp take seconds to import and load, so nothing is built until
-first needed (the start-up loader asks for them on a worker thread).  Every object reads
-``ctx.settings`` when it is made or used, so saved settings apply to the next question
-or the next files added without restarting.
+first needed (:meth:`Services.warm_up` builds them on a worker thread after the window
+has painted).  Every object reads ``ctx.settings`` when it is made or used, so saved
+settings apply to the next question or the next files added without restarting.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 from app.context import Context
 
@@ -53,7 +54,7 @@ class Services:
         previous model loaded)."""
         with self._lock:
             if self._models is None:
-                from models.llm import ModelManager
+                from models.model_manager import ModelManager
 
                 self._models = ModelManager(self.registry(), threads=self.ctx.settings.models.threads)
             return self._models
@@ -65,20 +66,36 @@ class Services:
             bundled.ensure_chat_model(self.ctx.home.models_dir))
 
     def answer_engine(self, kb_name: str | None):
-        from models.answer import AnswerEngine
+        from answer.engine import AnswerEngine
         from retrieval.retriever import Retriever
 
         manager = self.models()
         if manager.loaded is None:
             raise RuntimeError("no chat model is loaded yet (see the status bar)")
         retriever = Retriever(self.library(), self.embedder(), self.ctx.settings.retrieval)
-        return AnswerEngine(retriever, manager, kb_name=kb_name,
-                            top_k=self.ctx.settings.retrieval.top_k)
+        return AnswerEngine.for_loaded_model(retriever, manager, kb_name=kb_name,
+                                             top_k=self.ctx.settings.retrieval.top_k)
 
     def chats(self):
         with self._lock:
             if self._chats is None:
-                from models.chats import ChatStore
+                from answer.chats import ChatStore
 
                 self._chats = ChatStore(self.ctx.home.chats_path)
             return self._chats
+
+    def warm_up(self, on_stage: Callable[[str], None]) -> None:
+        """Open and load what the first question needs: the library, the chat store, the
+        embedder and the default chat model.  Slow (seconds to a minute): call it off the
+        GUI thread.  ``on_stage`` hears each step as it starts: "library", "embedder" (or
+        "embedder-export" when it is first made for this computer) and "chat-model"."""
+        on_stage("library")
+        self.library()
+        self.chats()  # the SQLite schema check, off the GUI thread
+        embedder = self.embedder()
+        on_stage("embedder" if embedder.prepared else "embedder-export")
+        embedder.load()
+        on_stage("chat-model")
+        self.models().load(self.default_model())
+        self.registry().list()  # GGUF headers read here, not in the window's slot
+        import answer.engine  # noqa: F401  (imported here, not by the first answer's slot)

@@ -90,9 +90,6 @@ class IngestProgressView(QWidget):
         self.rate_label.setText(self.tr("{chunks} chunks · {rate} chunks/s").format(
             chunks=p.chunks_done, rate=f"{p.rate:.1f}") + eta)
 
-    def current_file(self) -> str:
-        return self._file
-
     def _cancel(self) -> None:
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText(self.tr("Cancelling…"))

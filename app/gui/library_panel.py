@@ -1,8 +1,8 @@
 """Knowledge bases and their documents: pick the one the chat asks, manage both.
 
-Everything changes through the core's ``ingest.library.Library``; the slow calls (removing
+Everything changes through the core's ``ingest.store.library.Library``; the slow calls (removing
 a document deletes its vectors from Chroma, deleting a knowledge base drops a collection)
-run on a worker thread via :class:`app.gui.tasks.TaskRunner`.  Re-indexing is an ingest
+run on a worker thread via :class:`app.gui.background.Background`.  Re-indexing is an ingest
 of the chosen files, so the window runs it with its usual progress display.
 """
 
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QInput
                                QMenu, QMessageBox, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from app.gui.tasks import TaskRunner
+from app.gui.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,9 @@ class LibraryPanel(QWidget):
     message = Signal(str)  # for the status bar
     problem = Signal(str)  # something failed: file (or knowledge base) and reason
 
-    def __init__(self, services, tasks: TaskRunner, parent: QWidget | None = None):
+    def __init__(self, services, background: Background, parent: QWidget | None = None):
         super().__init__(parent)
-        self.services, self.tasks = services, tasks
+        self.services, self.background = services, background
         self._kb = "default"
         self._busy = False
 
@@ -239,7 +239,7 @@ class LibraryPanel(QWidget):
         targets = [(self._kb_of(p), p) for p in paths]
         library = self.services.library()
 
-        def work():
+        def work(_op):
             problems = []
             for kb_name, path in targets:
                 try:
@@ -249,8 +249,8 @@ class LibraryPanel(QWidget):
             return problems
 
         self.message.emit(self.tr("Removing {n} document(s)…").format(n=len(paths)))
-        self.tasks.run(work, lambda problems: self._removed(len(paths), problems),
-                       self._failed)
+        self.background.run(work, lambda problems: self._removed(len(paths), problems),
+                            self._failed, name="remove documents")
 
     def _removed(self, n: int, problems: list[str]) -> None:
         self.refresh()
@@ -273,11 +273,12 @@ class LibraryPanel(QWidget):
                 return
         name = name.strip()
         library = self.services.library()
-        self.tasks.run(lambda: library.create_kb(name),
-                       lambda kb: (self.refresh(), self.set_current_kb(kb.name), self.changed.emit(),
-                                   self.message.emit(self.tr("Created the knowledge base {name}")
-                                                     .format(name=kb.name))),
-                       self._failed)
+        self.background.run(lambda _op: library.create_kb(name),
+                            lambda kb: (self.refresh(), self.set_current_kb(kb.name),
+                                        self.changed.emit(),
+                                        self.message.emit(self.tr("Created the knowledge base {name}")
+                                                          .format(name=kb.name))),
+                            self._failed, name="create knowledge base")
 
     def rename_kb(self, old: str, new: str | None = None) -> None:
         if new is None:
@@ -296,7 +297,8 @@ class LibraryPanel(QWidget):
             self.changed.emit()
             self.message.emit(self.tr("Renamed {old} to {new}").format(old=old, new=kb.name))
 
-        self.tasks.run(lambda: library.rename_kb(old, new), done, self._failed)
+        self.background.run(lambda _op: library.rename_kb(old, new), done, self._failed,
+                            name="rename knowledge base")
 
     def delete_kb(self, name: str, confirm: bool = True) -> None:
         if confirm:
@@ -318,4 +320,5 @@ class LibraryPanel(QWidget):
             self.changed.emit()
             self.message.emit(self.tr("Deleted the knowledge base {name}").format(name=name))
 
-        self.tasks.run(lambda: library.delete_kb(name), done, self._failed)
+        self.background.run(lambda _op: library.delete_kb(name), done, self._failed,
+                            name="delete knowledge base")

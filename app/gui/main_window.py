@@ -4,34 +4,35 @@ The window paints at once; the library (Chroma), the embedder and the chat model
 a worker thread and the status bar says so.  Files dropped on the window are added to
 the chosen knowledge base; a dropped ``.gguf`` file is registered as a model and loaded.
 All work is the core's (through :class:`app.gui.gui_services.Services`); slow calls run
-off the GUI thread.
+off the GUI thread through :class:`app.gui.background.Background`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QThread, Qt, QUrl, Slot
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QSplitter, QTabWidget, QToolBar, QVBoxLayout,
                                QWidget)
 
 from app.context import Context
+from app.gui.background import Background, Operation
 from app.gui.chat_panel import ChatPanel
 from app.gui.conversations import ConversationList
 from app.gui.gui_services import Services
 from app.gui.ingest_progress import IngestProgressView, IngestSummary
 from app.gui.library_panel import STATUS_ICONS, LibraryPanel  # noqa: F401  (re-exported)
 from app.gui.settings_dialog import SettingsDialog
-from app.gui.tasks import TaskRunner
 from app.gui.translations import apply_language
-from app.gui.workers import IngestWorker, ModelLoader, StartupLoader
 
 log = logging.getLogger(__name__)
 
 MODEL_SUFFIX = ".gguf"
+SHUTDOWN_WAIT_MS = 60_000  # cancelled work ends within seconds; this only bounds a stuck one
 
 
 class MainWindow(QMainWindow):
@@ -42,14 +43,14 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.services = Services(ctx)
-        self.tasks = TaskRunner(self)
+        self.background = Background(self)
         self.started = False  # True once the library and the model are loaded
         self.setWindowTitle(self.tr("Wenji 文集"))
         self.resize(1200, 760)
         self.setAcceptDrops(True)
 
         # left: library and conversations
-        self.library_panel = LibraryPanel(self.services, self.tasks)
+        self.library_panel = LibraryPanel(self.services, self.background)
         self.library_tree = self.library_panel.tree
         self.drop_hint = QLabel(self.tr("Drop PDF or Markdown files or folders anywhere on this "
                                         "window; drop a .gguf file to add a model."))
@@ -74,7 +75,7 @@ class MainWindow(QMainWindow):
 
         # right: the chat
         self.chat = ChatPanel(lambda: self.services.answer_engine(self.chat.kb_name),
-                              self.services.chats)
+                              self.services.chats, self.background)
         self.chat.kb_name = self.library_panel.current_kb
         splitter = QSplitter()
         splitter.addWidget(self.tabs)
@@ -87,16 +88,16 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect_panels()
 
-        self._model_thread: QThread | None = None
-        self._model_worker: ModelLoader | None = None
-        self._thread: QThread | None = None
-        self._worker: IngestWorker | None = None
+        self._model_load: Operation | None = None
+        self._ingest: Operation | None = None
         self._problem_box: QMessageBox | None = None
         self.notice_box: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.last_report = None
         self.statusBar().showMessage(self.tr("Starting…"))
-        StartupLoader.start(self)
+        self.background.run(lambda op: self.services.warm_up(op.report),
+                            lambda _result: self._on_started(), self._on_start_failed,
+                            self._show_start_stage, name="start-up")
 
     # --- building ---------------------------------------------------------------------
 
@@ -187,7 +188,14 @@ class MainWindow(QMainWindow):
 
     # --- start-up ---------------------------------------------------------------------
 
-    @Slot()
+    def _show_start_stage(self, stage: str) -> None:
+        texts = {"library": self.tr("Opening the library…"),
+                 "embedder": self.tr("Loading the embedding model…"),
+                 "embedder-export": self.tr("Preparing the embedding model for this computer "
+                                            "(once, about a minute)…"),
+                 "chat-model": self.tr("Loading the chat model…")}
+        self.statusBar().showMessage(texts[stage])
+
     def _on_started(self) -> None:
         self.refresh_library()
         self.refresh_models()
@@ -195,7 +203,6 @@ class MainWindow(QMainWindow):
         self.started = True
         self.statusBar().showMessage(self.tr("Ready"))
 
-    @Slot(str)
     def _on_start_failed(self, message: str) -> None:
         try:
             self.refresh_library()
@@ -282,38 +289,44 @@ class MainWindow(QMainWindow):
 
     # --- ingest -------------------------------------------------------------------------
 
+    @property
+    def ingesting(self) -> bool:
+        """Files are being added (until the result is shown)."""
+        return self._ingest is not None
+
     def ingest(self, paths: list[str], kb_name: str | None = None, force: bool = False) -> None:
         """Add files and folders in the background; ``force`` redoes unchanged files."""
-        if self._thread is not None:
+        if self._ingest is not None:
             self.statusBar().showMessage(self.tr("Still adding the previous files; try again after."))
             return
         kb_name = kb_name or self.library_panel.current_kb
-        self._thread = QThread()
-        self._worker = IngestWorker(self.services, list(paths), kb_name, force=force)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.failed.connect(self._on_failed)
+        services, paths = self.services, list(paths)
+
+        def work(op: Operation):
+            # the core updates one Progress object in place: each report is a snapshot,
+            # as the GUI reads it later
+            return services.ingestor().run(
+                paths, kb_name=kb_name, force=force, cancel=op.cancel,
+                on_progress=lambda progress: op.report(dataclasses.replace(progress)))
+
         self.ingest_view.start(len(paths))
         self.library_panel.set_busy(True)
         self.tabs.setCurrentIndex(0)
         self.statusBar().showMessage(self.tr("Adding {n} item(s) to {kb}…")
                                      .format(n=len(paths), kb=kb_name))
-        self._thread.start()
+        self._ingest = self.background.run(work, self._on_finished, self._on_failed,
+                                           self._on_progress, name="ingest")
 
     def cancel_ingest(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel.set()
+        if self._ingest is not None:
+            self._ingest.stop()
             self.statusBar().showMessage(self.tr("Cancelling; files already added are kept…"))
 
-    @Slot(object)
     def _on_progress(self, p) -> None:
         self.ingest_view.update_progress(p)
         if p.outcome is not None:
             self.refresh_library()
 
-    @Slot(object)
     def _on_finished(self, report) -> None:
         self.last_report = report
         self._end_ingest()
@@ -331,7 +344,6 @@ class MainWindow(QMainWindow):
             self.ingest_summary.show()
         self.refresh_library()
 
-    @Slot(str)
     def _on_failed(self, message: str) -> None:
         self._end_ingest()
         self.refresh_library()
@@ -340,11 +352,7 @@ class MainWindow(QMainWindow):
     def _end_ingest(self) -> None:
         self.ingest_view.finish()
         self.library_panel.set_busy(False)
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-        self._thread = None
-        self._worker = None
+        self._ingest = None
 
     # --- conversations ------------------------------------------------------------------
 
@@ -424,39 +432,49 @@ class MainWindow(QMainWindow):
             self.show_problem(self.tr("Cannot add the model {file}: {reason}")
                               .format(file=name, reason=reason), self.tr("Add model"))
 
-        self.tasks.run(lambda: registry.add(path), added, failed)
+        self.background.run(lambda _op: registry.add(path), added, failed, name="add model")
+
+    @property
+    def loading_model(self) -> bool:
+        """A model is being loaded (until the outcome is shown)."""
+        return self._model_load is not None
 
     def switch_model(self, name_or_path: str) -> None:
         """Load in the background; on failure say why and keep the previous model."""
-        if self._model_thread is not None:
+        if self._model_load is not None:
             self.statusBar().showMessage(self.tr("A model is still loading…"))
             return
-        worker = ModelLoader(self.services, name_or_path)
-        thread = QThread()
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.status.connect(self.statusBar().showMessage)
-        worker.done.connect(self._on_model_done)
-        self._model_thread, self._model_worker = thread, worker
+        services = self.services
+
+        def work(op: Operation):
+            return services.models().load(name_or_path,
+                                          on_status=lambda _stage, message: op.report(message))
+
         self.model_picker.setEnabled(False)
         self.add_model_action.setEnabled(False)
         self.statusBar().showMessage(self.tr("Loading {name}…").format(name=Path(name_or_path).name))
-        thread.start()
+        self._model_load = self.background.run(
+            work, lambda loaded: self._on_model_loaded(getattr(loaded, "path", name_or_path)),
+            self._on_model_failed, self.statusBar().showMessage, name="model load")
 
-    @Slot(bool, str)
-    def _on_model_done(self, ok: bool, message: str) -> None:
-        if self._model_thread is not None:
-            self._model_thread.quit()
-            self._model_thread.wait()
-        self._model_thread = None
-        self._model_worker = None
+    def _end_model_load(self) -> None:
+        self._model_load = None
         self.model_picker.setEnabled(True)
         self.add_model_action.setEnabled(True)
         self.refresh_models()
-        if ok:
-            self.statusBar().showMessage(message)
-        else:
-            self.show_problem(message, self.tr("Model"))
+
+    def _on_model_loaded(self, path) -> None:
+        self._end_model_load()
+        self.statusBar().showMessage(self.tr("Model ready: {name}").format(name=Path(str(path)).name))
+
+    def _on_model_failed(self, reason: str) -> None:
+        """The manager keeps the previous model when a new one fails: say which."""
+        self._end_model_load()
+        previous = self.services.models().loaded
+        keep = (self.tr("; still using {name}").format(name=Path(str(previous.path)).name)
+                if previous else "")
+        self.show_problem(self.tr("Could not load the model: {reason}").format(reason=reason)
+                          + keep, self.tr("Model"))
 
     # --- settings -----------------------------------------------------------------------
 
@@ -487,19 +505,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Cancel work in flight and wait for it: the stores stay consistent."""
         self.chat.shutdown()
-        if self._worker is not None:
-            self._worker.cancel.set()
-        if self._model_thread is not None:
-            self._model_thread.quit()
-            self._model_thread.wait(30_000)
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(10_000)
-        loader_thread = getattr(self, "_loader_thread", None)
-        if loader_thread is not None:
-            loader_thread.quit()
-            loader_thread.wait(60_000)
-        self.tasks.wait_all(30_000)
+        self.background.stop_all()
+        self.background.wait_all(SHUTDOWN_WAIT_MS)
         self.ingest_summary.close()
         for box in (self._problem_box, self.notice_box):
             if box is not None:

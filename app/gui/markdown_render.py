@@ -17,7 +17,7 @@ MARKDOWN_FEATURES = QTextDocument.MarkdownFeature(
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub.value
     | QTextDocument.MarkdownFeature.MarkdownNoHTML.value)
 
-# [1], [1, 2], 【1】: the same markers models.citations reads
+# [1], [1, 2], 【1】: the same markers answer.citations reads
 _MARK = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、;]\s*\d{1,3})*)\s*[\]】]")
 
 

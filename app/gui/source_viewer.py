@@ -25,84 +25,13 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QStackedWidget,
                                QTextBrowser, QTextEdit, QVBoxLayout, QWidget)
 
 from app.gui.markdown_render import MARKDOWN_FEATURES
+from retrieval.highlight import MAX_TRIES, search_phrases
 
 log = logging.getLogger(__name__)
 
-PHRASE_WORDS = 7  # words in a search phrase: long enough to be unique on a page
-MAX_TRIES = 14  # phrases tried before giving up on the highlight
 HIGHLIGHT = QColor("#ffe27a")
 
-# a word that survives both text extractors: letters/digits with inner punctuation only
-_PLAIN_WORD = re.compile(r"^[^\W_][\w’'.,:;%&/-]*$", re.UNICODE)
-_LIST_MARK = re.compile(r"^\s*(?:#{1,6}\s|[-*+>]\s|\d{1,3}[.)]\s)+")
 _MD_INLINE = re.compile(r"`([^`]*)`|\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|!?\[([^\]]*)\]\([^)]*\)")
-
-
-def search_phrases(passage: str, words: int = PHRASE_WORDS, limit: int = MAX_TRIES
-                   ) -> list[str]:
-    """Phrases to find ``passage`` with in a rendered document, best first.
-
-    Runs of plain words inside one line (no line break, no hyphenated line end, no
-    Markdown syntax), mostly letters rather than table figures, longest first; then
-    shorter cuts of the same runs; then long single words.  The passage's first and last
-    words are skipped: a chunk may start or end inside a word."""
-    from retrieval.tokenizer import CJK_CHARS
-
-    lines = [ln for ln in passage.splitlines() if ln.strip()]
-    runs: list[list[str]] = []
-    cjk: list[str] = []
-    for i, line in enumerate(lines):
-        line = _LIST_MARK.sub("", line)
-        tokens = line.split()
-        if i == 0 and tokens:
-            tokens = tokens[1:]
-        if i == len(lines) - 1 and tokens:
-            tokens = tokens[:-1]
-        current: list[str] = []
-        for tok in tokens:
-            if _PLAIN_WORD.match(tok) and not tok.endswith("-"):
-                current.append(tok)
-            else:
-                if len(current) >= 2:
-                    runs.append(current)
-                current = []
-        if len(current) >= 2:
-            runs.append(current)
-        cjk.extend(m.group(0) for m in re.finditer(f"[{CJK_CHARS}]{{4,}}", line))
-
-    def wordy(run: list[str]) -> bool:
-        text = "".join(run)
-        return sum(ch.isalpha() for ch in text) >= 0.6 * len(text)
-
-    def key(run: list[str]) -> tuple:
-        return (wordy(run), len(" ".join(run[:words])))
-
-    runs.sort(key=key, reverse=True)
-    out: list[str] = []
-
-    def add(phrase: str) -> None:
-        phrase = phrase.strip().rstrip(",.;:")
-        if len(phrase) >= 4 and phrase not in out:
-            out.append(phrase)
-
-    for run in runs:
-        if len(run) >= 3:
-            # a window from the middle of long runs: away from the chunk's cut edges
-            start = max(0, (len(run) - words) // 2)
-            add(" ".join(run[start:start + words]))
-    for text in sorted(cjk, key=len, reverse=True):
-        mid = max(0, (len(text) - 12) // 2)
-        add(text[mid:mid + 12])
-    for run in runs:
-        add(" ".join(run[:4]))
-        add(" ".join(run[-4:]))
-    singles = sorted({w.strip(",.;:") for run in runs for w in run if len(w) >= 8
-                      and w.strip(",.;:").isalpha()}, key=len, reverse=True)
-    for w in singles:
-        add(w)
-    return out[:limit]
-
-
 _HEADING_ID = re.compile(r"\{\s*#[^}]*\}")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 

@@ -17,6 +17,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget)
 
+from retrieval.highlight import highlight_spans
+
 HIGHLIGHT_STYLE = "background-color:#ffe27a"
 
 
@@ -25,42 +27,10 @@ def match_terms(source, query: str = "") -> set[str]:
     """The keyword tokens to highlight: what retrieval says matched, else the query's."""
     terms = set((getattr(source, "explanation", None) or {}).get("matched") or [])
     if not terms and query:
-        from retrieval.tokenizer import tokenize
+        from ingest.analyzer import tokenize
 
         terms = set(tokenize(query))
     return {t for t in terms if t}
-
-
-def highlight_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
-    """Character spans of ``text`` whose retrieval token is one of ``terms``.
-
-    Latin words are compared by their index token (lower case, Porter stem), so
-    "sales" lights up for the token "sale"; Chinese terms are found as substrings."""
-    from retrieval.tokenizer import IS_CJK, SCRIPT_RUNS, has_cjk, stem
-
-    terms = set(terms)
-    cjk_terms = sorted((t for t in terms if has_cjk(t)), key=len, reverse=True)
-    spans: list[tuple[int, int]] = []
-    for m in SCRIPT_RUNS.finditer(text):
-        run = m.group(0)
-        if IS_CJK.match(run):
-            for term in cjk_terms:
-                start = run.find(term)
-                while start >= 0:
-                    spans.append((m.start() + start, m.start() + start + len(term)))
-                    start = run.find(term, start + len(term))
-        else:
-            word = run.lower()
-            if word in terms or stem(word) in terms:
-                spans.append((m.start(), m.end()))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for a, b in spans:
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
 
 
 def highlighted_html(text: str, terms: Iterable[str]) -> str:
@@ -78,7 +48,7 @@ class SourcesPanel(QWidget):
     """A list of passages (label, cited mark, one-line explanation) over the selected
     passage's text and full explanation."""
 
-    sourceActivated = Signal(object)  # models.citations.Source
+    sourceActivated = Signal(object)  # answer.citations.Source
 
     def __init__(self, parent=None):
         super().__init__(parent)

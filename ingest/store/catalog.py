@@ -2,9 +2,9 @@
 
 Chunk rows and the FTS5 keyword index live in the same SQLite file, so the two can never
 disagree: they change together in one transaction.  Chroma is the other store; the
-ingest pipeline writes a document's vectors there *before* the transaction that makes
-the document ready, and a generation number on each chunk lets start-up remove vectors
-of generations that never became current (see ``ingest.library``).
+store writer puts a document's vectors there *before* the transaction that makes the
+document ready, and a generation number on each chunk lets start-up remove vectors of
+generations that never became current (see ``ingest.store.writer``).
 """
 
 from __future__ import annotations
@@ -66,10 +66,6 @@ TERMINAL_OK = "ready"
 FAILED = "failed"
 PENDING = "pending"
 REMOVING = "removing"
-
-
-def chunk_id(doc_id: int, gen: int, index: int) -> str:
-    return f"d{doc_id}g{gen}c{index}"
 
 
 @dataclass
@@ -173,7 +169,7 @@ class Catalog:
         return KnowledgeBase(**dict(row)) if row else None
 
     def create_kb(self, name: str, embedder: str | None) -> KnowledgeBase:
-        from retrieval.tokenizer import TOKENIZER_VERSION
+        from ingest.analyzer import TOKENIZER_VERSION
 
         with self.transaction():
             cur = self.db.execute("INSERT INTO kbs (name, embedder, created, tokenizer) "
@@ -272,7 +268,10 @@ class Catalog:
                         content_hash: str, size: int, mtime: float, pages: int,
                         empty_pages: int, reason: str | None, embedder: str,
                         chunks: Sequence[ChunkRow], tokens: Sequence[str]) -> None:
-        """Swap in the pending generation: chunks, keyword rows and status in one go."""
+        """Swap in the pending generation: chunks, keyword rows and status in one go.  If
+        an older generation has vectors, ``pending_gen`` stays set (to the new generation)
+        until the writer has deleted them, so a crash in between is cleaned up by
+        ``recover``."""
         gen = doc.pending_gen
         with self.transaction():
             self._delete_chunk_rows(doc.id, kb)
@@ -287,13 +286,14 @@ class Catalog:
             self.db.execute(
                 "UPDATE documents SET title = ?, kind = ?, content_hash = ?, size = ?, mtime = ?,"
                 " status = 'ready', code = NULL, reason = ?, pages = ?, empty_pages = ?,"
-                " chunks = ?, embedder = ?, gen = ?, pending_gen = NULL, updated = ?"
+                " chunks = ?, embedder = ?, gen = ?, pending_gen = ?, updated = ?"
                 " WHERE id = ?",
                 (title, kind, content_hash, size, mtime, reason, pages, empty_pages,
-                 len(chunks), embedder, gen, time.time(), doc.id))
+                 len(chunks), embedder, gen, gen if doc.gen else None, time.time(), doc.id))
 
     def abandon_pending(self, doc: DocumentRow) -> None:
-        """The pending generation will not be finished (cancel, crash, failure)."""
+        """Clear the document's mark: its pending generation will not be finished (cancel,
+        crash, failure), or the writer has deleted the vectors an older one left."""
         with self.transaction():
             row = self.document_by_id(doc.id)
             if row is None:
@@ -308,7 +308,9 @@ class Catalog:
     def record_failure(self, kb: KnowledgeBase, path: str, *, code: str, reason: str,
                        content_hash: str | None, size: int | None, mtime: float | None,
                        kind: str | None) -> None:
-        """A file that cannot be indexed: keep its row (with the reason), drop any chunks."""
+        """A file that cannot be indexed: keep its row (with the reason), drop any chunks.
+        A document that had vectors keeps ``pending_gen`` set until the writer has deleted
+        them (see ``commit_document``)."""
         with self.transaction():
             doc = self.document(kb.id, path)
             if doc is None:
@@ -320,9 +322,10 @@ class Catalog:
             self._delete_chunk_rows(doc.id, kb)
             self.db.execute(
                 "UPDATE documents SET kind = ?, content_hash = ?, size = ?, mtime = ?,"
-                " status = 'failed', code = ?, reason = ?, chunks = 0, pending_gen = NULL,"
+                " status = 'failed', code = ?, reason = ?, chunks = 0, pending_gen = ?,"
                 " updated = ? WHERE id = ?",
-                (kind, content_hash, size, mtime, code, reason, time.time(), doc.id))
+                (kind, content_hash, size, mtime, code, reason, doc.gen or None, time.time(),
+                 doc.id))
 
     def move_document(self, doc: DocumentRow, new_path: str, mtime: float) -> None:
         with self.transaction():
@@ -360,20 +363,15 @@ class Catalog:
 
     def chunks_by_ids(self, ids: Iterable[str]) -> dict[str, ChunkRow]:
         """Chunks of ready documents with these ids (others are silently absent)."""
-        return {r["id"]: _chunk_row(r) for r in self._ready_chunks("id", list(ids))}
-
-    def chunks_by_rowids(self, rowids: Sequence[int]) -> dict[int, ChunkRow]:
-        return {r["rowid"]: _chunk_row(r) for r in self._ready_chunks("rowid", list(rowids))}
-
-    def _ready_chunks(self, column: str, values: list) -> list[sqlite3.Row]:
+        ids = list(ids)
         rows: list[sqlite3.Row] = []
-        for i in range(0, len(values), 500):  # stay below SQLite's variable limit
-            part = values[i:i + 500]
+        for i in range(0, len(ids), 500):  # stay below SQLite's variable limit
+            part = ids[i:i + 500]
             marks = ",".join("?" * len(part))
             rows += self.db.execute(
-                f"SELECT c.rowid AS rowid, c.* FROM chunks c JOIN documents d ON d.id = c.doc_id"
-                f" WHERE c.{column} IN ({marks}) AND d.status = 'ready'", part).fetchall()
-        return rows
+                "SELECT c.* FROM chunks c JOIN documents d ON d.id = c.doc_id"
+                f" WHERE c.id IN ({marks}) AND d.status = 'ready'", part).fetchall()
+        return {r["id"]: _chunk_row(r) for r in rows}
 
     def chunk_count(self, kb_id: int) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.doc_id"

@@ -1,13 +1,9 @@
-"""A library of knowledge bases: the catalog and the vector store kept consistent.
+"""A library of knowledge bases: the catalog and the vector store, opened together.
 
-Opening a library reconciles whatever an interrupted run left behind, so that after a
-crash (even ``kill -9``) every ready document has all of its chunks in both stores and
-nothing else is in either:
-
-* a document with a ``pending_gen`` was being (re)indexed: vectors of any generation but
-  the current one are deleted and the pending mark is cleared;
-* a document marked ``removing`` is removed from both stores;
-* a knowledge base marked ``deleting`` is dropped.
+Every change to a document in both stores goes through its ``writer``
+(``ingest.store.writer``); opening a library lets the writer recover whatever an
+interrupted run left behind, so that after a crash (even ``kill -9``) every ready
+document has all of its chunks in both stores and nothing else is in either.
 """
 
 from __future__ import annotations
@@ -16,8 +12,9 @@ import logging
 import re
 from pathlib import Path
 
-from ingest.catalog import Catalog, DocumentRow, KnowledgeBase
-from ingest.vectors import VectorStore
+from ingest.store.catalog import Catalog, DocumentRow, KnowledgeBase
+from ingest.store.vectors import VectorStore
+from ingest.store.writer import StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -34,41 +31,22 @@ class Library:
         self.store_dir = Path(store_dir)
         self.catalog = Catalog(self.store_dir / "catalog.sqlite3")
         self.vectors = VectorStore(self.store_dir / "chroma")
-        self.reconcile()
+        self.writer = StoreWriter(self.catalog, self.vectors)
+        self.writer.recover()
+        self._rebuild_stale_keyword_indexes()
 
     def close(self) -> None:
         self.catalog.close()
 
-    # --- crash recovery ----------------------------------------------------------
-
-    def reconcile(self) -> int:
-        """Finish or undo what an interrupted run left; returns how many items it fixed."""
-        fixed = 0
-        for kb in self.catalog.kbs(include_deleting=True):
-            if kb.status == "deleting":
-                self._finish_kb_delete(kb)
-                fixed += 1
-        for doc in self.catalog.dirty_documents():
-            kb = self.catalog.kb_by_id(doc.kb_id)
-            if kb is None:
-                continue
-            if doc.status == "removing":
-                self.vectors.delete_document(kb.collection, doc.id)
-                self.catalog.delete_document(doc, kb)
-            else:
-                self.vectors.delete_document(kb.collection, doc.id, keep_gen=doc.gen)
-                self.catalog.abandon_pending(doc)
-            fixed += 1
-        from retrieval.tokenizer import TOKENIZER_VERSION, tokenize
+    def _rebuild_stale_keyword_indexes(self) -> None:
+        """Keyword indexes written by another tokenizer version would miss matches."""
+        from ingest.analyzer import TOKENIZER_VERSION, tokenize
 
         for kb in self.catalog.kbs():
             if kb.tokenizer != TOKENIZER_VERSION:
                 n = self.catalog.retokenize(kb, tokenize, TOKENIZER_VERSION)
                 log.info("rebuilt the keyword index of %r (%d chunks) for tokenizer %s",
                          kb.name, n, TOKENIZER_VERSION)
-        if fixed:
-            log.warning("reconciled %d item(s) left by an interrupted run", fixed)
-        return fixed
 
     # --- knowledge bases ---------------------------------------------------------
 
@@ -103,13 +81,7 @@ class Library:
         return self.kb(new)
 
     def delete_kb(self, name: str) -> None:
-        kb = self.kb(name)
-        self.catalog.mark_kb_deleting(kb)
-        self._finish_kb_delete(kb)
-
-    def _finish_kb_delete(self, kb: KnowledgeBase) -> None:
-        self.vectors.drop(kb.collection)
-        self.catalog.drop_kb_rows(kb)
+        self.writer.delete_kb(self.kb(name))
 
     @staticmethod
     def _check_name(name: str) -> None:
@@ -122,18 +94,13 @@ class Library:
     def documents(self, kb: KnowledgeBase | None = None) -> list[DocumentRow]:
         return self.catalog.documents(kb.id if kb else None)
 
-    def remove_document(self, kb: KnowledgeBase, doc: DocumentRow) -> None:
-        self.catalog.mark_removing(doc)
-        self.vectors.delete_document(kb.collection, doc.id)
-        self.catalog.delete_document(doc, kb)
-
     def remove_path(self, kb: KnowledgeBase, path: Path) -> list[DocumentRow]:
         """Remove a file, or every document under a folder; returns what was removed."""
         target = str(Path(path).expanduser().resolve())
         removed = []
         for doc in self.catalog.documents(kb.id):
             if doc.path == target or doc.path.startswith(target.rstrip("/") + "/"):
-                self.remove_document(kb, doc)
+                self.writer.remove_document(kb, doc)
                 removed.append(doc)
         return removed
 

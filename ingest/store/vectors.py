@@ -18,11 +18,10 @@ log = logging.getLogger(__name__)
 # Chroma's add() refuses batches above its max batch size (~5k); stay well below.
 WRITE_BATCH = 2000
 # HNSW candidate list per query (Chroma's ``ef_search``; at least the number of results
-# asked for).  At 96 the top 200 of a SciFact query held 97.2 % of the exact top 200, and
-# the misses moved the embedding lane's min-max range enough to cost 0.0026 nDCG@10 in the
-# hybrid ranking (0.7387 against 0.7413 with exact search).  See bench/RESULTS.md for
-# the recall, quality and latency of each value; collections made with an older value
-# are updated when opened.
+# asked for).  Wide enough that the approximate top 200 is the exact one in practice:
+# missed neighbours shift the embedding lane's min-max range and so the fused ranking.
+# Recall, quality and latency per value are in bench/RESULTS.md; collections made with
+# an older value are updated when opened.
 EF_SEARCH = 1000
 
 
@@ -83,11 +82,6 @@ class VectorStore:
         for offset in range(0, total, 10_000):
             out.update(col.get(include=[], limit=10_000, offset=offset)["ids"])
         return out
-
-    def delete_ids(self, name: str, ids: Sequence[str]) -> None:
-        ids = list(ids)
-        for i in range(0, len(ids), WRITE_BATCH):
-            self.collection(name).delete(ids=ids[i:i + WRITE_BATCH])
 
     def count(self, name: str) -> int:
         return self.collection(name).count()

@@ -27,7 +27,7 @@ M2_PAGE = 17
 
 @pytest.fixture(scope="session")
 def answer_library(tmp_path_factory, embedder):
-    from ingest.library import Library
+    from ingest.store.library import Library
     from ingest.pipeline import Ingestor
 
     for p in DOCS:
@@ -41,16 +41,15 @@ def answer_library(tmp_path_factory, embedder):
 
 @pytest.fixture(scope="session")
 def answer_retriever(answer_library, embedder):
-    from app.settings import RetrievalSettings
     from retrieval.retriever import Retriever
 
-    return Retriever(answer_library, embedder, RetrievalSettings())
+    return Retriever(answer_library, embedder)
 
 
 @pytest.fixture(scope="session")
 def chat_manager(tmp_path_factory):
     from models.bundled import ensure_chat_model
-    from models.llm import ModelManager
+    from models.model_manager import ModelManager
 
     # same folder as tests/models/conftest.py: assembled once per session
     path = ensure_chat_model(tmp_path_factory.getbasetemp() / "wenji-model-cache" / "models")
@@ -62,7 +61,7 @@ def chat_manager(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def engine(answer_retriever, chat_manager):
-    from models.answer import AnswerEngine
+    from answer.engine import AnswerEngine
 
     return AnswerEngine(answer_retriever, chat_manager, kb_name="default", top_k=4,
                         max_answer_tokens=40, max_context_tokens=450,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models.chats import ChatError, ChatStore
+from answer.chats import ChatError, ChatStore
 from tests.answer.conftest import M2_PAGE, M2_QUESTION
 
 
@@ -131,7 +131,7 @@ def test_ask_command_streams_answer_and_sources(wenji_home, capsys):
 def test_a_quoted_citation_survives_a_restart_and_is_named_in_the_export(tmp_path, m2_done):
     from dataclasses import replace
 
-    from models.citations import closest_sentence
+    from answer.citations import closest_sentence
 
     quote = closest_sentence(M2_QUESTION, m2_done.sources)
     assert quote is not None and quote.quoted

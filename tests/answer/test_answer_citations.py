@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from models.citations import (Citation, Source, cited_numbers, explicit_citations,
+from answer.citations import (Citation, Source, cited_numbers, explicit_citations,
                               infer_citations, resolve_citations)
-from models.prompts import question_language, source_label
+from answer.prompts import question_language, source_label
 
 
 def _src(n, text, page=None, title="doc", coverage=1.0):
@@ -70,19 +70,6 @@ def test_question_language_and_labels():
     assert source_label("t", "/d/t.pdf", 3, None, "zh") == "t.pdf, 第 3 页"
 
 
-def test_source_list_echo_ends_the_answer():
-    from models.answer import _echo_start, _safe_end
-
-    text = "齿河盗龙属\n[4] 龙骨\n龙骨属"
-    assert text[:_echo_start(text)] == "齿河盗龙属"
-    # a citation inside a sentence, or an echo before any answer text, is kept
-    assert _echo_start("Revenue was a record [2].\nIt grew.") is None
-    assert _echo_start("\n[1] 2022 Q3 AAPL.pdf, page 17: the M2 chip") is None
-    # a tail that may still become an echo is held back while streaming
-    assert _safe_end("The M2 chip.\n[") == len("The M2 chip.")
-    assert _safe_end("The M2 chip [1") == len("The M2 chip [1")
-
-
 def test_short_verbatim_answer_is_attributed():
     cites = infer_citations("2月20日", SOURCES)
     assert [(c.n, c.inferred, c.overlap) for c in cites] == [(3, True, 1.0)]
@@ -137,7 +124,7 @@ def test_each_sentence_cites_its_own_source():
 
 
 def test_evidence_units_are_bigrams_for_chinese_and_words_for_english():
-    from models.citations import evidence_units
+    from answer.citations import evidence_units
 
     assert evidence_units("上海申花") == {"上海", "海申", "申花"}
     assert evidence_units("Apple M2 chips") >= {"appl", "m2", "chip"}
@@ -150,29 +137,8 @@ def test_a_number_added_to_the_question_is_evidence():
     assert [c.n for c in cites] == [3]
 
 
-def test_a_repeated_sentence_or_line_ends_the_answer():
-    from models.answer import _repeat_start
-
-    text = "罗店镇全镇面积是多大？\n\n答： 罗店镇全镇面积是多大？\n\n答： 罗"
-    assert text[:_repeat_start(text)].strip() == "罗店镇全镇面积是多大？"
-    text = "放射性是人体内的放射性。放射性是人体内的放射性。放射"
-    assert text[:_repeat_start(text)] == "放射性是人体内的放射性。"
-    assert _repeat_start("Revenue grew [1]. Costs fell [2].\nRevenue grew") is None  # unfinished
-    text = "It grew. It grew. "
-    assert text[:_repeat_start(text)] == "It grew."
-
-
-def test_the_instruction_line_starting_a_new_exercise_ends_the_answer():
-    from models.answer import _restart_start
-
-    text = "隐面龙属属于兽脚亚目阿贝力龙科。\n\n请根据资料回答，并用方括号"
-    assert text[:_restart_start(text, "zh")].strip() == "隐面龙属属于兽脚亚目阿贝力龙科。"
-    assert _restart_start("请根据资料回答", "zh") is None  # nothing answered yet
-    assert _restart_start("The M2 chip [1].", "en") is None
-
-
 def test_base_model_prompt_shows_a_worked_example_first():
-    from models.prompts import EXAMPLE, completion_prompt
+    from answer.prompts import EXAMPLE, completion_prompt
 
     msgs = [{"role": "system", "content": "SYS"},
             {"role": "user", "content": "资料：\n\n[1] a.md\n正文\n\n问题：什么？"}]
@@ -183,7 +149,7 @@ def test_base_model_prompt_shows_a_worked_example_first():
 
 
 def test_base_model_prompt_ends_with_the_opener_and_a_matching_example():
-    from models.prompts import EXAMPLE_OPENED, OPENER, completion_prompt
+    from answer.prompts import EXAMPLE_OPENED, OPENER, completion_prompt
 
     msgs = [{"role": "system", "content": "SYS"},
             {"role": "user", "content": "Sources:\n\n[1] a.md\ntext\n\nQuestion: What?"}]
@@ -208,7 +174,7 @@ def test_an_opener_with_a_number_counts_only_where_that_source_supports_the_sent
 
 
 def test_a_word_joining_two_markers_is_not_part_of_the_sentence():
-    from models.citations import _segments
+    from answer.citations import _segments
 
     assert _segments("冬奥会在2022年2月4日开幕 [1]和[2]。") == [
         ("冬奥会在2022年2月4日开幕  。", [1, 2])]
@@ -220,8 +186,8 @@ def test_a_word_joining_two_markers_is_not_part_of_the_sentence():
 
 
 def test_an_echo_is_recognised():
-    from models.citations import adds_to, echo_units
-    from models.prompts import OPENER
+    from answer.citations import adds_to, echo_units
+    from answer.prompts import OPENER
 
     question = "罗店镇全镇面积是多大？"
     echo = echo_units([question, OPENER["zh"]])
@@ -230,18 +196,8 @@ def test_an_echo_is_recognised():
     assert adds_to("根据资料[1]，罗店镇全镇面积是72平方公里。", echo)
 
 
-def test_the_rarest_chinese_term_is_a_word_not_a_character():
-    from models.answer import _rarest_chinese_term
-
-    w = {"当惹雍错": 5.0, "又": 1.0, "叫": 2.0}
-    assert _rarest_chinese_term(set(w), w) == "当惹雍错"
-    assert _rarest_chinese_term({"叫", "又"}, {"叫": 2.0, "又": 1.0}) == ""
-    assert _rarest_chinese_term({"fastapi", "运行"}, {"fastapi": 3.0, "运行": 1.0}) == ""
-    assert _rarest_chinese_term(set(w), None) == ""
-
-
 def test_the_opener_naming_a_source_is_not_part_of_the_sentence():
-    from models.citations import _segments
+    from answer.citations import _segments
 
     assert _segments("根据资料[1]和[2]，冬奥会开幕。") == [("冬奥会开幕。", [1, 2])]
     assert _segments("根据资料[3] 所示，冬奥会开幕。") == [("冬奥会开幕。", [3])]
@@ -252,19 +208,8 @@ def test_the_opener_naming_a_source_is_not_part_of_the_sentence():
     assert [(c.n, c.inferred) for c in cites] == [(3, False)]
 
 
-def test_a_last_line_beginning_the_next_exercise_is_held_back_and_dropped():
-    from models.answer import _label_tail
-
-    text = "该频道以播放电影为主。\n\n请根据资料"
-    assert text[:_label_tail(text, "zh")].strip() == "该频道以播放电影为主。"
-    assert _label_tail("It is the M2 chip [1].\nQues", "en") == len("It is the M2 chip [1].")
-    assert _label_tail("该频道以播放电影为主。", "zh") == len("该频道以播放电影为主。")
-    assert _label_tail("第一行\n第二行", "zh") == len("第一行\n第二行")
-    assert _label_tail("请根据资料", "zh") == len("请根据资料")  # nothing answered yet
-
-
 def test_the_closest_sentence_to_the_question_is_quoted_from_its_source():
-    from models.citations import closest_sentence
+    from answer.citations import closest_sentence
 
     sources = [
         _src(1, "辽道宗在位四十六年。他晚年信任奸臣，朝政日益腐败。", 4),
@@ -281,7 +226,7 @@ def test_the_closest_sentence_to_the_question_is_quoted_from_its_source():
 
 
 def test_no_quote_when_no_sentence_covers_the_question():
-    from models.citations import closest_sentence
+    from answer.citations import closest_sentence
 
     assert closest_sentence("Who painted the Mona Lisa?", SOURCES) is None
     assert closest_sentence("蒙娜丽莎是谁画的？", SOURCES) is None
@@ -294,7 +239,7 @@ def test_no_quote_when_no_sentence_covers_the_question():
 
 
 def test_a_long_quoted_sentence_is_cut_but_stays_verbatim():
-    from models.citations import MAX_QUOTE_CHARS, closest_sentence
+    from answer.citations import MAX_QUOTE_CHARS, closest_sentence
 
     long = "The quarterly revenue of the widget division " + "grew steadily and " * 30 + "ended."
     q = closest_sentence("widget division quarterly revenue", [_src(1, long, 2)])

@@ -1,6 +1,6 @@
-"""The answer pipeline with the real bundled model, embedder and Chroma on SEC 10-Q PDFs
-and FastAPI docs: streaming, citations to the right page, "not in your documents",
-follow-ups, context fitting and cancel."""
+"""The answer engine with the real bundled model, embedder and Chroma on SEC 10-Q PDFs
+and FastAPI docs: streaming, citations to the right page, the prompt, cancel, and the
+loaded model's saved answer length and system prompt."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from models.answer import AnswerDone, Retrieved, TextPiece, is_follow_up, retrieval_query
-from models.prompts import NO_ANSWER, OPENER, SYSTEM
+from answer.engine import AnswerDone, Retrieved, TextPiece
+from answer.prompts import OPENER, system_message
 
 from tests.answer.conftest import M2_PAGE, M2_QUESTION
 
@@ -45,50 +45,15 @@ def test_citation_points_to_the_right_page_of_the_right_pdf(m2_events):
     assert any(s.page == M2_PAGE for s in m2_events[0].sources)
 
 
-@pytest.mark.parametrize("question, lang", [
-    ("What is the recipe for a chocolate cake?", "en"),
-    ("如何制作巧克力蛋糕？", "zh"),
-    ("Who won the 2018 World Cup?", "en"),
-    ("珠穆朗玛峰有多高？", "zh"),
-])
-def test_off_topic_question_gets_the_fixed_message_without_generation(engine, chat_manager,
-                                                                      question, lang):
-    before = chat_manager.model.last_stats  # a new object for every generation
-    events = list(engine.ask(question))
-    done = _done(events)
-    assert not done.grounded and not done.generated
-    assert done.answer == NO_ANSWER[lang]
-    assert [e.text for e in events if isinstance(e, TextPiece)] == [NO_ANSWER[lang]]
-    assert done.language == lang
-    assert 1 <= len(done.sources) <= 3, "the closest passages are shown"
-    assert all(s.text for s in done.sources)
-    assert done.citations == []
-    assert chat_manager.model.last_stats is before, "the model must not be called"
-
-
-def test_on_topic_questions_are_grounded_in_both_languages(engine):
-    for question, lang, name in (("How do I create a FastAPI app?", "en", "first-steps.md"),
-                                 ("如何运行 FastAPI 应用？", "zh", "first-steps.md")):
-        gen = engine.ask(question)
-        first = next(gen)
-        gen.close()  # stop before generation: only retrieval is checked here
-        assert isinstance(first, Retrieved)
-        assert first.grounded, question
-        assert first.language == lang
-        assert Path(first.sources[0].path).name == name
-    zh_path = first.sources[0].path
-    assert "/zh/" in zh_path, "the Chinese question should find the Chinese page"
-
-
 def test_prompt_language_follows_the_question(engine, answer_retriever):
-    from models.answer import Turn
+    from answer.history import Turn
 
     sources, _ = engine.find_sources("FastAPI 应用", "zh")
     msgs = engine._messages("如何运行 FastAPI 应用？", "zh", [Turn("user", "hi")], sources[:1])
-    assert msgs[0]["content"] == SYSTEM["zh"]
+    assert msgs[0]["content"] == system_message("zh")
     assert "问题：" in msgs[-1]["content"] and "[1]" in msgs[-1]["content"]
     msgs = engine._messages("How do I run it?", "en", [], sources[:1])
-    assert msgs[0]["content"] == SYSTEM["en"] and "Question:" in msgs[-1]["content"]
+    assert msgs[0]["content"] == system_message("en") and "Question:" in msgs[-1]["content"]
 
 
 def test_best_source_last_lists_the_sources_from_last_to_first(engine):
@@ -107,64 +72,6 @@ def test_best_source_last_lists_the_sources_from_last_to_first(engine):
     zh = replace(engine, best_source_last=False)._messages(
         "苹果公司发布了哪款芯片？", "zh", [], sources[:2])[-1]["content"]
     assert zh.index("[1] ") < zh.index("[2] ")
-
-
-def test_follow_up_retrieves_with_the_earlier_turn(engine):
-    first_q = "What was Apple's total net sales in the third quarter of 2022?"
-    history = [{"role": "user", "content": first_q},
-               {"role": "assistant", "content": "Apple's total net sales were $82,959 million [1]."}]
-    alone = next(engine.ask("What about 2023?"))
-    gen = engine.ask("What about 2023?", history)
-    follow = next(gen)
-    gen.close()
-    assert follow.retrieval_query.startswith(first_q)
-    assert follow.retrieval_query.endswith("What about 2023?")
-    assert alone.retrieval_query == "What about 2023?"
-    # alone, "2023" finds the NVIDIA 2023 report; after the Apple question, Apple's
-    assert Path(alone.sources[0].path).name == "2023 Q1 NVDA.pdf"
-    assert Path(follow.sources[0].path).name == "2022 Q3 AAPL.pdf"
-
-
-def test_follow_up_detection():
-    assert is_follow_up("What about 2023?")
-    assert is_follow_up("那么2023年呢？")
-    assert is_follow_up("Why did it grow?")
-    assert is_follow_up("How did that change in the third quarter?")
-    assert not is_follow_up("Which chip powers the MacBook Air that Apple announced at "
-                            "its developer conference in June?")
-    assert not is_follow_up("其他国家的半导体公司在第三季度的营业收入分别是多少？")
-    assert not is_follow_up("What was NVIDIA's data center revenue in fiscal 2023 first quarter?")
-    h = [{"role": "user", "content": "Apple revenue 2022"}, {"role": "assistant", "content": "x"}]
-    assert retrieval_query("What was NVIDIA's gaming revenue last quarter?", h) == \
-        "What was NVIDIA's gaming revenue last quarter?"
-
-
-def test_sources_fit_the_window_by_real_token_counts(engine, chat_manager):
-    model = chat_manager.model
-    sources, grounded = engine.find_sources(M2_QUESTION, "en")
-    assert grounded and len(sources) >= 2
-    used, _, total = engine.fit_sources(M2_QUESTION, "en", [], sources)
-    msgs = engine._messages(M2_QUESTION, "en", [], used)
-    request = engine._request(msgs, "en")
-    # base model: no template; English prompts end with the answer label (no opener)
-    assert isinstance(request, str) and request.endswith("Answer:")
-    assert total == len(model.prompt_tokens(request)[0])
-    assert total <= model.n_ctx - engine.max_answer_tokens
-    assert [s.n for s in used] == list(range(1, len(used) + 1))
-    # a tiny budget cuts the first source instead of sending no context
-    from dataclasses import replace
-
-    small = replace(engine, max_context_tokens=60)
-    used, _, total_small = small.fit_sources(M2_QUESTION, "en", [], sources)
-    assert len(used) == 1 and 0 < len(used[0].text) < len(sources[0].text)
-    assert used[0].end == used[0].start + len(used[0].text)
-    assert model.count_tokens(used[0].text) <= 60
-    # a window too small for any answer room is a clear error, not a silent overflow
-    from models.llm import GenerationError
-
-    with pytest.raises(GenerationError, match="does not fit"):
-        replace(engine, max_answer_tokens=model.n_ctx).fit_sources(M2_QUESTION, "en", [],
-                                                                    sources)
 
 
 def test_cancel_passes_through_to_generation(engine, chat_manager):
@@ -196,7 +103,7 @@ def test_an_answer_citing_nothing_is_followed_by_the_closest_source_sentence(eng
     sentence of the sources closest to the question, quoted with its number."""
     from dataclasses import replace
 
-    from models.prompts import QUOTE_NOTE
+    from answer.prompts import QUOTE_NOTE
 
     events = list(replace(engine, max_answer_tokens=1).ask(M2_QUESTION))
     done = _done(events)
@@ -212,3 +119,70 @@ def test_an_answer_citing_nothing_is_followed_by_the_closest_source_sentence(eng
     plain = _done(list(replace(engine, max_answer_tokens=1, quote_when_uncited=False)
                        .ask(M2_QUESTION)))
     assert not plain.quoted and plain.citations == [] and "M2" not in plain.answer
+
+
+# --- the loaded model's saved settings -------------------------------------------------
+
+SAVED_MAX_TOKENS = 5
+SAVED_SYSTEM_PROMPT = "You work for the finance team of a small company."
+
+
+@pytest.fixture(scope="module")
+def saved_settings_answer(tmp_path_factory, chat_manager, answer_retriever):
+    """The bundled model loaded by name from a registry whose model_settings.json gives it
+    a short answer length and a system prompt of its own (the way the app loads a model),
+    the engine built the way the app builds it, and one answer."""
+    from answer.engine import AnswerEngine
+    from models.model_manager import ModelManager
+    from models.registry import GenerationSettings, Registry
+
+    folder = tmp_path_factory.mktemp("saved-settings") / "models"
+    folder.mkdir()
+    gguf = chat_manager.loaded.path
+    (folder / gguf.name).symlink_to(gguf)
+    registry = Registry(folder)
+    registry.save_model_settings(gguf.name, GenerationSettings(
+        context_length=2048, temperature=0.0, max_tokens=SAVED_MAX_TOKENS,
+        system_prompt=SAVED_SYSTEM_PROMPT))
+    manager = ModelManager(registry, threads=2)
+    manager.load(gguf.name, seed=1234)
+    try:
+        engine = AnswerEngine.for_loaded_model(answer_retriever, manager, kb_name="default",
+                                               top_k=4, max_context_tokens=450)
+        done = engine.answer(M2_QUESTION)
+        # what llama.cpp evaluated: the prompt's tokens are the first ones in its cache
+        llm = manager.model.llm
+        prompt = llm._input_ids[:done.stats.prompt_tokens].tolist()
+        received = llm.detokenize(prompt).decode("utf-8", errors="replace")
+        yield engine, done, received
+    finally:
+        manager.unload()
+
+
+def test_the_models_saved_max_tokens_is_the_answer_length(saved_settings_answer):
+    engine, done, _ = saved_settings_answer
+    assert engine.max_answer_tokens == SAVED_MAX_TOKENS
+    assert done.generated and done.grounded
+    assert 1 <= done.stats.generated_tokens <= SAVED_MAX_TOKENS
+
+
+def test_the_models_saved_system_prompt_reaches_the_model(saved_settings_answer):
+    from answer.prompts import INSTRUCTIONS, SOURCE_RULES
+
+    _, done, received = saved_settings_answer
+    assert done.prompt_tokens == done.stats.prompt_tokens
+    assert SAVED_SYSTEM_PROMPT in received
+    # it replaces Wenji's default instructions; the source and citation rules stay
+    assert INSTRUCTIONS["en"] not in received
+    assert SOURCE_RULES["en"] in received and "Question: " + M2_QUESTION in received
+
+
+def test_an_explicit_answer_length_wins_over_the_saved_one(saved_settings_answer, engine):
+    from answer.engine import AnswerEngine
+
+    saved, _, _ = saved_settings_answer
+    chosen = AnswerEngine.for_loaded_model(saved.retriever, saved.models, max_answer_tokens=16)
+    assert (chosen.max_answer_tokens, chosen.system_prompt) == (16, SAVED_SYSTEM_PROMPT)
+    # without saved settings (a model loaded by path, no registry): Wenji's defaults
+    plain = AnswerEngine.for_loaded_model(engine.retriever, engine.models)
+    assert plain.system_prompt == "" and plain.max_answer_tokens == AnswerEngine.max_answer_tokens

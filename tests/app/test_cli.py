@@ -1,5 +1,6 @@
 """The ``wenji`` command, run as a user runs it: a subprocess."""
 
+import signal
 import subprocess
 import sys
 
@@ -96,3 +97,31 @@ def test_verbose_logs_to_console(wenji_home):
     quiet = wenji("kb", "list", home=wenji_home)
     assert "INFO" not in quiet.stderr
     assert "data folder" in (wenji_home / "logs" / "wenji.log").read_text()
+
+
+def test_ctrl_c_stops_the_answer_and_saves_it_as_stopped(wenji_home):
+    """Ctrl+C during ``wenji ask`` stops the answer as the window's Esc does: it says
+    "(cancelled)", exits 130, and the chat keeps the question and the stopped answer."""
+    from answer.chats import ChatStore
+
+    question = "How do I create a FastAPI app?"
+    res = wenji("ingest", "--quiet", str(MD_DIR / "en/docs/tutorial/first-steps.md"),
+                home=wenji_home)
+    assert res.returncode == 0, res.stderr
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--home", str(wenji_home), "-v",
+                             "ask", question], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in proc.stderr:  # -v: the search is announced just before the model writes
+        seen.append(line)
+        if line.startswith("[searching:"):
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 130, "".join(seen) + err
+    assert out.rstrip().endswith("(cancelled)")
+    with ChatStore(wenji_home / "chats.sqlite3") as chats:
+        [chat] = chats.list()
+        saved_question, answer = chats.messages(chat.id)
+    assert saved_question.content == question
+    assert answer.role == "assistant" and answer.meta["cancelled"]

@@ -83,7 +83,7 @@ def test_a_failed_model_switch_keeps_the_previous_model(window, qtbot, wenji_hom
     bad = wenji_home / "models" / "broken.gguf"
     bad.write_bytes(b"GGUF" + bytes(range(256)) * 40)
     window.switch_model(str(bad))
-    qtbot.waitUntil(lambda: window._model_thread is None, timeout=120_000)
+    qtbot.waitUntil(lambda: not window.loading_model, timeout=120_000)
     message = window.statusBar().currentMessage()
     assert "broken.gguf" in message and "still using" in message
     assert window.services.models().loaded.path == before
@@ -94,7 +94,7 @@ def test_closing_during_an_answer_and_during_ingest_is_clean(qtbot, wenji_home, 
     """Closing the window mid-answer keeps the conversation; closing it mid-ingest leaves
     every store consistent (checked by a fresh process, as the next start would)."""
     from app.gui.main_window import MainWindow
-    from models.chats import ChatStore
+    from answer.chats import ChatStore
     from tests.ingest.helpers import check_store_in_fresh_process
 
     def open_window():
@@ -128,6 +128,6 @@ def test_closing_during_an_answer_and_during_ingest_is_clean(qtbot, wenji_home, 
     w.ingest([str(folder)])
     qtbot.waitUntil(lambda: w.ingest_view.overall.value() >= 1, timeout=300_000)
     w.close()
-    assert w._thread is None or not w._thread.isRunning()
+    assert not w.background.running
     counts = check_store_in_fresh_process(wenji_home / "store")
     assert 1 <= counts["default"]["ready"] < 5, counts  # the note plus some filings

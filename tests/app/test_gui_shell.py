@@ -166,7 +166,7 @@ def test_settings_dialog_rejects_an_invalid_value_and_saves_a_valid_one(window, 
     registry = Registry(window.ctx.home.models_dir)
     assert registry.load_model_settings(before.path.name).temperature == pytest.approx(0.7)
     # the model is reloaded with its new settings
-    qtbot.waitUntil(lambda: window._model_thread is None, timeout=120_000)
+    qtbot.waitUntil(lambda: not window.loading_model, timeout=120_000)
     assert window.services.models().loaded.settings["temperature"] == pytest.approx(0.7)
 
 
@@ -176,7 +176,7 @@ def test_add_model_switches_to_it_and_a_broken_file_keeps_the_current_one(window
     model = bundled_model_copy(tmp_path, "tiny-copy.gguf")
     window.add_model(str(model))
     qtbot.waitUntil(lambda: loaded_name(window) == "tiny-copy.gguf"
-                    and window._model_thread is None, timeout=120_000)
+                    and not window.loading_model, timeout=120_000)
     paths = [window.model_picker.itemData(i) for i in range(window.model_picker.count())]
     assert str(window.ctx.home.models_dir / "tiny-copy.gguf") in paths
     label = window.model_picker.currentText()
@@ -206,7 +206,7 @@ def test_dropping_a_gguf_file_adds_and_loads_the_model(window, qtbot, tmp_path):
     model = bundled_model_copy(tmp_path, "dropped.gguf")
     drop(window, [model])
     qtbot.waitUntil(lambda: loaded_name(window) == "dropped.gguf"
-                    and window._model_thread is None, timeout=120_000)
+                    and not window.loading_model, timeout=120_000)
     assert window.model_picker.currentData().endswith("dropped.gguf")
     assert window.last_report is None  # nothing was ingested
 

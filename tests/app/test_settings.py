@@ -54,3 +54,27 @@ def test_int_accepted_for_float(tmp_path):
     path = tmp_path / "settings.toml"
     path.write_text("[ingest]\nmax_file_mb = 5\n")
     assert Settings.load(path).ingest.max_file_mb == 5.0
+
+
+def test_retired_use_keywords_loads_and_is_logged(tmp_path, caplog):
+    path = tmp_path / "settings.toml"
+    path.write_text("[retrieval]\nuse_keywords = true\ntop_k = 4\n")
+    with caplog.at_level("WARNING", logger="app.settings"):
+        s = Settings.load(path)
+    assert s.retrieval.top_k == 4
+    assert "use_keywords is no longer used" in caplog.text
+
+
+def test_only_the_user_facing_retrieval_keys_are_settings(tmp_path):
+    """The section is retrieval's own options object; its tuned knobs (depth, BM25 k1,
+    ...) are neither read from nor written to the file."""
+    path = tmp_path / "settings.toml"
+    s = Settings()
+    s.retrieval.fusion = "rrf"
+    s.save(path)
+    assert Settings.load(path).retrieval.fusion == "rrf"
+    assert set(s.to_dict()["retrieval"]) == {"top_k", "fusion", "rrf_k", "mmr",
+                                                     "reranker", "min_relevance"}
+    path.write_text("[retrieval]\ndepth = 50\n")
+    with pytest.raises(SettingsError, match="unknown key 'depth'"):
+        Settings.load(path)

@@ -1,6 +1,6 @@
 """Checks shared by the ingest tests."""
 
-from ingest.library import Library
+from ingest.store.library import Library
 
 
 def assert_consistent(library: Library) -> None:
@@ -33,7 +33,7 @@ def check_store_in_fresh_process(store_dir) -> dict:
 
     code = (
         "import json, sys\n"
-        "from ingest.library import Library\n"
+        "from ingest.store.library import Library\n"
         "from tests.ingest.helpers import assert_consistent\n"
         f"lib = Library({str(store_dir)!r})\n"
         "assert_consistent(lib)\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.library import Library, LibraryError
+from ingest.store.library import Library, LibraryError
 from ingest.pipeline import Ingestor
 from tests.conftest import MD_DIR, PDF_DIR, SEC_DIR, require
 from tests.ingest.helpers import assert_consistent
@@ -235,8 +235,8 @@ def test_reembedding_switches_a_knowledge_base_to_another_embedder(library, embe
 
 
 def test_keyword_index_is_rebuilt_when_the_tokenizer_changes(library, embedder, docs, tmp_path):
-    from ingest.library import Library
-    from retrieval.tokenizer import TOKENIZER_VERSION
+    from ingest.store.library import Library
+    from ingest.analyzer import TOKENIZER_VERSION
 
     Ingestor(library, embedder).run([docs / "notes"], kb_name="notes")
     kb = library.kb("notes")

@@ -99,7 +99,7 @@ def broken_files(bundled_gguf, model_cache) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def manager(bundled_gguf):
     """One ModelManager for the session, loaded with the bundled model."""
-    from models.llm import ModelManager
+    from models.model_manager import ModelManager
 
     mgr = ModelManager()
     mgr.load(bundled_gguf, context_length=4096, seed=1234)

@@ -70,8 +70,8 @@ def test_completion_and_chat_stream(server, bundled_gguf):
     assert backend.last_stats.stop_reason == "length"
     text = "".join(pieces)
     assert text.strip()
-    chat = "".join(backend.stream([{"role": "user", "content": "Say hello."}],
-                                  temperature=0.0, max_tokens=8))
+    chat = backend.generate([{"role": "user", "content": "Say hello."}],
+                            temperature=0.0, max_tokens=8)
     assert chat.strip(), "the chat endpoint streamed no text"
     assert backend.last_stats.stop_reason in {"eos", "length"}
 

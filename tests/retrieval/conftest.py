@@ -24,7 +24,7 @@ def slices():
 
 @pytest.fixture(scope="session")
 def library(tmp_path_factory, embedder, slices):
-    from ingest.library import Library
+    from ingest.store.library import Library
     from ingest.pipeline import Ingestor
     from ingest.prepare import prepare_text
 
@@ -44,7 +44,6 @@ def library(tmp_path_factory, embedder, slices):
 
 @pytest.fixture(scope="session")
 def retriever(library, embedder):
-    from app.settings import RetrievalSettings
     from retrieval.retriever import Retriever
 
-    return Retriever(library, embedder, RetrievalSettings())
+    return Retriever(library, embedder)

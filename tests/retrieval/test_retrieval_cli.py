@@ -76,7 +76,7 @@ def test_eval_not_a_beir_folder(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_search_command_prints_ranked_explained_hits(tmp_path, capsys, embedder):
-    from ingest.library import Library
+    from ingest.store.library import Library
     from ingest.pipeline import Ingestor
 
     home = tmp_path / "home"

@@ -1,18 +1,16 @@
-"""Fusion, post-processing, keyword planning and metrics: pure functions, real SQLite."""
+"""Fusion, keyword planning and metrics: pure functions, real SQLite."""
 
 from __future__ import annotations
 
 import sqlite3
 
-import numpy as np
 import pytest
 
 from retrieval import fusion
 from retrieval.evaluation import mrr_at, ndcg_at, percentile, recall_at
-from retrieval.expansion import expand_embedding, extract_keywords
 from retrieval.keyword import KeywordIndex
-from retrieval.retriever import Hit, drop_near_duplicates, is_multilingual, merge_neighbours, mmr
-from retrieval.tokenizer import cjk_share, tokenize
+from retrieval.retriever import is_multilingual
+from ingest.analyzer import cjk_share, tokenize
 
 
 def test_rrf_adds_reciprocal_ranks():
@@ -61,46 +59,6 @@ def test_cjk_share_and_trust():
     assert not is_multilingual("all-MiniLM-L6-v2")
 
 
-def _hit(cid, doc, start, end, text, score, page=1, heading=None, kr=None, dr=None):
-    return Hit(chunk_id=cid, doc_id=doc, path=f"/d{doc}.md", title="", text=text, page=page,
-               heading=heading, start=start, end=end, score=score, keyword_rank=kr,
-               dense_rank=dr, chunk_ids=[cid], matched=[cid])
-
-
-def test_merge_neighbours_stitches_overlapping_chunks():
-    doc = "abcdefghijklmnopqrstuvwxyz"
-    a = _hit("c0", 1, 0, 10, doc[0:10], 0.9, kr=1)
-    b = _hit("c1", 1, 8, 18, doc[8:18], 0.8, dr=1)
-    other_page = _hit("c2", 1, 9, 12, "xyz", 0.7, page=2)
-    other_doc = _hit("c3", 2, 5, 12, "zzz", 0.6)
-    out = merge_neighbours([a, b, other_page, other_doc], {})
-    assert len(out) == 3
-    m = out[0]
-    assert (m.text, m.start, m.end) == (doc[0:18], 0, 18)
-    assert m.chunk_ids == ["c0", "c1"] and m.score == 0.9
-    assert (m.keyword_rank, m.dense_rank) == (1, 1) and m.matched == ["c0", "c1"]
-
-
-def test_merge_keeps_distant_chunks_apart():
-    out = merge_neighbours([_hit("c0", 1, 0, 10, "a" * 10, 1), _hit("c5", 1, 50, 60, "b" * 10, 0.5)], {})
-    assert len(out) == 2
-
-
-def test_near_duplicates_are_dropped():
-    t = "香港特区第七届立法会选举投票于2021年12月19日顺利结束，这是完善选举制度后的首次选举。"
-    hits = [_hit("a", 1, 0, 5, t, 1.0), _hit("b", 2, 0, 5, t + "。", 0.9),
-            _hit("c", 3, 0, 5, "完全不同的一段文字，讲的是另外一件事情。", 0.8)]
-    assert [h.chunk_id for h in drop_near_duplicates(hits, 0.9)] == ["a", "c"]
-
-
-def test_mmr_prefers_diverse_vectors():
-    hits = [_hit(c, i, 0, 1, c, s) for i, (c, s) in enumerate([("a", 1.0), ("a2", 0.99), ("b", 0.9)])]
-    va = np.array([1.0, 0.0], dtype=np.float32)
-    vb = np.array([0.0, 1.0], dtype=np.float32)
-    out = mmr(hits, [va, va, vb], k=2, lam=0.5)
-    assert [h.chunk_id for h in out[:2]] == ["a", "b"]
-
-
 @pytest.fixture()
 def fts():
     db = sqlite3.connect(":memory:")
@@ -140,7 +98,7 @@ def test_terms_over_the_postings_budget_rescore_but_do_not_choose(fts):
     n, avgdl = idx.sizes()
     tokens = fts.execute("SELECT tokens FROM fts_kb1 WHERE rowid = 1").fetchone()[0]
     df = idx.doc_freqs(["protein", "yeast"], n)
-    alone = keyword.rescore([tokens], keyword.KeywordQuery(["protein"], [], {}), df, n, avgdl)
+    alone = keyword.rescore([tokens], keyword.KeywordQuery(["protein"], []), df, n, avgdl)
     assert hits[0].score == pytest.approx(keyword.rescore([tokens], plan, df, n, avgdl)[0])
     assert hits[0].score > 1.5 * alone[0]
 
@@ -158,28 +116,6 @@ def test_keyword_lane_chinese_and_doc_filter(fts):
     assert idx.search("冬奥会什么时候开幕", 5, doc_ids=[43]) == []
     assert idx.search("冬奥会", 5, doc_ids=[]) == []
     assert idx.search("", 5) == [] and idx.search("的 了 是", 5) == []
-
-
-def test_keyword_weights_repeat_terms(fts):
-    idx = KeywordIndex(fts, "fts_kb1")
-    plan = idx.plan("protein folding", extra={"protein": 2.0})
-    assert idx.match_expression(plan).count('"protein"') == 3
-
-
-def test_extract_keywords():
-    zh = [w for w, _ in extract_keywords("北京冬奥会开幕日期是什么时候").keywords]
-    assert "冬奥会" in zh and "什么" not in zh and "时候" not in zh
-    en = [w for w, _ in extract_keywords("What is the role of microRNA in cancer cells?").keywords]
-    assert "microRNA" in en and "what" not in [w.lower() for w in en]
-    assert extract_keywords("").keywords == []
-
-
-def test_expand_embedding_moves_towards_keywords():
-    q = np.array([1.0, 0.0], dtype=np.float32)
-    kw = np.array([[0.0, 1.0]], dtype=np.float32)
-    v = expand_embedding(q, kw, 0.5)
-    assert np.linalg.norm(v) == pytest.approx(1.0) and 0 < v[1] < v[0]
-    assert expand_embedding(q, kw, 0.0) is q
 
 
 def test_metrics():

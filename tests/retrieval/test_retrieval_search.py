@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.retriever import Hit, RetrievalError, Retriever
+from retrieval.hit import Hit
+from retrieval.retriever import RetrievalError, Retriever
 
 
 def _ids(hits: list[Hit], prefix: str) -> list[str]:
@@ -145,10 +146,10 @@ def test_langchain_retriever_returns_documents(retriever, slices):
 
 
 def test_fusion_methods_all_work(library, embedder):
-    from retrieval.retriever import Options
+    from retrieval.options import RetrievalOptions
 
     for method in ("adaptive", "rrf", "keyword", "embedding"):
-        r = Retriever(library, embedder, Options(fusion=method))
+        r = Retriever(library, embedder, RetrievalOptions(fusion=method))
         hits = r.search("RCEP具体包括哪些国家", kb_name="rgb", k=3)
         assert len(hits) == 3, method
         if method == "keyword":
@@ -158,25 +159,27 @@ def test_fusion_methods_all_work(library, embedder):
 
 
 def test_min_relevance_can_say_nothing_found(library, embedder):
-    from retrieval.retriever import Options
+    from retrieval.options import RetrievalOptions
 
-    r = Retriever(library, embedder, Options(min_relevance=2.0))  # above any fused score
+    r = Retriever(library, embedder, RetrievalOptions(min_relevance=2.0))  # above any fused score
     assert r.search("RCEP具体包括哪些国家", kb_name="rgb") == []
 
 
 def test_mmr_keeps_k_hits(library, embedder):
-    from retrieval.retriever import Options
+    from retrieval.options import RetrievalOptions
 
-    r = Retriever(library, embedder, Options(mmr=True))
+    r = Retriever(library, embedder, RetrievalOptions(mmr=True))
     hits = r.search("香港第七届立法会选举有多少个议席", kb_name="rgb", k=4)
     assert len(hits) == 4 and len({h.chunk_id for h in hits}) == 4
 
 
 def test_search_documents_ranks_by_best_chunk(retriever, slices):
+    from retrieval.evaluation import search_documents
+
     sl = slices["scifact"]
     found = 0
     for qid, text in sl.queries.items():
-        ranked = retriever.search_documents(text, kb_name="scifact", k=10)
+        ranked = search_documents(retriever, text, kb_name="scifact", k=10)
         assert len(ranked) == len(set(ranked)) == 10
         found += bool({p[len("scifact:"):] for p in ranked[:5]} & sl.qrels[qid])
     assert found >= len(sl.queries) - 1, found
@@ -185,21 +188,22 @@ def test_search_documents_ranks_by_best_chunk(retriever, slices):
 def test_chinese_query_skips_the_embedding_lane_it_would_not_weigh(library, embedder):
     """An English-only embedder gets no weight on a Chinese query: the hits are the keyword
     lane's, and the query is neither embedded nor searched in Chroma."""
-    from retrieval.retriever import Options
+    from retrieval.options import RetrievalOptions
 
     query = "第七届香港立法会议员宣誓仪式的时间"
-    adaptive = Retriever(library, embedder, Options())
+    adaptive = Retriever(library, embedder, RetrievalOptions())
     hits = adaptive.search(query, kb_name="rgb", k=5)
     assert adaptive.last_timings["embed_ms"] == 0 and adaptive.last_timings["dense_ms"] == 0
-    keyword = Retriever(library, embedder, Options(fusion="keyword")).search(query, kb_name="rgb", k=5)
+    keyword = Retriever(library, embedder, RetrievalOptions(fusion="keyword")).search(
+        query, kb_name="rgb", k=5)
     assert [h.chunk_id for h in hits] == [h.chunk_id for h in keyword]
     assert all(h.keyword_rank is not None for h in hits)
 
 
 def test_chinese_query_without_keyword_match_still_gets_embedding_hits(library, embedder):
-    from retrieval.retriever import Options
+    from retrieval.options import RetrievalOptions
 
-    r = Retriever(library, embedder, Options())
+    r = Retriever(library, embedder, RetrievalOptions())
     query = "龘靐齉爩"  # characters found in no passage of the slice
     assert r.keyword_index(library.kb("rgb")).search(query) == []
     hits = r.search(query, kb_name="rgb", k=3)
@@ -208,10 +212,10 @@ def test_chinese_query_without_keyword_match_still_gets_embedding_hits(library, 
 
 
 def test_parallel_lanes_give_the_same_hits(library, embedder, slices):
-    from retrieval.retriever import Options
+    from retrieval.options import RetrievalOptions
 
-    serial = Retriever(library, embedder, Options(parallel_lanes=False))
-    parallel = Retriever(library, embedder, Options(parallel_lanes=True))
+    serial = Retriever(library, embedder, RetrievalOptions(parallel_lanes=False))
+    parallel = Retriever(library, embedder, RetrievalOptions(parallel_lanes=True))
     for text in list(slices["scifact"].queries.values())[:4] + ["RCEP具体包括哪些国家"]:
         kb = "rgb" if "RCEP" in text else "scifact"
         a, b = serial.search(text, kb_name=kb, k=5), parallel.search(text, kb_name=kb, k=5)
@@ -240,3 +244,20 @@ def test_small_document_filter_is_searched_exactly(library, embedder, slices):
     assert index.search(vec, 5, chunk_ids=[]) == []
     r = Retriever(library, embedder)
     assert r._filter_chunks(docs) == ids and r._filter_chunks(None) is None
+
+
+def test_term_weights_are_the_keyword_index_idf(retriever, library):
+    from retrieval.keyword import idf
+
+    weights = retriever.term_weights({"protein", "zzzunknownzzz"}, "scifact")
+    index = retriever.keyword_index(library.kb("scifact"))
+    n = index.total_rows()
+    assert weights["protein"] == pytest.approx(idf(index.doc_freqs(["protein"], n)["protein"], n))
+    assert weights["zzzunknownzzz"] > weights["protein"]  # a term no document uses weighs most
+    assert retriever.term_weights({"protein"}, "no-such-kb") is None
+
+
+def test_dense_trust_follows_the_embedder(library, embedder):
+    english = Retriever(library, embedder)
+    assert english.dense_trust("北京冬奥会开幕日期") == 0 and english.dense_trust("protein") == 1
+    assert Retriever(library, embedder, multilingual=True).dense_trust("北京冬奥会开幕日期") == 1

@@ -40,10 +40,6 @@
         <translation>正在停止回答…</translation>
     </message>
     <message>
-        <source>Could not save the answer: %1</source>
-        <translation>无法保存回答：%1</translation>
-    </message>
-    <message>
         <source>You:</source>
         <translation>你：</translation>
     </message>
@@ -469,6 +465,22 @@ The files on disk are not touched.</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
+        <source>Opening the library…</source>
+        <translation>正在打开资料库…</translation>
+    </message>
+    <message>
+        <source>Loading the embedding model…</source>
+        <translation>正在加载嵌入模型…</translation>
+    </message>
+    <message>
+        <source>Preparing the embedding model for this computer (once, about a minute)…</source>
+        <translation>正在为本机准备嵌入模型（仅首次，约一分钟）…</translation>
+    </message>
+    <message>
+        <source>Loading the chat model…</source>
+        <translation>正在加载对话模型…</translation>
+    </message>
+    <message>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
@@ -585,6 +597,18 @@ Data folder: {home}</source>
         <translation>正在加载 {name}…</translation>
     </message>
     <message>
+        <source>Model ready: {name}</source>
+        <translation>模型已就绪：{name}</translation>
+    </message>
+    <message>
+        <source>; still using {name}</source>
+        <translation>；仍在使用 {name}</translation>
+    </message>
+    <message>
+        <source>Could not load the model: {reason}</source>
+        <translation>无法加载模型：{reason}</translation>
+    </message>
+    <message>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -603,21 +627,6 @@ Data folder: {home}</source>
     <message>
         <source>Settings</source>
         <translation>设置</translation>
-    </message>
-</context>
-<context>
-    <name>ModelLoader</name>
-    <message>
-        <source>Model ready: {name}</source>
-        <translation>模型已就绪：{name}</translation>
-    </message>
-    <message>
-        <source>; still using {name}</source>
-        <translation>；仍在使用 {name}</translation>
-    </message>
-    <message>
-        <source>Could not load the model: {reason}</source>
-        <translation>无法加载模型：{reason}</translation>
     </message>
 </context>
 <context>
@@ -889,25 +898,6 @@ Data folder: {home}</source>
     <message>
         <source>Matched words</source>
         <translation>匹配的词</translation>
-    </message>
-</context>
-<context>
-    <name>StartupLoader</name>
-    <message>
-        <source>Opening the library…</source>
-        <translation>正在打开资料库…</translation>
-    </message>
-    <message>
-        <source>Loading the embedding model…</source>
-        <translation>正在加载嵌入模型…</translation>
-    </message>
-    <message>
-        <source>Preparing the embedding model for this computer (once, about a minute)…</source>
-        <translation>正在为本机准备嵌入模型（仅首次，约一分钟）…</translation>
-    </message>
-    <message>
-        <source>Loading the chat model…</source>
-        <translation>正在加载对话模型…</translation>
     </message>
 </context>
 <context>

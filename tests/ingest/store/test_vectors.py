@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ingest.vectors import EF_SEARCH, VectorStore
+from ingest.store.vectors import EF_SEARCH, VectorStore
 
 K = 200
 

@@ -1,0 +1,163 @@
+"""Every change to a document that touches both stores, and the recovery of changes an
+interrupted run left half-done.
+
+The SQLite catalog (chunk texts and keyword index, in one transaction) and Chroma (the
+vectors) cannot share a transaction, so a document is written as a *generation*:
+
+* ``begin`` marks the next generation as pending; its chunk ids carry the generation, so
+  its vectors never collide with the current ones;
+* ``add_vectors`` puts the pending generation's vectors in Chroma, batch by batch; the
+  catalog does not point at them yet, so searches do not see them;
+* ``commit`` swaps the chunks, keyword rows and status in one catalog transaction -- the
+  moment the document becomes searchable, with all of its chunks already in Chroma --
+  then deletes the previous generation's vectors;
+* ``abandon`` undoes a pending generation that will not be committed (cancel, failure).
+
+Removing a document marks it ``removing`` before either store is touched, and deleting a
+knowledge base marks it ``deleting``, so that after a crash (even ``kill -9``) ``recover``
+can finish the job at the next start:
+
+* a document with a pending generation was being (re)indexed: vectors of any generation
+  but the current one are deleted and the pending mark is cleared;
+* a document marked ``removing`` is removed from both stores;
+* a knowledge base marked ``deleting`` is dropped.
+
+* a committed document whose previous generation's vectors were not deleted yet (the
+  mark stays until they are) loses them; a failed document loses all of its vectors.
+
+Every ready document then has all of its chunks in both stores, and nothing else is in
+either.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from ingest.store.catalog import Catalog, ChunkRow, DocumentRow, KnowledgeBase
+from ingest.store.chunk_ids import chunk_id
+from ingest.store.vectors import VectorStore
+
+if TYPE_CHECKING:  # the stores do not need the loaders at run time
+    from ingest.prepare import Prepared
+    from ingest.splitter import Chunk
+
+log = logging.getLogger(__name__)
+
+
+class StoreWriter:
+    """The one place that changes a document in both stores."""
+
+    def __init__(self, catalog: Catalog, vectors: VectorStore):
+        self.catalog = catalog
+        self.vectors = vectors
+
+    # --- a new generation of a document ---------------------------------------------
+
+    def begin(self, kb: KnowledgeBase, prepared: Prepared) -> DocumentRow:
+        """The document's row with its pending generation (the row is made if new)."""
+        return self.catalog.begin_document(kb.id, prepared.path, prepared.content_hash or "",
+                                           prepared.size or 0, prepared.mtime or 0.0)
+
+    def add_vectors(self, kb: KnowledgeBase, chunks: Sequence[tuple[DocumentRow, Chunk]],
+                    vectors: np.ndarray) -> None:
+        """Vectors of chunks of begun documents, as their pending generation."""
+        ids = [chunk_id(doc.id, doc.pending_gen, c.index) for doc, c in chunks]
+        metas = [{"doc_id": doc.id, "gen": doc.pending_gen, "idx": c.index,
+                  **({"page": c.page} if c.page is not None else {})}
+                 for doc, c in chunks]
+        self.vectors.add(kb.collection, ids, np.asarray(vectors), metas)
+
+    def commit(self, kb: KnowledgeBase, doc: DocumentRow, prepared: Prepared, *,
+               reason: str | None, embedder: str) -> None:
+        """Make the pending generation current; every vector of it must be added."""
+        rows = [ChunkRow(id=chunk_id(doc.id, doc.pending_gen, c.index), doc_id=doc.id,
+                         kb_id=kb.id, index=c.index, page=c.page, heading=c.heading,
+                         start=c.start, end=c.end, text=c.text)
+                for c in prepared.chunks]
+        self.catalog.commit_document(doc, kb, title=prepared.title, kind=prepared.kind or "",
+                                     content_hash=prepared.content_hash or "",
+                                     size=prepared.size or 0, mtime=prepared.mtime or 0.0,
+                                     pages=prepared.pages, empty_pages=prepared.empty_pages,
+                                     reason=reason, embedder=embedder, chunks=rows,
+                                     tokens=prepared.tokens)
+        if doc.gen:  # the previous generation's vectors are no longer current
+            self.vectors.delete_document(kb.collection, doc.id, keep_gen=doc.pending_gen)
+            self.catalog.abandon_pending(doc)  # clears the mark commit_document left
+
+    def abandon(self, kb: KnowledgeBase, docs: Sequence[DocumentRow]) -> list[DocumentRow]:
+        """Undo the pending generations of ``docs`` not yet committed, in both stores;
+        returns those documents.  Never raises: what it cannot undo now, ``recover``
+        undoes at the next start."""
+        abandoned = []
+        for doc in docs:
+            row = self.catalog.document_by_id(doc.id)
+            if row is None or row.pending_gen is None:
+                continue  # committed before the interruption
+            try:
+                self._settle(kb, row)
+            except Exception:
+                log.exception("cleanup after an interrupted document failed; "
+                              "it will be reconciled at the next start")
+            if row.pending_gen != row.gen:  # else committed, only old vectors were left
+                abandoned.append(row)
+        return abandoned
+
+    # --- other changes --------------------------------------------------------------
+
+    def record_failure(self, kb: KnowledgeBase, prepared: Prepared,
+                       previous: DocumentRow | None) -> None:
+        """A file that cannot be indexed keeps its row with the reason, and no chunks."""
+        self.catalog.record_failure(kb, prepared.path, code=prepared.code or "error",
+                                    reason=prepared.reason or "", kind=prepared.kind,
+                                    content_hash=prepared.content_hash, size=prepared.size,
+                                    mtime=prepared.mtime)
+        if previous is not None and previous.gen:
+            self.vectors.delete_document(kb.collection, previous.id)
+            self.catalog.abandon_pending(previous)  # clears the mark record_failure left
+
+    def remove_document(self, kb: KnowledgeBase, doc: DocumentRow) -> None:
+        self.catalog.mark_removing(doc)
+        self.vectors.delete_document(kb.collection, doc.id)
+        self.catalog.delete_document(doc, kb)
+
+    def delete_kb(self, kb: KnowledgeBase) -> None:
+        self.catalog.mark_kb_deleting(kb)
+        self._drop_kb(kb)
+
+    def _drop_kb(self, kb: KnowledgeBase) -> None:
+        self.vectors.drop(kb.collection)
+        self.catalog.drop_kb_rows(kb)
+
+    # --- the next start -------------------------------------------------------------
+
+    def recover(self) -> None:
+        """Finish or undo what an interrupted run left."""
+        fixed = 0
+        for kb in self.catalog.kbs(include_deleting=True):
+            if kb.status == "deleting":
+                self._drop_kb(kb)
+                fixed += 1
+        for doc in self.catalog.dirty_documents():
+            kb = self.catalog.kb_by_id(doc.kb_id)
+            if kb is None:
+                continue
+            self._settle(kb, doc)
+            fixed += 1
+        if fixed:
+            log.warning("reconciled %d item(s) left by an interrupted run", fixed)
+
+    def _settle(self, kb: KnowledgeBase, doc: DocumentRow) -> None:
+        """Finish or undo what a marked document was in the middle of: only the vectors
+        of its current generation stay (none if it failed or is being removed)."""
+        if doc.status == "removing":
+            self.vectors.delete_document(kb.collection, doc.id)
+            self.catalog.delete_document(doc, kb)
+        elif doc.status == "failed":  # no chunks: none of its vectors is current
+            self.vectors.delete_document(kb.collection, doc.id)
+            self.catalog.abandon_pending(doc)
+        else:
+            self.vectors.delete_document(kb.collection, doc.id, keep_gen=doc.gen)
+            self.catalog.abandon_pending(doc)
