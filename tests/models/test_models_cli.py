@@ -57,7 +57,7 @@ def test_add_show_remove_and_errors(tmp_path, bundled_gguf, broken_files):
     assert shown.returncode == 0, shown.stderr
     data = json.loads(shown.stdout)
     assert data["model"]["architecture"] == "gemma3"
-    assert data["settings"]["max_tokens"] == 512
+    assert data["settings"]["max_tokens"] == 256
 
     assert wenji(home, "models", "remove", "mine.gguf").returncode == 0
     assert not (home / "models" / "mine.gguf").exists()
