@@ -35,6 +35,7 @@ class Hit:
     matched: list[str] = field(default_factory=list)  # query keywords found in the passage
     chunk_ids: list[str] = field(default_factory=list)  # all chunks merged into this hit
     kb: str = ""
+    named: str = ""  # "searching in ..." when the question named the documents
 
     @property
     def source(self) -> str:
@@ -64,6 +65,8 @@ class Hit:
             bits.append(f"reranker {self.rerank_score:.3f}")
         if self.matched:
             bits.append("matched: " + " ".join(self.matched))
+        if self.named:
+            bits.append(self.named)
         return "; ".join(bits)
 
     def metadata(self) -> dict[str, Any]:
@@ -74,4 +77,4 @@ class Hit:
                 "dense_rank": self.dense_rank, "dense_distance": self.dense_distance,
                 "fused_score": self.fused_score, "rerank_score": self.rerank_score,
                 "matched_keywords": list(self.matched), "chunk_ids": list(self.chunk_ids),
-                "kb": self.kb}
+                "kb": self.kb, "named": self.named}

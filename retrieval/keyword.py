@@ -118,6 +118,14 @@ class KeywordIndex:
             out[t] = df
         return out
 
+    def documents_with(self, term: str) -> int:
+        """How many documents have ``term`` in some chunk."""
+        with self.lock:
+            return self.db.execute(
+                f"SELECT COUNT(DISTINCT c.doc_id) FROM {self.table} f JOIN chunks c "
+                f"ON c.rowid = f.rowid WHERE {self.table} MATCH ?",
+                ('"' + term.replace('"', '""') + '"',)).fetchone()[0]
+
     # --- queries ----------------------------------------------------------------
 
     def plan(self, query: str) -> KeywordQuery:

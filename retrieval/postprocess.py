@@ -100,3 +100,23 @@ def mmr(hits: list[Hit], vectors: list[np.ndarray | None], k: int, lam: float = 
         chosen.append(best)
         rest.remove(best)
     return [hits[i] for i in chosen] + [hits[i] for i in rest]
+
+
+def spread_over_documents(hits: list[Hit], k: int) -> list[Hit]:
+    """The ``k`` best hits, at most an even share from each document while other
+    documents have hits left: a question about several named documents ("how did net
+    sales change over the quarters?") needs each of them, not six passages from one."""
+    docs = {h.doc_id for h in hits}
+    if len(docs) < 2:
+        return hits[:k]
+    share = -(-k // len(docs))
+    taken: dict[int, int] = {}
+    first, rest = [], []
+    for h in hits:
+        if taken.get(h.doc_id, 0) < share:
+            taken[h.doc_id] = taken.get(h.doc_id, 0) + 1
+            first.append(h)
+        else:
+            rest.append(h)
+    chosen = (first + rest)[:k]
+    return sorted(chosen, key=hits.index)

@@ -26,8 +26,10 @@ from retrieval.dense import DenseHit, DenseIndex
 from retrieval.fusion import Fused, dense_trust, fuse
 from retrieval.hit import Hit
 from retrieval.keyword import KeywordHit, KeywordIndex, feedback, idf
+from retrieval.named_documents import PROFILE_CHUNKS, Named, Profile, build_profiles, resolve
 from retrieval.options import RetrievalOptions
-from retrieval.postprocess import drop_near_duplicates, merge_neighbours, mmr
+from retrieval.postprocess import (drop_near_duplicates, merge_neighbours, mmr,
+                                   spread_over_documents)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,8 @@ class Retriever:
                              if multilingual is None else multilingual)
         self._indexes: dict[int, KeywordIndex] = {}
         self._docs: dict[int, tuple[int, dict[int, tuple[str, str]]]] = {}
+        self._profiles: dict[int, tuple[tuple, list[Profile]]] = {}
+        self.last_named: Named | None = None
         self._reranker = None
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -101,6 +105,29 @@ class Retriever:
             cached = (key, {r[0]: (r[1], r[2] or "") for r in rows})
             self._docs[kb.id] = cached
         return cached[1]
+
+    def profiles(self, kb: KnowledgeBase) -> list[Profile]:
+        """Name profiles of the knowledge base's file documents; cached per change."""
+        self._documents(kb)
+        key = self._docs[kb.id][0]
+        cached = self._profiles.get(kb.id)
+        if cached is None or cached[0] != key:
+            docs = self._docs[kb.id][1]
+            openings: dict[int, str] = {}
+            with self.library.catalog._lock:
+                rows = self.library.catalog.db.execute(
+                    "SELECT doc_id, text FROM chunks WHERE kb_id = ? AND idx < ? "
+                    "ORDER BY doc_id, idx", (kb.id, PROFILE_CHUNKS)).fetchall()
+            for doc_id, text in rows:
+                openings[doc_id] = f"{openings.get(doc_id, '')} {text}"
+            cached = (key, build_profiles(docs, openings))
+            self._profiles[kb.id] = cached
+        return cached[1]
+
+    def named_documents(self, query: str, kb_name: str | None = None) -> Named | None:
+        """The documents ``query`` names (see :mod:`retrieval.named_documents`)."""
+        kb = self._kb(kb_name)
+        return resolve(query, self.profiles(kb), self.keyword_index(kb).documents_with)
 
     def _doc_filter(self, kb: KnowledgeBase, docs: dict[int, tuple[str, str]],
                     documents: Sequence[int | str] | None) -> list[int] | None:
@@ -295,7 +322,33 @@ class Retriever:
         kb = self._kb(kb_name)
         docs = self._documents(kb)
         self._check_kb(kb, docs)
-        doc_ids = self._doc_filter(kb, docs, documents)
+        self.last_named = None
+        if documents is None and o.named_documents:
+            named = resolve(query, self.profiles(kb), self.keyword_index(kb).documents_with)
+            if named is not None:
+                hits = self._search(query, kb, docs, named.doc_ids,
+                                    k if len(named.doc_ids) == 1 else 3 * k)
+                hits = spread_over_documents(hits, k)
+                for h in hits:
+                    h.named = named.describe()
+                if len(hits) < k:  # the named documents hold too little: fill up
+                    seen = {h.chunk_id for h in hits}
+                    hits += [h for h in self._search(query, kb, docs, None, k)
+                             if h.chunk_id not in seen][: k - len(hits)]
+                self.last_named = named
+                return self._ranked(hits)
+        return self._ranked(self._search(query, kb, docs, self._doc_filter(kb, docs, documents), k))
+
+    @staticmethod
+    def _ranked(hits: list[Hit]) -> list[Hit]:
+        for i, h in enumerate(hits):
+            h.rank = i + 1
+        return hits
+
+    def _search(self, query: str, kb: KnowledgeBase, docs: dict[int, tuple[str, str]],
+                doc_ids: list[int] | None, k: int) -> list[Hit]:
+        """The ``k`` best passages among ``doc_ids`` (None: all documents)."""
+        o = self.options
         lanes = self._lanes(query, kb, doc_ids, max(o.depth // 2, 4 * k), need=max(4 * k, 20))
         kw = []
         for h in lanes.keyword:
@@ -328,10 +381,7 @@ class Retriever:
             hits = self._mmr(kb, hits, k)
         if o.min_relevance > 0:
             hits = [h for h in hits if h.score >= o.min_relevance]
-        hits = hits[:k]
-        for i, h in enumerate(hits):
-            h.rank = i + 1
-        return hits
+        return hits[:k]
 
     def _fill_matches(self, kb: KnowledgeBase, hits: list[Hit], terms: list[str]) -> None:
         if not hits or not terms:

@@ -43,6 +43,8 @@ def register(subparsers) -> None:
                    help="dense weight of adaptive fusion (default: tuned value)")
     p.add_argument("--bm25", nargs=2, type=float, metavar=("K1", "B"),
                    help="BM25 parameters of the keyword lane (default: 0.9 0.4)")
+    p.add_argument("--no-named", action="store_true",
+                   help="ignore documents the questions name (search the whole library)")
     p.add_argument("--serial-lanes", action="store_true",
                    help="run the keyword lane before the embedding lane, not beside it")
     p.add_argument("--limit-queries", type=int, default=0, metavar="N",
@@ -108,6 +110,8 @@ def _options(args, ctx):
         options.bm25_k1, options.bm25_b = args.bm25
     if args.serial_lanes:
         options.parallel_lanes = False
+    if args.no_named:
+        options.named_documents = False
     return options
 
 
