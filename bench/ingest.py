@@ -74,25 +74,12 @@ def phase_embed_only(work: Path, cache: Path, backend: str) -> dict:
 
 
 def phase_recipe(docs: Path, work: Path) -> dict:
-    from langchain_chroma import Chroma
-    from langchain_community.document_loaders import PyPDFLoader
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from models.bundled import embedder_dir
+    from bench.recipe import recipe_store
 
     t0 = time.perf_counter()
-    pages, failed = [], []
-    for pdf in sorted(docs.glob("*.pdf")):
-        try:
-            pages.extend(PyPDFLoader(str(pdf)).load())
-        except Exception as exc:  # the recipe has no error handling: count what it loses
-            failed.append(f"{pdf.name}: {type(exc).__name__}: {exc}"[:160])
-    chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(pages)
-    emb = HuggingFaceEmbeddings(model_name=str(embedder_dir()))
-    Chroma.from_documents(chunks, emb, persist_directory=str(work / "recipe-chroma"))
+    _, chunks, failed = recipe_store(docs, work / "recipe-chroma")
     n_files = len(list(docs.glob("*.pdf")))
-    return {"wall": time.perf_counter() - t0, "chunks": len(chunks),
+    return {"wall": time.perf_counter() - t0, "chunks": chunks,
             "files_ok": n_files - len(failed), "files": n_files, "failed": failed}
 
 

@@ -40,24 +40,11 @@ def wenji(qa: Path, docs: Path, home: Path, *flags: str) -> dict:
 
 
 def recipe(qa: Path, docs: Path, work: Path) -> dict:
-    from langchain_chroma import Chroma
-    from langchain_community.document_loaders import PyPDFLoader
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from models.bundled import embedder_dir
+    from bench.recipe import recipe_store
     from retrieval.qa_eval import document_hit, figure_recall, figures, load_qa
 
     t0 = time.perf_counter()
-    pages, failed = [], []
-    for pdf in sorted(docs.glob("*.pdf")):
-        try:
-            pages.extend(PyPDFLoader(str(pdf)).load())
-        except Exception as exc:  # the recipe has no error handling: count what it loses
-            failed.append(f"{pdf.name}: {type(exc).__name__}"[:120])
-    chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(pages)
-    store = Chroma.from_documents(chunks, HuggingFaceEmbeddings(model_name=str(embedder_dir())),
-                                  persist_directory=str(work / "recipe-chroma"))
+    store, _, failed = recipe_store(docs, work / "recipe-chroma")
     built = time.perf_counter() - t0
     hits, recalls = [], []
     for item in load_qa(qa):
