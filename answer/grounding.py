@@ -100,4 +100,5 @@ def _explanation(h) -> dict:
             "keyword_score": None if h.keyword_score is None else round(h.keyword_score, 3),
             "dense_rank": h.dense_rank,
             "dense_distance": None if h.dense_distance is None else round(h.dense_distance, 4),
-            "fused_score": round(float(h.fused_score), 4), "matched": list(h.matched)}
+            "fused_score": round(float(h.fused_score), 4), "matched": list(h.matched),
+            "named": list(h.named)}

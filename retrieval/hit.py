@@ -35,7 +35,7 @@ class Hit:
     matched: list[str] = field(default_factory=list)  # query keywords found in the passage
     chunk_ids: list[str] = field(default_factory=list)  # all chunks merged into this hit
     kb: str = ""
-    named: str = ""  # "searching in ..." when the question named the documents
+    named: list[str] = field(default_factory=list)  # documents the question named (file names)
 
     @property
     def source(self) -> str:
@@ -66,7 +66,7 @@ class Hit:
         if self.matched:
             bits.append("matched: " + " ".join(self.matched))
         if self.named:
-            bits.append(self.named)
+            bits.append("searching in " + ", ".join(self.named))
         return "; ".join(bits)
 
     def metadata(self) -> dict[str, Any]:
@@ -77,4 +77,4 @@ class Hit:
                 "dense_rank": self.dense_rank, "dense_distance": self.dense_distance,
                 "fused_score": self.fused_score, "rerank_score": self.rerank_score,
                 "matched_keywords": list(self.matched), "chunk_ids": list(self.chunk_ids),
-                "kb": self.kb, "named": self.named}
+                "kb": self.kb, "named": list(self.named)}

@@ -75,10 +75,9 @@ class Named:
     words: list[str]  # the question's name words that chose them
     latest: bool = False  # "latest" narrowed them to the newest
 
-    def describe(self) -> str:
-        names = ", ".join(Path(p).name for p in self.paths[:4])
-        more = f" and {len(self.paths) - 4} more" if len(self.paths) > 4 else ""
-        return f"searching in {names}{more}"
+    @property
+    def names(self) -> list[str]:
+        return [Path(p).name for p in self.paths]
 
 
 def question_words(question: str) -> set[str]:

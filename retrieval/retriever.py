@@ -330,7 +330,7 @@ class Retriever:
                                     k if len(named.doc_ids) == 1 else 3 * k)
                 hits = spread_over_documents(hits, k)
                 for h in hits:
-                    h.named = named.describe()
+                    h.named = named.names
                 if len(hits) < k:  # the named documents hold too little: fill up
                     seen = {h.chunk_id for h in hits}
                     hits += [h for h in self._search(query, kb, docs, None, k)

@@ -180,6 +180,9 @@ class SourcesPanel(QWidget):
         rows = [row(self.tr("Keyword search"), kw), row(self.tr("Embedding search"), dense),
                 row(self.tr("Fused score"), fused), row(self.tr("Cited"), cited),
                 row(self.tr("Matched words"), matched)]
+        if e.get("named"):
+            rows.insert(0, row(self.tr("Searched in (named in the question)"),
+                               ", ".join(e["named"])))
         return "<table cellspacing='2'>" + "".join(rows) + "</table>"
 
     def _show_detail(self, row: int) -> None:

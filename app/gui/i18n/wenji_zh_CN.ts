@@ -884,6 +884,10 @@ Data folder: {home}</source>
         <translation>关键词检索</translation>
     </message>
     <message>
+        <source>Searched in (named in the question)</source>
+        <translation>检索范围（问题中提到的文档）</translation>
+    </message>
+    <message>
         <source>Embedding search</source>
         <translation>向量检索</translation>
     </message>
