@@ -4,6 +4,8 @@ stores and nothing else in either."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -39,14 +41,22 @@ def store(tmp_path):
     return tmp_path / "store"
 
 
+def _notes(store):
+    """A library on ``store`` and its knowledge base "notes"."""
+    lib = Library(store)
+    return lib, lib.create_kb("notes")
+
+
+_BROKEN = Prepared(path="/a.md", ok=False, code="corrupt", reason="damaged", kind="markdown")
+
+
 def _restart(lib: Library, store) -> Library:
     lib.close()
     return Library(store)
 
 
 def test_a_new_document_is_searchable_only_once_committed(store):
-    lib = Library(store)
-    kb = lib.create_kb("notes")
+    lib, kb = _notes(store)
     _write(lib, kb, _prepared("/a.md", 3), commit=False)
     assert lib.vectors.count(kb.collection) == 3
     assert lib.catalog.chunk_count(kb.id) == 0  # vectors alone are not searchable
@@ -63,8 +73,7 @@ def test_a_new_document_is_searchable_only_once_committed(store):
 
 
 def test_an_interrupted_reindex_keeps_the_current_generation(store):
-    lib = Library(store)
-    kb = lib.create_kb("notes")
+    lib, kb = _notes(store)
     _write(lib, kb, _prepared("/a.md", 3))
     current = lib.catalog.chunk_ids(kb.id)
     _write(lib, kb, _prepared("/a.md", 5, word="beta"), commit=False)
@@ -82,8 +91,7 @@ def test_an_interrupted_reindex_keeps_the_current_generation(store):
 
 
 def test_abandon_undoes_only_what_was_not_committed(store):
-    lib = Library(store)
-    kb = lib.create_kb("notes")
+    lib, kb = _notes(store)
     done = _write(lib, kb, _prepared("/done.md", 2))
     left = _write(lib, kb, _prepared("/left.md", 4), commit=False)
     assert [d.path for d in lib.writer.abandon(kb, [done, left])] == ["/left.md"]
@@ -95,12 +103,10 @@ def test_abandon_undoes_only_what_was_not_committed(store):
 
 
 def test_a_failure_drops_the_previous_chunks_from_both_stores(store):
-    lib = Library(store)
-    kb = lib.create_kb("notes")
+    lib, kb = _notes(store)
     doc = _write(lib, kb, _prepared("/a.md", 3))
     previous = lib.catalog.document_by_id(doc.id)
-    broken = Prepared(path="/a.md", ok=False, code="corrupt", reason="damaged", kind="markdown")
-    lib.writer.record_failure(kb, broken, previous)
+    lib.writer.record_failure(kb, _BROKEN, previous)
     assert lib.vectors.count(kb.collection) == 0
     (row,) = lib.documents(kb)
     assert (row.status, row.reason, row.chunks) == ("failed", "damaged", 0)
@@ -130,48 +136,37 @@ class _Crash(Exception):
     """Stands for the process dying at this point."""
 
 
-def _crash_on_vector_delete(lib: Library, monkeypatch) -> None:
+@contextlib.contextmanager
+def _dies_at_vector_delete(lib: Library, monkeypatch):
+    """The block's process "dies" when it first deletes vectors (after the catalog
+    changed), as a kill -9 would stop it there."""
     def crash(*args, **kwargs):
         raise _Crash
 
-    monkeypatch.setattr(lib.vectors, "delete_document", crash)
+    with monkeypatch.context() as m, pytest.raises(_Crash):
+        m.setattr(lib.vectors, "delete_document", crash)
+        yield
 
 
+@pytest.mark.parametrize("change, status, vectors_left", [("reindex", "ready", 4),
+                                                       ("failure", "failed", 0)])
 def test_a_crash_before_the_old_vectors_are_deleted_is_finished_at_the_next_start(
-        store, monkeypatch):
-    lib = Library(store)
-    kb = lib.create_kb("notes")
-    first = _write(lib, kb, _prepared("/a.md", 3))
+        store, monkeypatch, change, status, vectors_left):
+    lib, kb = _notes(store)
+    doc = _write(lib, kb, _prepared("/a.md", 3))
     old = lib.vectors.ids(kb.collection)
-    with monkeypatch.context() as m:
-        _crash_on_vector_delete(lib, m)
-        with pytest.raises(_Crash):
+    with _dies_at_vector_delete(lib, monkeypatch):
+        if change == "reindex":
             _write(lib, kb, _prepared("/a.md", 4, word="beta"))
-    (doc,) = lib.documents(kb)
-    assert doc.status == "ready" and doc.gen == first.pending_gen + 1  # the new text is in
-    assert old <= lib.vectors.ids(kb.collection)  # the old vectors are still there
+        else:
+            lib.writer.record_failure(kb, _BROKEN, lib.catalog.document_by_id(doc.id))
+    (row,) = lib.documents(kb)
+    assert row.status == status  # the catalog has the change ...
+    assert old <= lib.vectors.ids(kb.collection)  # ... and the old vectors are still there
     lib = _restart(lib, store)
     assert lib.vectors.ids(kb.collection).isdisjoint(old)
-    assert lib.vectors.count(kb.collection) == 4
-    assert_consistent(lib)
-    lib.close()
-
-
-def test_a_crash_after_recording_a_failure_drops_the_vectors_at_the_next_start(
-        store, monkeypatch):
-    lib = Library(store)
-    kb = lib.create_kb("notes")
-    doc = _write(lib, kb, _prepared("/a.md", 3))
-    previous = lib.catalog.document_by_id(doc.id)
-    broken = Prepared(path="/a.md", ok=False, code="corrupt", reason="damaged", kind="markdown")
-    with monkeypatch.context() as m:
-        _crash_on_vector_delete(lib, m)
-        with pytest.raises(_Crash):
-            lib.writer.record_failure(kb, broken, previous)
-    assert lib.vectors.count(kb.collection) == 3
-    lib = _restart(lib, store)
-    assert lib.vectors.count(kb.collection) == 0
+    assert lib.vectors.count(kb.collection) == vectors_left
     (row,) = lib.documents(kb)
-    assert row.status == "failed" and row.pending_gen is None
+    assert row.status == status and row.pending_gen is None
     assert_consistent(lib)
     lib.close()
