@@ -118,5 +118,5 @@ def spread_over_documents(hits: list[Hit], k: int) -> list[Hit]:
             first.append(h)
         else:
             rest.append(h)
-    chosen = (first + rest)[:k]
-    return sorted(chosen, key=hits.index)
+    chosen = {id(h) for h in (first + rest)[:k]}
+    return [h for h in hits if id(h) in chosen]

@@ -63,27 +63,22 @@ def load_qa(path: str | Path) -> list[QAItem]:
     return items
 
 
+def _numbers(text: str) -> set[str]:
+    """Every number in ``text``, thousands commas removed ("82,959" -> "82959")."""
+    return {m.group().rstrip(",").replace(",", "") for m in _NUMBER.finditer(text)}
+
+
 def figures(text: str) -> set[str]:
     """The numbers of 3+ digits in ``text``, commas removed, years 2010-2029 left out."""
-    out = set()
-    for m in _NUMBER.finditer(text):
-        number = m.group().rstrip(",").replace(",", "")
-        digits = sum(ch.isdigit() for ch in number)
-        if digits < 3:
-            continue
-        if re.fullmatch(r"20[12]\d", number):
-            continue
-        out.add(number)
-    return out
+    return {n for n in _numbers(text)
+            if sum(ch.isdigit() for ch in n) >= 3 and not re.fullmatch(r"20[12]\d", n)}
 
 
 def figure_recall(gold: set[str], passages: list[str]) -> float:
     """Share of ``gold`` figures that occur as whole numbers in the passages' text."""
     if not gold:
         return 0.0
-    found = set()
-    for text in passages:
-        found |= {m.group().rstrip(",").replace(",", "") for m in _NUMBER.finditer(text)}
+    found = set().union(*map(_numbers, passages))
     return len(gold & found) / len(gold)
 
 

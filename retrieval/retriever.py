@@ -74,6 +74,8 @@ class Retriever:
         self._indexes: dict[int, KeywordIndex] = {}
         self._docs: dict[int, tuple[int, dict[int, tuple[str, str]]]] = {}
         self._profiles: dict[int, tuple[tuple, list[Profile]]] = {}
+        # kb id -> (word -> documents holding it, the profiles entry it was counted for)
+        self._word_docs: dict[int, tuple[dict[str, int], tuple | None]] = {}
         self.last_named: Named | None = None
         self._reranker = None
         self._executor: ThreadPoolExecutor | None = None
@@ -124,10 +126,22 @@ class Retriever:
             self._profiles[kb.id] = cached
         return cached[1]
 
-    def named_documents(self, query: str, kb_name: str | None = None) -> Named | None:
-        """The documents ``query`` names (see :mod:`retrieval.named_documents`)."""
-        kb = self._kb(kb_name)
-        return resolve(query, self.profiles(kb), self.keyword_index(kb).documents_with)
+    def _named(self, query: str, kb: KnowledgeBase) -> Named | None:
+        """The documents ``query`` names (see :mod:`retrieval.named_documents`).  How many
+        documents hold a word is counted once per word until the library changes (the
+        profiles' cache key): a search must not repeat the same FTS5 scans."""
+        profiles = self.profiles(kb)
+        counts = self._word_docs.setdefault(kb.id, ({}, None))
+        if counts[1] is not self._profiles[kb.id]:
+            counts = self._word_docs[kb.id] = ({}, self._profiles[kb.id])
+        index, seen = self.keyword_index(kb), counts[0]
+
+        def documents_with(word: str) -> int:
+            if word not in seen:
+                seen[word] = index.documents_with(word)
+            return seen[word]
+
+        return resolve(query, profiles, documents_with)
 
     def _doc_filter(self, kb: KnowledgeBase, docs: dict[int, tuple[str, str]],
                     documents: Sequence[int | str] | None) -> list[int] | None:
@@ -324,7 +338,7 @@ class Retriever:
         self._check_kb(kb, docs)
         self.last_named = None
         if documents is None and o.named_documents:
-            named = resolve(query, self.profiles(kb), self.keyword_index(kb).documents_with)
+            named = self._named(query, kb)
             if named is not None:
                 hits = self._search(query, kb, docs, named.doc_ids,
                                     k if len(named.doc_ids) == 1 else 3 * k)
