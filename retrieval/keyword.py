@@ -165,8 +165,12 @@ class KeywordIndex:
             if not ids:
                 return []
             marks = ",".join("?" * len(ids))
+            # "+f.rowid": without the unary plus SQLite hands the rowid list to FTS5,
+            # which then runs the whole MATCH once per rowid (100x slower for a few
+            # documents' chunks); with it the MATCH runs once (bounded by the postings
+            # budget) and the list filters its rows.  Same rows, same scores.
             top = (f"SELECT f.rowid, bm25({self.table}) AS s FROM {self.table} f "
-                   f"WHERE {self.table} MATCH ? AND f.rowid IN "
+                   f"WHERE {self.table} MATCH ? AND +f.rowid IN "
                    f"(SELECT rowid FROM chunks WHERE doc_id IN ({marks})) ORDER BY s LIMIT ?")
             args = [expr, *ids, k]
         else:
