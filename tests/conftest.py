@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import socket
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("WENJI_HOME", None)
@@ -19,13 +21,23 @@ SEC_DIR = DATA / "sec10q" / "docs"
 PDF_DIR = DATA / "pdfs"
 MD_DIR = DATA / "fastapi_docs_md"
 
+LOCK_LINE = re.compile(r"^([A-Za-z0-9_.\-]+)==(\S+)\s*(?:#\s*via\s+(.*))?$")
+
+
+def lock_entries() -> dict[str, tuple[str, str]]:
+    """{canonical name: (version, via)} from requirements.lock."""
+    entries = {}
+    for line in (REPO / "requirements.lock").read_text().splitlines():
+        m = LOCK_LINE.match(line.strip())
+        if m:
+            entries[canonicalize_name(m[1])] = (m[2], m[3] or "")
+    return entries
+
+
 def locked_version(package: str) -> str | None:
     """The version requirements.lock pins for ``package`` (None if it is not there)."""
-    for line in (REPO / "requirements.lock").read_text().splitlines():
-        name, sep, rest = line.partition("==")
-        if sep and name.strip().lower() == package.lower():
-            return rest.split()[0]
-    return None
+    entry = lock_entries().get(canonicalize_name(package))
+    return entry[0] if entry else None
 
 
 # --- network guard ------------------------------------------------------------------

@@ -3,7 +3,6 @@ same direct dependencies, each pin inside its range) and with what is installed.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from importlib import metadata
 
@@ -12,19 +11,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from tests.conftest import REPO, locked_version
-
-LOCK_LINE = re.compile(r"^([A-Za-z0-9_.\-]+)==(\S+)\s*(?:#\s*via\s+(.*))?$")
-
-
-def lock_entries() -> dict[str, tuple[str, str]]:
-    """{name: (version, via)} from requirements.lock."""
-    entries = {}
-    for line in (REPO / "requirements.lock").read_text().splitlines():
-        m = LOCK_LINE.match(line.strip())
-        if m:
-            entries[canonicalize_name(m[1])] = (m[2], m[3] or "")
-    return entries
+from tests.conftest import REPO, lock_entries, locked_version
 
 
 def pyproject_requirements() -> dict[str, Requirement]:
