@@ -15,7 +15,7 @@ import threading
 import Stemmer
 
 # Bump when tokens change: keyword indexes built with another version must be rebuilt.
-TOKENIZER_VERSION = "3"  # 3: Snowball's Porter stemmer (PyStemmer) instead of our own copy
+TOKENIZER_VERSION = "4"  # 4: chunks carry their document's context line (ingest.index_text)
 
 # Han characters (CJK unified ideographs, extension A, compatibility), for a regex class
 CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"

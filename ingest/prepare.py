@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.index_text import chunk_context, keyword_text
 from ingest.loaders import LoadError, kind_of, load
 from ingest.splitter import Chunk, Splitter
 from models.hashing import file_sha256 as file_hash
@@ -43,8 +44,6 @@ def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: i
     """Load and split one file.  Never raises for a bad file: ``ok`` says what happened."""
     import time
 
-    from ingest.analyzer import tokenize
-
     t0 = time.perf_counter()
     p = Path(path)
     out = Prepared(path=path, ok=False, kind=kind_of(p), content_hash=content_hash)
@@ -74,15 +73,20 @@ def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: i
         return out
     out.ok = True
     out.title, out.pages, out.empty_pages, out.notes = doc.title, doc.pages, doc.empty_pages, doc.notes
-    out.chunks = chunks
-    out.tokens = [" ".join(tokenize(_with_context(c))) for c in chunks]
+    _index(out, chunks, doc.title)
     out.seconds = time.perf_counter() - t0
     return out
 
 
-def _with_context(chunk: Chunk) -> str:
-    """Keyword text of a chunk: its heading path counts as words of the chunk."""
-    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+def _index(out: Prepared, chunks: list[Chunk], title: str) -> None:
+    """Set the chunks and what the keyword index sees of each (the embedder sees the
+    chunk's text as written)."""
+    from ingest.analyzer import tokenize
+
+    out.chunks = chunks
+    out.tokens = [" ".join(tokenize(keyword_text(c.text, c.heading or "",
+                                                 chunk_context(out.path, title, c.index))))
+                  for c in chunks]
 
 
 def worker_init() -> None:
@@ -104,7 +108,6 @@ def prepare_text(key: str, title: str, text: str, model_dir: str, chunk_tokens: 
     """Like :func:`prepare` for text that is not a file (a corpus record); ``key`` plays
     the part of the path (e.g. ``beir:4983``).  Title and text are indexed together."""
     from ingest.loaders import LoadedDocument, Section, clean_text
-    from ingest.analyzer import tokenize
 
     body = clean_text(f"{title}\n{text}" if title else text)
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
@@ -119,7 +122,6 @@ def prepare_text(key: str, title: str, text: str, model_dir: str, chunk_tokens: 
     splitter = _splitters.get(sk)
     if splitter is None:
         splitter = _splitters[sk] = Splitter(Path(model_dir), chunk_tokens, overlap)
-    out.chunks = splitter.split(doc)
-    out.tokens = [" ".join(tokenize(_with_context(c))) for c in out.chunks]
+    _index(out, splitter.split(doc), title)
     out.ok = bool(out.chunks)
     return out

@@ -105,7 +105,7 @@ def build_fingerprint(embedder) -> str:
     backend = str(getattr(embedder, "backend", ""))
     parts = [backend, EXPORT_VERSION if backend.startswith("onnx") else ""]
     ingest_dir = Path(__file__).resolve().parents[1] / "ingest"
-    for name in ("loaders.py", "splitter.py", "prepare.py"):
+    for name in ("loaders.py", "splitter.py", "prepare.py", "index_text.py"):
         parts.append(hashlib.sha256((ingest_dir / name).read_bytes()).hexdigest()[:12])
     return "|".join(parts)
 
@@ -117,7 +117,6 @@ def build_library(beir: BeirSet, embedder, cache_root: Path, *, chunk_tokens: in
     from ingest.store.library import Library
     from ingest.pipeline import Ingestor
     from ingest.prepare import prepare_text
-    from ingest.analyzer import tokenize
 
     say = progress or (lambda msg: None)
     key = cache_key(beir.corpus_path, embedder.name, chunk_tokens, overlap,
@@ -150,11 +149,8 @@ def build_library(beir: BeirSet, embedder, cache_root: Path, *, chunk_tokens: in
 
     def prepared_records():
         for rid, title, text in records:
-            p = prepare_text(DOC_PREFIX + rid, title, text, model_dir=model_dir,
-                             chunk_tokens=chunk_tokens, overlap=overlap)
-            p.tokens = [" ".join(tokenize(keyword_text(title, c.index, c.heading, c.text)))
-                        for c in p.chunks]
-            yield p
+            yield prepare_text(DOC_PREFIX + rid, title, text, model_dir=model_dir,
+                               chunk_tokens=chunk_tokens, overlap=overlap)
 
     prepared = prepared_records()
     report = ingestor.ingest_prepared(prepared, KB_NAME, on_progress=on_progress,
@@ -173,11 +169,6 @@ def _keyword_version() -> str:
     return f"{TOKENIZER_VERSION}/{KEYWORD_FORMAT}"
 
 
-def keyword_text(title: str, index: int, heading: str | None, text: str) -> str:
-    body = f"{heading}\n{text}" if heading else text
-    return f"{title}\n{body}" if (title and index > 0) else body
-
-
 def refresh_keywords(library, folder: Path) -> bool:
     """Re-tokenize the keyword index of a cached library built with an older tokenizer."""
     from ingest.analyzer import tokenize
@@ -189,17 +180,7 @@ def refresh_keywords(library, folder: Path) -> bool:
     kb = library.catalog.kb(KB_NAME)
     if kb is None:
         return False
-    db = library.catalog.db
-    rows = db.execute("SELECT c.rowid, c.idx, c.heading, c.text, d.title, d.path FROM chunks c "
-                      "JOIN documents d ON d.id = c.doc_id WHERE c.kb_id = ?",
-                      (kb.id,)).fetchall()
-    with library.catalog.transaction():
-        db.execute(f"DELETE FROM {kb.fts_table}")
-        for r in rows:
-            title = r["title"] if r["title"] and r["title"] != r["path"] else ""
-            body = keyword_text(title, r["idx"], r["heading"], r["text"])
-            db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
-                       (r["rowid"], " ".join(tokenize(body))))
+    library.catalog.retokenize(kb, tokenize, kb.tokenizer)
     meta["tokenizer"] = _keyword_version()
     mark.write_text(json.dumps(meta, indent=1))
     return True

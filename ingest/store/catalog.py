@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS chunks_place ON chunks(doc_id, idx);
 """
 
 TERMINAL_OK = "ready"
@@ -183,12 +184,16 @@ class Catalog:
     def retokenize(self, kb: KnowledgeBase, tokenize, version: str) -> int:
         """Rebuild a knowledge base's keyword index from its chunk texts (after the
         tokenizer changed); one transaction, so searches see the old or the new index."""
+        from ingest.index_text import chunk_context, keyword_text
+
         with self.transaction():
             self.db.execute(f"DELETE FROM {kb.fts_table}")
-            rows = self.db.execute("SELECT rowid, heading, text FROM chunks WHERE kb_id = ?",
-                                   (kb.id,)).fetchall()
+            rows = self.db.execute(
+                "SELECT c.rowid, c.idx, c.heading, c.text, d.path, d.title FROM chunks c "
+                "JOIN documents d ON d.id = c.doc_id WHERE c.kb_id = ?", (kb.id,)).fetchall()
             for r in rows:
-                text = f"{r['heading']}\n{r['text']}" if r["heading"] else r["text"]
+                text = keyword_text(r["text"], r["heading"] or "",
+                                    chunk_context(r["path"], r["title"], r["idx"]))
                 self.db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
                                 (r["rowid"], " ".join(tokenize(text))))
             self.db.execute("UPDATE kbs SET tokenizer = ? WHERE id = ?", (version, kb.id))
@@ -372,6 +377,18 @@ class Catalog:
                 "SELECT c.* FROM chunks c JOIN documents d ON d.id = c.doc_id"
                 f" WHERE c.id IN ({marks}) AND d.status = 'ready'", part).fetchall()
         return {r["id"]: _chunk_row(r) for r in rows}
+
+    def chunks_at(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], ChunkRow]:
+        """Chunks by (document id, position), e.g. the neighbours of a passage."""
+        places = list(places)
+        out: dict[tuple[int, int], ChunkRow] = {}
+        for i in range(0, len(places), 250):
+            part = places[i:i + 250]
+            where = " OR ".join(["(doc_id = ? AND idx = ?)"] * len(part))
+            for r in self.db.execute(f"SELECT * FROM chunks WHERE {where}",
+                                     [v for place in part for v in place]).fetchall():
+                out[(r["doc_id"], r["idx"])] = _chunk_row(r)
+        return out
 
     def chunk_count(self, kb_id: int) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.doc_id"
