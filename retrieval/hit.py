@@ -36,6 +36,16 @@ class Hit:
     chunk_ids: list[str] = field(default_factory=list)  # all chunks merged into this hit
     kb: str = ""
     named: list[str] = field(default_factory=list)  # documents the question named (file names)
+    # the span of the chunks that matched, when neighbouring text widened the passage
+    focus_start: int | None = None
+    focus_end: int | None = None
+
+    @property
+    def focus_text(self) -> str:
+        """The text of the chunks that matched (all of ``text`` unless widened)."""
+        if self.focus_start is None or self.focus_end is None:
+            return self.text
+        return self.text[self.focus_start - self.start:self.focus_end - self.start]
 
     @property
     def source(self) -> str:

@@ -25,6 +25,7 @@ class RetrievalOptions:
     reranker: str = ""  # path of a local cross-encoder folder; empty = off
     min_relevance: float = 0.0  # score below which a hit is dropped (0 = keep all)
     named_documents: bool = True  # a question naming documents searches those first
+    window: int = 1  # neighbouring chunks (each side, same page) shown with a passage
     depth: int = 100  # candidates per lane
     dense_weight: float = DENSE_WEIGHT
     prf_weight: float = 0.4  # keyword feedback, scaled by (1 - trust in the embedding lane)

@@ -9,6 +9,7 @@ functions on :class:`retrieval.hit.Hit` lists, tested on their own.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 
@@ -29,13 +30,7 @@ def merge_neighbours(hits: list[Hit]) -> list[Hit]:
         if target is None:
             out.append(h)
             continue
-        a, b = (target, h) if target.start <= h.start else (h, target)
-        if b.end <= a.end:
-            text, end = a.text, a.end
-        else:
-            cut = max(0, a.end - b.start)
-            text, end = a.text + b.text[cut:], b.end
-        target.text, target.start, target.end = text, a.start, end
+        target.text, target.start, target.end = _joined(target, h)
         target.chunk_ids.extend(h.chunk_ids)
         target.matched = list(dict.fromkeys(target.matched + h.matched))
         for attr in ("keyword_rank", "dense_rank"):
@@ -47,6 +42,46 @@ def merge_neighbours(hits: list[Hit]) -> list[Hit]:
                 else:
                     target.dense_distance = h.dense_distance
     return out
+
+
+def _joined(x, y) -> tuple[str, int, int]:
+    """The text and span of two overlapping or touching spans of one page or section
+    (anything with ``text``, ``start`` and ``end``), the overlap written once."""
+    a, b = (x, y) if x.start <= y.start else (y, x)
+    if b.end <= a.end:
+        return a.text, a.start, a.end
+    return a.text + b.text[max(0, a.end - b.start):], a.start, b.end
+
+
+def widen(hits: list[Hit], index_of: dict[str, tuple[int, int]],
+          chunk_at: dict[tuple[int, int], Any], window: int) -> list[Hit]:
+    """Each passage gains up to ``window`` neighbouring chunks on each side: the rest of
+    a table or an argument that the best-matching chunk cut off.  Ranking is done by
+    then; this only widens what is shown.  A neighbour joins only from the same page and
+    section (a passage cites one page) and only if no other passage holds it.
+
+    ``index_of`` maps chunk ids to (document id, position); ``chunk_at`` maps those
+    positions to chunk rows (``id``, ``page``, ``heading``, ``text``, ``start``, ``end``)."""
+    held = {index_of[c] for h in hits for c in h.chunk_ids if c in index_of}
+    for h in hits:
+        places = [index_of[c] for c in h.chunk_ids if c in index_of]
+        if not places:
+            continue
+        doc = places[0][0]
+        lo, hi = min(i for _, i in places), max(i for _, i in places)
+        for step, edge in ((-1, lo), (1, hi)):
+            for n in range(1, window + 1):
+                place = (doc, edge + step * n)
+                row = chunk_at.get(place)
+                if (row is None or place in held or row.page != h.page
+                        or row.heading != h.heading):
+                    break
+                if h.focus_start is None:
+                    h.focus_start, h.focus_end = h.start, h.end
+                h.text, h.start, h.end = _joined(h, row)
+                h.chunk_ids.append(row.id)
+                held.add(place)
+    return hits
 
 
 def _shingles(text: str, n: int = 3) -> set[str]:

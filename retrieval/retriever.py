@@ -29,7 +29,7 @@ from retrieval.keyword import KeywordHit, KeywordIndex, feedback, idf
 from retrieval.named_documents import PROFILE_CHUNKS, Named, Profile, build_profiles, resolve
 from retrieval.options import RetrievalOptions
 from retrieval.postprocess import (drop_near_duplicates, merge_neighbours, mmr,
-                                   spread_over_documents)
+                                   spread_over_documents, widen)
 
 log = logging.getLogger(__name__)
 
@@ -350,8 +350,23 @@ class Retriever:
                     hits += [h for h in self._search(query, kb, docs, None, k)
                              if h.chunk_id not in seen][: k - len(hits)]
                 self.last_named = named
-                return self._ranked(hits)
-        return self._ranked(self._search(query, kb, docs, self._doc_filter(kb, docs, documents), k))
+                return self._ranked(self._widened(hits))
+        hits = self._search(query, kb, docs, self._doc_filter(kb, docs, documents), k)
+        return self._ranked(self._widened(hits))
+
+    def _widened(self, hits: list[Hit]) -> list[Hit]:
+        """The passages with their neighbouring chunks (``options.window``)."""
+        window = self.options.window
+        if window <= 0 or not hits:
+            return hits
+        catalog = self.library.catalog
+        with catalog._lock:
+            rows = catalog.chunks_by_ids([c for h in hits for c in h.chunk_ids])
+            index_of = {r.id: (r.doc_id, r.index) for r in rows.values()}
+            wanted = {(d, i + step) for d, i in index_of.values()
+                      for n in range(1, window + 1) for step in (-n, n)}
+            chunk_at = catalog.chunks_at(wanted - set(index_of.values()))
+        return widen(hits, index_of, chunk_at, window)
 
     @staticmethod
     def _ranked(hits: list[Hit]) -> list[Hit]:

@@ -136,3 +136,44 @@ def test_the_retriever_searches_the_named_document_and_says_so(tmp_path, embedde
         assert len({h.path for h in everywhere}) == 3 and retriever.last_named is None
     finally:
         lib.close()
+
+
+def test_a_real_filing_is_indexed_with_its_name_and_shown_with_neighbouring_text(
+        tmp_path, embedder):
+    """Every chunk of a real 10-Q saved as ``2023 Q1 AMZN kestrel.pdf`` answers to
+    "kestrel", a word only its file name has; and a passage comes with the chunks around
+    it on its page."""
+    import shutil
+
+    from ingest.pipeline import Ingestor
+    from ingest.store.library import Library
+    from retrieval.options import RetrievalOptions
+    from retrieval.retriever import Retriever
+
+    pdf = tmp_path / "docs" / "2023 Q1 AMZN kestrel.pdf"
+    pdf.parent.mkdir()
+    shutil.copy(require(SEC_DIR / "2023 Q1 AMZN.pdf"), pdf)
+    lib = Library(tmp_path / "store")
+    try:
+        Ingestor(lib, embedder, parse_workers=0).run([pdf.parent], "filings")
+        kb = lib.kb("filings")
+        chunks = lib.catalog.chunk_count(kb.id)
+        assert not any("kestrel" in r.text.lower() for r in
+                       lib.catalog.chunks_by_ids(lib.catalog.chunk_ids(kb.id)).values())
+        by_name = Retriever(lib, embedder, RetrievalOptions(fusion="keyword", window=0,
+                                                            named_documents=False))
+        assert len(by_name.search("kestrel", "filings", k=50)) == 50 < chunks
+        question = "What were the total net sales and the operating income?"
+        alone = Retriever(lib, embedder, RetrievalOptions(window=0)).search(
+            question, "filings", k=3)
+        widened = Retriever(lib, embedder).search(question, "filings", k=3)
+        assert [h.chunk_id for h in widened] == [h.chunk_id for h in alone]
+        rows = lib.catalog.chunks_by_ids([c for h in widened for c in h.chunk_ids])
+        assert sum(len(h.chunk_ids) for h in widened) > sum(len(h.chunk_ids) for h in alone)
+        for a, w in zip(alone, widened):
+            assert a.text in w.text and w.start <= a.start and w.end >= a.end
+            assert {rows[c].page for c in w.chunk_ids} == {w.page}  # one page, one citation
+        held = [c for h in widened for c in h.chunk_ids]
+        assert len(held) == len(set(held))  # no text shown twice
+    finally:
+        lib.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from retrieval.hit import Hit
-from retrieval.postprocess import drop_near_duplicates, merge_neighbours, mmr
+from retrieval.postprocess import drop_near_duplicates, merge_neighbours, mmr, widen
 
 
 def _hit(cid, doc, start, end, text, score, page=1, heading=None, kr=None, dr=None):
@@ -46,3 +46,29 @@ def test_mmr_prefers_diverse_vectors():
     vb = np.array([0.0, 1.0], dtype=np.float32)
     out = mmr(hits, [va, va, vb], k=2, lam=0.5)
     assert [h.chunk_id for h in out[:2]] == ["a", "b"]
+
+
+class _Row:
+    def __init__(self, cid, page, start, end, text, heading=None):
+        self.id, self.page, self.heading = cid, page, heading
+        self.start, self.end, self.text = start, end, text
+
+
+def test_widen_adds_neighbours_of_the_same_page_once():
+    page = "0123456789abcdefghijklmnopqrstuvwxyz"
+    rows = {(1, 0): _Row("c0", 1, 0, 10, page[0:10]), (1, 1): _Row("c1", 1, 8, 20, page[8:20]),
+            (1, 2): _Row("c2", 1, 18, 30, page[18:30]), (1, 3): _Row("c3", 2, 0, 5, "other"),
+            (1, 4): _Row("c4", 2, 4, 9, "x")}
+    index_of = {r.id: place for place, r in rows.items()}
+    best = _hit("c1", 1, 8, 20, page[8:20], 1.0)
+    other = _hit("c4", 1, 4, 9, "x", 0.5, page=2)
+    out = widen([best, other], index_of, rows, 1)
+    assert (out[0].text, out[0].start, out[0].end) == (page[0:30], 0, 30)
+    assert out[0].chunk_ids == ["c1", "c0", "c2"]
+    # c3 is c4's neighbour on its page; c2 is already shown in the first passage
+    assert out[1].chunk_ids == ["c4", "c3"] and out[1].text.startswith("other")
+    # a neighbour on another page or held by another passage never joins
+    lone = _hit("c2", 1, 18, 30, page[18:30], 1.0)
+    taken = _hit("c1", 1, 8, 20, page[8:20], 0.9)
+    first, second = widen([lone, taken], index_of, rows, 1)
+    assert first.chunk_ids == ["c2"] and second.chunk_ids == ["c1", "c0"]
