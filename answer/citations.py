@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
 from ingest.analyzer import CJK_CHARS, tokenize
@@ -56,6 +56,18 @@ class Source:
     # why retrieval chose it: keyword_rank/keyword_score (BM25), dense_rank/dense_distance
     # (cosine), fused_score, matched (query keywords found in the passage)
     explanation: dict[str, Any] = field(default_factory=dict)
+    # the span of the text that matched when neighbouring text widened the passage: what
+    # is kept when the whole passage does not fit the model's context
+    focus_start: int | None = None
+    focus_end: int | None = None
+
+    def focused(self) -> "Source | None":
+        """This source cut down to the text that matched (None: it was not widened)."""
+        if self.focus_start is None or self.focus_end is None:
+            return None
+        a, b = self.focus_start - self.start, self.focus_end - self.start
+        return replace(self, text=self.text[a:b], start=self.focus_start,
+                       end=self.focus_end, focus_start=None, focus_end=None)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -81,7 +81,8 @@ def grounded_sources(hits: Sequence, gate: GroundingGate, lang: str
     in ``lang``, and whether the gate admits any of them."""
     sources, grounded = [], False
     for i, h in enumerate(hits):
-        passage = f"{h.title} {h.heading or ''} {h.text}"
+        # the gate judges the text that matched, not the neighbouring text shown with it
+        passage = f"{h.title} {h.heading or ''} {h.focus_text}"
         cov = gate.coverage(passage)
         if gate.admits(passage, cov, h.dense_distance):
             grounded = True
@@ -90,7 +91,7 @@ def grounded_sources(hits: Sequence, gate: GroundingGate, lang: str
             page=h.page, heading=h.heading, start=h.start, end=h.end, text=h.text,
             label=source_label(h.title, h.path, h.page, h.heading, lang),
             score=round(float(h.score), 4), coverage=round(cov, 3),
-            explanation=_explanation(h)))
+            explanation=_explanation(h), focus_start=h.focus_start, focus_end=h.focus_end))
     return sources, grounded
 
 

@@ -44,6 +44,8 @@ def fit_sources(sources: list[Source], history: list[Turn], *, prompt_tokens: Pr
     chosen: list[Source] = []
     for s in sources:
         n = len(chosen) + 1
+        # a passage widened by its neighbouring text gives that up before it is dropped
+        s = _fitting_version(count_tokens, s, n, room)
         cost = _block_tokens(count_tokens, n, s.label, s.text)
         if cost <= room:
             chosen.append(_renumbered(s, n))
@@ -71,6 +73,15 @@ def fit_sources(sources: list[Source], history: list[Turn], *, prompt_tokens: Pr
 def _block_tokens(count_tokens: Callable[[str], int], n: int, label: str, text: str) -> int:
     """What source ``[n]`` adds to the prompt: its block and the blank line after it."""
     return count_tokens(source_block(n, label, text) + "\n\n") + 1
+
+
+def _fitting_version(count_tokens: Callable[[str], int], s: Source, n: int,
+                     room: int) -> Source:
+    """``s`` whole if it fits ``room``, else only the text that matched (if widened)."""
+    focused = s.focused()
+    if focused is None or _block_tokens(count_tokens, n, s.label, s.text) <= room:
+        return s
+    return focused
 
 
 def _cut(count_tokens: Callable[[str], int], s: Source, n: int, room: int) -> str:

@@ -34,3 +34,23 @@ def test_sources_fit_the_window_by_real_token_counts(engine, chat_manager):
     with pytest.raises(GenerationError, match="does not fit"):
         replace(engine, max_answer_tokens=model.n_ctx).fit_sources(M2_QUESTION, "en", [],
                                                                     sources)
+
+
+def test_a_widened_passage_gives_up_its_neighbouring_text_before_it_is_dropped(
+        engine, chat_manager):
+    """Passages come with the chunks around them; when the whole of one does not fit,
+    the text that matched is sent, and the M2 sentence is still in the first source."""
+    from dataclasses import replace
+
+    sources, _ = engine.find_sources(M2_QUESTION, "en")
+    widened = [s for s in sources if s.focused() is not None]
+    assert widened, "the passages carry their neighbouring chunks"
+    first = sources[0]
+    core = first.focused() or first
+    assert "M2" in core.text and core.text in first.text
+    budget = chat_manager.model.count_tokens(core.text) + 40
+    assert chat_manager.model.count_tokens(first.text) > budget or first.focused() is None
+    used, _, _ = replace(engine, max_context_tokens=budget).fit_sources(
+        M2_QUESTION, "en", [], sources)
+    assert used[0].text == core.text and "M2" in used[0].text
+    assert (used[0].start, used[0].end) == (core.start, core.end)
