@@ -264,6 +264,8 @@ def _variants():
             return hits, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000
 
     return (("hybrid", lambda lib, emb: Retriever(lib, emb, RetrievalOptions())),
+            ("hybrid, passages without neighbouring chunks",
+             lambda lib, emb: Retriever(lib, emb, RetrievalOptions(window=0))),
             ("hybrid, serial lanes",
              lambda lib, emb: Retriever(lib, emb, RetrievalOptions(parallel_lanes=False))),
             ("hybrid, serial lanes, count() before each Chroma query",

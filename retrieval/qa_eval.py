@@ -96,6 +96,7 @@ class QAResult:
     with_figures: int
     p50_ms: float
     p95_ms: float
+    chars: float  # characters of passage text per question (what a model must read)
     by_type: dict[str, dict] = field(default_factory=dict)
     per_question: list[dict] = field(default_factory=list)
 
@@ -103,7 +104,8 @@ class QAResult:
         return {"k": self.k, "document_hit": round(self.document_hit, 4),
                 "figure_recall": round(self.figure_recall, 4), "questions": self.questions,
                 "with_figures": self.with_figures, "p50_ms": round(self.p50_ms, 1),
-                "p95_ms": round(self.p95_ms, 1), "by_type": self.by_type}
+                "p95_ms": round(self.p95_ms, 1), "chars": round(self.chars),
+                "by_type": self.by_type}
 
 
 def _summary(rows: list[dict]) -> dict:
@@ -129,7 +131,7 @@ def evaluate_qa(retriever, items: list[QAItem], *, kb_name: str = KB_NAME, k: in
                      "pattern": item.source_pattern,
                      "sources": [Path(h.path).name for h in hits],
                      "document_hit": document_hit(item.source_pattern, [h.path for h in hits]),
-                     "figures": len(gold),
+                     "figures": len(gold), "chars": sum(len(h.text) for h in hits),
                      "figure_recall": figure_recall(gold, [h.text for h in hits])})
         if progress and (n + 1) % 20 == 0:
             progress(f"  {n + 1}/{len(items)} questions")
@@ -141,6 +143,7 @@ def evaluate_qa(retriever, items: list[QAItem], *, kb_name: str = KB_NAME, k: in
                     figure_recall=total["figure_recall"], questions=len(rows),
                     with_figures=total["with_figures"], p50_ms=percentile(latencies, 0.5),
                     p95_ms=percentile(latencies, 0.95),
+                    chars=sum(r["chars"] for r in rows) / len(rows),
                     by_type={t: _summary(rs) for t, rs in sorted(by_type.items())},
                     per_question=rows)
 

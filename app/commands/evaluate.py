@@ -45,6 +45,8 @@ def register(subparsers) -> None:
                    help="BM25 parameters of the keyword lane (default: 0.9 0.4)")
     p.add_argument("--no-named", action="store_true",
                    help="ignore documents the questions name (search the whole library)")
+    p.add_argument("--window", type=int, metavar="N",
+                   help="with --qa: neighbouring chunks shown with each passage (default 1)")
     p.add_argument("--serial-lanes", action="store_true",
                    help="run the keyword lane before the embedding lane, not beside it")
     p.add_argument("--limit-queries", type=int, default=0, metavar="N",
@@ -112,6 +114,10 @@ def _options(args, ctx):
         options.parallel_lanes = False
     if args.no_named:
         options.named_documents = False
+    if args.window is not None:
+        if not 0 <= args.window <= 5:
+            raise UserError("--window must be between 0 and 5")
+        options.window = args.window
     return options
 
 
@@ -160,5 +166,6 @@ def _qa(args, ctx, options, say) -> int:
     for name, t in [*d["by_type"].items(), ("all", d)]:
         print(f"{name:<32} {t['questions']:>4} {t['document_hit']:>13.3f} "
               f"{t['figure_recall']:>14.3f}")
+    print(f"passage text {d['chars']} characters per question")
     print(f"latency p50 {d['p50_ms']:.1f} ms  p95 {d['p95_ms']:.1f} ms")
     return 0
