@@ -80,7 +80,10 @@ def test_answer_citations_sources_viewer_and_reopening(window, qtbot, tmp_path, 
     assert done.sources[0].label in first and ("apple.pdf" in first.lower() or "page" in first)
     cited = done.citations[0]
     row = [s.n for s in done.sources].index(cited.n)
-    assert "✓ cited" in chat.sources.item(row).text()
+    # the mark says how the source was cited: written or inferred, or (when the small
+    # model cited nothing) its sentence closest to the question quoted after the answer
+    mark = "✓ quoted" if cited.quoted else "✓ cited"
+    assert mark in chat.sources.item(row).text()
     chat.sources.setCurrentRow(row)
     detail = chat.sources_panel.detail.toHtml()
     assert "Keyword search" in chat.sources_panel.detail.toPlainText()
