@@ -33,6 +33,15 @@ def match_terms(source, query: str = "") -> set[str]:
     return {t for t in terms if t}
 
 
+def matched_words(text: str, terms: Iterable[str]) -> list[str]:
+    """The words of ``text`` that the matched keyword tokens stand for, as written and
+    each once ("Apple, total, sales", not the stems "appl, total, sale")."""
+    seen: dict[str, str] = {}
+    for a, b in highlight_spans(text, terms):
+        seen.setdefault(text[a:b].casefold(), text[a:b])
+    return list(seen.values())
+
+
 def highlighted_html(text: str, terms: Iterable[str]) -> str:
     """``text`` as HTML with the matched words on a highlight, line breaks kept."""
     out, pos = [], 0
@@ -176,7 +185,8 @@ class SourcesPanel(QWidget):
                             "this passage)").replace("%1", str(s.n))
         else:
             cited = self.tr("yes, the answer writes [%1]").replace("%1", str(s.n))
-        matched = ", ".join(e.get("matched") or []) or "—"
+        terms = e.get("matched") or []
+        matched = ", ".join(matched_words(s.text, terms) or terms) or "—"
         rows = [row(self.tr("Keyword search"), kw), row(self.tr("Embedding search"), dense),
                 row(self.tr("Fused score"), fused), row(self.tr("Cited"), cited),
                 row(self.tr("Matched words"), matched)]

@@ -251,6 +251,7 @@ def test_sources_panel_explains_highlights_and_opens_passages(qtbot):
     text = panel.detail.toPlainText()
     assert "rank 1, BM25 score 7.250" in text and "rank 3, cosine distance 0.4123" in text
     assert "0.0321" in text and "inferred" in text
+    assert "Total, net, sales" in text  # the words as written, not the stems "total, net, sale"
     assert panel.detail.toHtml().count("#ffe27a") == 5
     panel.list.setCurrentRow(1)
     assert "not found by this search" in panel.detail.toPlainText()
