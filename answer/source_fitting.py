@@ -45,8 +45,7 @@ def fit_sources(sources: list[Source], history: list[Turn], *, prompt_tokens: Pr
     for s in sources:
         n = len(chosen) + 1
         # a passage widened by its neighbouring text gives that up before it is dropped
-        s = _fitting_version(count_tokens, s, n, room)
-        cost = _block_tokens(count_tokens, n, s.label, s.text)
+        s, cost = _fitting_version(count_tokens, s, n, room)
         if cost <= room:
             chosen.append(_renumbered(s, n))
             room -= cost
@@ -76,12 +75,14 @@ def _block_tokens(count_tokens: Callable[[str], int], n: int, label: str, text: 
 
 
 def _fitting_version(count_tokens: Callable[[str], int], s: Source, n: int,
-                     room: int) -> Source:
-    """``s`` whole if it fits ``room``, else only the text that matched (if widened)."""
+                     room: int) -> tuple[Source, int]:
+    """``s`` whole if it fits ``room``, else only the text that matched (if widened);
+    with the tokens its block costs."""
+    cost = _block_tokens(count_tokens, n, s.label, s.text)
     focused = s.focused()
-    if focused is None or _block_tokens(count_tokens, n, s.label, s.text) <= room:
-        return s
-    return focused
+    if focused is None or cost <= room:
+        return s, cost
+    return focused, _block_tokens(count_tokens, n, focused.label, focused.text)
 
 
 def _cut(count_tokens: Callable[[str], int], s: Source, n: int, room: int) -> str:
