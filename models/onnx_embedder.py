@@ -49,7 +49,7 @@ def _fingerprint(model_dir: Path) -> str:
     h = hashlib.sha256(EXPORT_VERSION.encode())
     for name in sorted(os.listdir(model_dir)):
         p = model_dir / name
-        if p.is_file():
+        if p.is_file() and not name.startswith("."):  # not the stamp of a made folder
             st = p.stat()
             h.update(f"{name}:{st.st_size}".encode())
     return h.hexdigest()[:16]
