@@ -49,7 +49,9 @@ class IngestSettings:
 
 @dataclass
 class ModelSettings:
-    embedder: str = ""  # empty = the bundled all-MiniLM-L6-v2
+    # empty = the bundled multilingual-e5-small; "all-MiniLM-L6-v2" = the bundled English
+    # model; or a local sentence-transformers folder
+    embedder: str = ""
     # "onnx-fp32" (exact) | "onnx" (int8: fastest, slightly lower quality) | "torch" (fp32)
     embedder_backend: str = "onnx-fp32"
     chat_model: str = ""  # empty = the bundled gemma-3-270m

@@ -124,7 +124,7 @@ def main() -> int:
     library = Library(work / "store")
     t0 = time.perf_counter()
     records = [prepare_text(f"cmrc:{d}", corpus[d].get("title", ""), corpus[d]["text"],
-                            model_dir=str(embedder.model_dir), chunk_tokens=200, overlap=0.15)
+                            model_dir=str(embedder.ensure_folder()), chunk_tokens=200, overlap=0.15)
                for d in doc_ids]
     Ingestor(library, embedder).ingest_prepared(records, "cmrc", total=len(records))
     ingest_s = time.perf_counter() - t0

@@ -56,7 +56,7 @@ def main() -> None:
         t0 = time.perf_counter()
         dv = emb.encode(texts, batch_size=32)
         seconds = time.perf_counter() - t0
-        qv = emb.encode([queries[q] for q in qids], batch_size=32)
+        qv = emb.encode_queries([queries[q] for q in qids], batch_size=32)
         scores = qv @ dv.T
         ndcg = [ndcg_at_10([doc_ids[i] for i in np.argsort(-scores[r])[:10]], qrels[q])
                 for r, q in enumerate(qids)]

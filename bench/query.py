@@ -225,7 +225,7 @@ def dense_profile(library, kb, embedder, queries: dict[str, list[str]], base_vec
     out: dict = {"ef_search": (col.configuration.get("hnsw") or {}).get("ef_search")}
     all_q = []
     for lang, qs in queries.items():
-        qvecs = embedder.encode(qs)
+        qvecs = embedder.encode_queries(qs)
         all_q.extend(qvecs)
         exact = [ids_of(np.argsort(-(allv @ q))[:k]) for q in qvecs]
         found = [set(col.query(query_embeddings=[q], n_results=k, include=[])["ids"][0])
@@ -255,7 +255,7 @@ def _variants():
 
         def _dense_lane(self, query, kb, doc_ids, depth):
             t0 = time.perf_counter()
-            vec = self.embedder.encode([query])[0]
+            vec = self.embedder.encode_queries([query])[0]
             t1 = time.perf_counter()
             pairs = self.library.vectors.query(kb.collection, vec, depth)
             from retrieval.dense import DenseHit

@@ -312,7 +312,7 @@ class Ingestor:
     # --- parsing in workers, embedding here -------------------------------------
 
     def _index(self, kb, todo, progress: Progress, emit, cancel: threading.Event) -> None:
-        model_dir = str(self.embedder.model_dir)
+        model_dir = str(self.embedder.ensure_folder())
         args = lambda f, digest: (str(f), digest, model_dir, self.chunk_tokens, self.overlap,
                                   self.max_bytes)
         existing = {str(f): row for f, _, row in todo}

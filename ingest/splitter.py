@@ -58,11 +58,24 @@ def _special_token_count(model_dir: Path) -> int:
         return 2
 
 
+def _prompt_tokens(model_dir: Path) -> int:
+    """Tokens of the instruction the embedder puts before every passage ("passage: " for
+    e5): they count against the model's limit too."""
+    try:
+        conf = json.loads((model_dir / "config_sentence_transformers.json")
+                          .read_text(encoding="utf-8"))
+        prompts = conf.get("prompts") or {}
+        prompt = prompts.get("document") or prompts.get("passage") or ""
+    except (OSError, ValueError):
+        return 0
+    return _counter(str(model_dir))(prompt) if prompt else 0
+
+
 def max_chunk_tokens(model_dir: Path, wanted: int) -> int:
     """The chunk size to use: what the user wants, capped by what the model reads."""
     limit = _model_max_tokens(Path(model_dir))
     special = _special_token_count(Path(model_dir))
-    return max(16, min(wanted, limit - special))
+    return max(16, min(wanted, limit - special - _prompt_tokens(Path(model_dir))))
 
 
 def _model_max_tokens(model_dir: Path) -> int:

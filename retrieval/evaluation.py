@@ -136,7 +136,7 @@ def build_library(beir: BeirSet, embedder, cache_root: Path, *, chunk_tokens: in
     ingestor = Ingestor(library, embedder, chunk_tokens=chunk_tokens, overlap=overlap,
                         embed_batch=embed_batch)
     records = list(iter_corpus(beir.corpus_path))
-    model_dir = str(embedder.model_dir)
+    model_dir = str(embedder.ensure_folder())
     t0 = time.perf_counter()
     last = [0.0]
 

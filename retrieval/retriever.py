@@ -69,7 +69,8 @@ class Retriever:
         self.library = library
         self.embedder = embedder
         self.options = options or RetrievalOptions()
-        self.multilingual = (is_multilingual(getattr(embedder, "name", ""))
+        self.multilingual = ((getattr(embedder, "multilingual", False) is True
+                              or is_multilingual(getattr(embedder, "name", "")))
                              if multilingual is None else multilingual)
         self._indexes: dict[int, KeywordIndex] = {}
         self._docs: dict[int, tuple[int, dict[int, tuple[str, str]]]] = {}
@@ -193,6 +194,12 @@ class Retriever:
 
     # --- the two lanes -------------------------------------------------------------
 
+    @property
+    def relevant_similarity(self) -> float | None:
+        """The cosine similarity at which this embedder calls a passage relevant (None:
+        not measured for this model); see models.embedder.RELEVANT_SIMILARITY."""
+        return getattr(self.embedder, "relevant_similarity", None)
+
     def dense_trust(self, query: str) -> float:
         """How far the embedding lane is trusted for this query (0..1): an English-only
         embedder is not trusted with a Chinese query, a multilingual one is."""
@@ -223,11 +230,13 @@ class Retriever:
     def _dense_lane(self, query: str, kb: KnowledgeBase, doc_ids: list[int] | None,
                     depth: int):
         t0 = time.perf_counter()
-        vec = self.embedder.encode([query])[0]
+        vec = self.embedder.encode_queries([query])[0]
         t1 = time.perf_counter()
         chunk_ids = self._filter_chunks(doc_ids)
-        hits = DenseIndex(self.library.vectors, kb.collection).search(
-            vec, depth, doc_ids=doc_ids, chunk_ids=chunk_ids)
+        o = self.options
+        hits = DenseIndex(self.library.vectors, kb.collection).search_with_feedback(
+            vec, depth, o.dense_prf_docs, o.dense_prf_weight, doc_ids=doc_ids,
+            chunk_ids=chunk_ids)
         return hits, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000
 
     def _filter_chunks(self, doc_ids: list[int] | None) -> list[str] | None:
@@ -303,7 +312,9 @@ class Retriever:
                                  "first (wenji add FILES --kb NAME)")
         if kb.embedder and kb.embedder != getattr(self.embedder, "name", kb.embedder):
             raise RetrievalError(f"the knowledge base {kb.name!r} was built with the embedder "
-                                 f"{kb.embedder!r}, not {self.embedder.name!r}")
+                                 f"{kb.embedder!r}, not {self.embedder.name!r}: re-embed it "
+                                 f"(`wenji kb reembed {kb.name}`, or Re-embed in the window) "
+                                 "or choose that embedder in the settings")
 
     def check_kb(self, kb_name: str | None = None) -> KnowledgeBase:
         """Raise :class:`RetrievalError` (unknown, empty, other embedder) before any search."""

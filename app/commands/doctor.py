@@ -55,17 +55,16 @@ def run(args, ctx: Context) -> int:
 
     print("Embedder", file=out)
     try:
-        from models import bundled
+        from models.embedder import Embedder
 
-        emb_dir = (settings.models.embedder if settings and settings.models.embedder
-                   else str(bundled.embedder_dir()))
-        from pathlib import Path
-
-        ok = (Path(emb_dir) / "modules.json").exists() or (Path(emb_dir) / "config.json").exists()
-        line("folder", emb_dir + ("" if ok else "  (NOT a sentence-transformers folder)"))
+        m = settings.models if settings else None
+        emb = Embedder((m.embedder if m else "") or None,
+                       backend=m.embedder_backend if m else "onnx",
+                       cache_dir=ctx.home.models_dir / "embedders")
+        line("model", emb.name + ("  (multilingual)" if emb.multilingual else ""))
+        ready = "" if emb.prepared else "  (made on first use, about a minute, offline)"
+        line("folder", str(emb.model_dir) + ready)
         line("backend", settings.models.embedder_backend if settings else "?")
-        if not ok:
-            problems.append(f"embedder folder {emb_dir} is not a sentence-transformers model")
     except Exception as exc:
         line("folder", f"ERROR: {exc}")
         problems.append(f"embedder: {exc}")

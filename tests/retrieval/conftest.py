@@ -1,20 +1,11 @@
 """One real library per test session: small slices of SciFact (English) and RGB (Chinese)
-embedded with the bundled embedder into real Chroma, plus an empty knowledge base."""
+embedded with the default embedder into real Chroma, plus an empty knowledge base."""
 
 from __future__ import annotations
 
 import pytest
 
 from retrieval_data import rgb_slice, scifact_slice
-
-
-@pytest.fixture(scope="session")
-def embedder():
-    from models.embedder import Embedder
-
-    e = Embedder()
-    e.load()
-    return e
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +24,7 @@ def library(tmp_path_factory, embedder, slices):
     ingestor = Ingestor(lib, embedder, chunk_tokens=200, overlap=0.15, embed_batch=64)
     for kb, sl, prefix in (("scifact", slices["scifact"], "scifact:"),
                            ("rgb", slices["rgb"], "rgb:")):
-        records = [prepare_text(prefix + i, title, text, model_dir=str(embedder.model_dir),
+        records = [prepare_text(prefix + i, title, text, model_dir=str(embedder.ensure_folder()),
                                 chunk_tokens=200, overlap=0.15) for i, title, text in sl.docs]
         report = ingestor.ingest_prepared(records, kb, total=len(records))
         assert report.count("added") == len(records)
