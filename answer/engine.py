@@ -44,7 +44,7 @@ from answer import source_fitting
 from answer.citations import (Citation, Source, adds_to, closest_sentence, echo_units,
                               resolve_citations)
 from answer.followups import retrieval_query
-from answer.grounding import MIN_COVERAGE, MIN_SIMILARITY, GroundingGate, grounded_sources
+from answer.grounding import MIN_COVERAGE, GroundingGate, grounded_sources
 from answer.history import Turn, as_turns
 from answer.prompts import (ANSWER_HINT, EXAMPLE, EXAMPLE_OPENED, NO_ANSWER, OPENER,
                             QUOTE_NOTE, completion_prompt, question_language, source_block,
@@ -137,7 +137,8 @@ class AnswerEngine:
     max_context_tokens: int | None = None
     history_turns: int = 2  # earlier question/answer pairs shown to the model
     min_coverage: float = MIN_COVERAGE
-    min_similarity: float = MIN_SIMILARITY
+    # None: the embedder's own relevance level (Retriever.relevant_similarity)
+    min_similarity: float | None = None
     sampling: dict = field(default_factory=dict)  # temperature, top_p, ... for stream()
     few_shot: bool = True  # base models: a worked example before the question
     # base models: the answer's first words, per language (see answer.prompts.OPENER);
@@ -188,7 +189,9 @@ class AnswerEngine:
         terms = set(tokenize(query))
         gate = GroundingGate(terms, self.retriever.term_weights(terms, kb_name),
                              self.retriever.dense_trust(query),
-                             self.min_coverage, self.min_similarity)
+                             self.min_coverage,
+                             self.min_similarity if self.min_similarity is not None
+                             else self.retriever.relevant_similarity)
         return grounded_sources(hits, gate, lang)
 
     # --- prompt --------------------------------------------------------------------

@@ -28,7 +28,8 @@ MIN_COVERAGE = 0.45
 # question its answer.
 RARE_TERM_COVERAGE = 0.40
 # ... or when the embedding lane is trusted for the question (an English-only embedder is
-# not, for Chinese) and the passage is at least this similar to it.
+# not, for Chinese) and the passage is at least as similar to it as the embedder's own
+# relevance level (models.embedder.RELEVANT_SIMILARITY; this is MiniLM's).
 MIN_SIMILARITY = 0.55
 
 
@@ -54,7 +55,7 @@ class GroundingGate:
     weights: dict[str, float] | None
     dense_trust: float
     min_coverage: float = MIN_COVERAGE
-    min_similarity: float = MIN_SIMILARITY
+    min_similarity: float | None = MIN_SIMILARITY  # None: similarity never admits
     rare: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +73,7 @@ class GroundingGate:
                 or (bool(self.rare) and self.rare in passage
                     and coverage >= RARE_TERM_COVERAGE)
                 or (self.dense_trust >= 0.5 and similarity is not None
+                    and self.min_similarity is not None
                     and similarity >= self.min_similarity))
 
 

@@ -233,10 +233,8 @@ class Retriever:
         vec = self.embedder.encode_queries([query])[0]
         t1 = time.perf_counter()
         chunk_ids = self._filter_chunks(doc_ids)
-        o = self.options
-        hits = DenseIndex(self.library.vectors, kb.collection).search_with_feedback(
-            vec, depth, o.dense_prf_docs, o.dense_prf_weight, doc_ids=doc_ids,
-            chunk_ids=chunk_ids)
+        hits = DenseIndex(self.library.vectors, kb.collection).search(
+            vec, depth, doc_ids=doc_ids, chunk_ids=chunk_ids)
         return hits, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000
 
     def _filter_chunks(self, doc_ids: list[int] | None) -> list[str] | None:
