@@ -1,7 +1,7 @@
 """Ingest benchmark: Wenji vs. its own embed-only time vs. the canonical LangChain recipe.
 
 Run: ``.venv/bin/python bench/ingest.py [--docs DIR] [--skip-recipe] [--backend B]
-[--compare-backend B2]``
+[--compare-backend B2] [--embedder E] [--compare-embedder E2]``
 
 Each phase runs in its own process (so peak RSS is per phase and nothing is warm from an
 earlier phase), one after the other, in the same run, on the same files:
@@ -11,6 +11,8 @@ earlier phase), one after the other, in the same run, on the same files:
                Chroma + SQLite/FTS5 writes, everything);
 * wenji (B2) - with ``--compare-backend``: the same with another embedder backend, right
                after, for a same-run ratio;
+* wenji (E2) - with ``--compare-embedder``: the same with another embedder (the bundled
+               ``all-MiniLM-L6-v2`` beside the default multilingual-e5-small, say);
 * embed-only - the same chunk texts Wenji produced, embedded alone with the same model
                and backend (the floor for ingest: target wenji <= 1.1 x this);
 * recipe     - PyPDFLoader, RecursiveCharacterTextSplitter(1000, 200),
@@ -39,13 +41,13 @@ from bench.machine_info import machine  # noqa: E402
 
 # --- phases (each in its own process) -----------------------------------------------
 
-def phase_wenji(docs: Path, work: Path, cache: Path, backend: str) -> dict:
+def phase_wenji(docs: Path, work: Path, cache: Path, backend: str, model: str) -> dict:
     from ingest.store.library import Library
     from ingest.pipeline import Ingestor
     from models.embedder import Embedder
 
     t0 = time.perf_counter()
-    embedder = Embedder(backend=backend, cache_dir=cache)
+    embedder = Embedder(model or None, backend=backend, cache_dir=cache)
     library = Library(work / "store")
     report = Ingestor(library, embedder).run([docs], kb_name="bench")
     wall = time.perf_counter() - t0
@@ -59,12 +61,12 @@ def phase_wenji(docs: Path, work: Path, cache: Path, backend: str) -> dict:
                        if o.status == "failed"]}
 
 
-def phase_embed_only(work: Path, cache: Path, backend: str) -> dict:
+def phase_embed_only(work: Path, cache: Path, backend: str, model: str) -> dict:
     from models.embedder import Embedder
 
     texts = json.loads((work / "chunks.json").read_text())
     t0 = time.perf_counter()
-    embedder = Embedder(backend=backend, cache_dir=cache)
+    embedder = Embedder(model or None, backend=backend, cache_dir=cache)
     embedder.load()
     load = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -108,6 +110,10 @@ def main() -> None:
     ap.add_argument("--backend", default=ModelSettings().embedder_backend, choices=BACKENDS)
     ap.add_argument("--compare-backend", choices=BACKENDS,
                     help="also ingest with this backend and report the ratio")
+    ap.add_argument("--embedder", default="", help="bundled name or folder (default: the default)")
+    ap.add_argument("--compare-embedder", metavar="E2",
+                    help="also ingest with this embedder (e.g. all-MiniLM-L6-v2) and report "
+                         "the ratio")
     ap.add_argument("--skip-recipe", action="store_true")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
@@ -118,14 +124,14 @@ def main() -> None:
 
     if args.phase:
         if args.phase == "wenji":
-            res = phase_wenji(args.docs, args.work, args.cache, args.backend)
+            res = phase_wenji(args.docs, args.work, args.cache, args.backend, args.embedder)
         elif args.phase == "warmup":
             from models.embedder import Embedder
 
-            Embedder(backend=args.backend, cache_dir=args.cache).load()
+            Embedder(args.embedder or None, backend=args.backend, cache_dir=args.cache).load()
             res = {}
         elif args.phase == "embed":
-            res = phase_embed_only(args.work, args.cache, args.backend)
+            res = phase_embed_only(args.work, args.cache, args.backend, args.embedder)
         else:
             res = phase_recipe(args.docs, args.work)
         args.out.write_text(json.dumps(res))
@@ -133,9 +139,10 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="wenji-bench-"))
     cache = work / "embedders"
-    phase_args = lambda folder, backend: ["--docs", str(args.docs), "--work", str(folder),
-                                          "--cache", str(cache), "--backend", backend]
-    common = phase_args(work, args.backend)
+    phase_args = lambda folder, backend, model: [  # noqa: E731
+        "--docs", str(args.docs), "--work", str(folder), "--cache", str(cache),
+        "--backend", backend, "--embedder", model]
+    common = phase_args(work, args.backend, args.embedder)
     # Build the ONNX export once outside the timed phases (a one-time cost per install),
     # in a child process: children inherit the parent's peak RSS on Linux, so the
     # orchestrator itself must stay small.
@@ -146,15 +153,26 @@ def main() -> None:
     other = None
     if args.compare_backend:
         (work / "other").mkdir()
-        alt = phase_args(work / "other", args.compare_backend)
+        alt = phase_args(work / "other", args.compare_backend, args.embedder)
         run_phase("warmup", alt)
         other = run_phase("wenji", alt)
+    second = None
+    if args.compare_embedder:
+        (work / "second").mkdir()
+        alt = phase_args(work / "second", args.backend, args.compare_embedder)
+        run_phase("warmup", alt)
+        second = run_phase("wenji", alt)
     embed = run_phase("embed", common)
     recipe = None if args.skip_recipe else run_phase("recipe", common)
 
-    rows = [(f"wenji ingest ({args.backend})", ours)]
+    from models.bundled import DEFAULT_EMBEDDER
+
+    model = args.embedder or DEFAULT_EMBEDDER
+    rows = [(f"wenji ingest ({model}, {args.backend})", ours)]
     if other:
-        rows.append((f"wenji ingest ({args.compare_backend})", other))
+        rows.append((f"wenji ingest ({model}, {args.compare_backend})", other))
+    if second:
+        rows.append((f"wenji ingest ({args.compare_embedder}, {args.backend})", second))
     rows.append(("embed-only (same chunks, same model)", embed))
     if recipe:
         rows.append(("LangChain recipe (fp32 torch)", recipe))
@@ -170,6 +188,9 @@ def main() -> None:
     if other:
         lines.append(f"- wenji {args.backend} / wenji {args.compare_backend} = "
                      f"**{ours['wall'] / other['wall']:.2f}**")
+    if second:
+        lines.append(f"- wenji {model} / wenji {args.compare_embedder} = "
+                     f"**{ours['wall'] / second['wall']:.2f}** (same run)")
     if recipe:
         lines.append(f"- recipe / wenji = **{recipe['wall'] / ours['wall']:.2f}x faster** (target >= 2)")
         if recipe["failed"]:

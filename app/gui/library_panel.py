@@ -3,7 +3,8 @@
 Everything changes through the core's ``ingest.store.library.Library``; the slow calls (removing
 a document deletes its vectors from Chroma, deleting a knowledge base drops a collection)
 run on a worker thread via :class:`app.gui.background.Background`.  Re-indexing is an ingest
-of the chosen files, so the window runs it with its usual progress display.
+of the chosen files, and re-embedding a knowledge base (after the embedder changed) is one
+of all its files, so the window runs both with its usual progress display.
 """
 
 from __future__ import annotations
@@ -26,9 +27,21 @@ DOC_ROLE = Qt.UserRole  # column 0: the document's path; column 1: its core stat
 KB_ROLE = Qt.UserRole + 1  # column 0 of a knowledge base row: its name
 
 
+def stale_embedder(kb, docs, current: str | None) -> str | None:
+    """The other embedder that built ``kb`` (or some of its documents, after an interrupted
+    re-embedding), or None when all of it matches ``current`` (None: not known yet)."""
+    if not current:
+        return None
+    if kb.embedder and kb.embedder != current:
+        return kb.embedder
+    return next((d.embedder for d in docs
+                 if d.status == "ready" and d.embedder and d.embedder != current), None)
+
+
 class LibraryPanel(QWidget):
     kbChanged = Signal(str)  # the knowledge base the chat asks and files go into
     reindexRequested = Signal(list, str)  # paths, knowledge base
+    reembedRequested = Signal(str)  # re-embed this knowledge base with the current embedder
     viewRequested = Signal(str)  # show this document inside the app
     changed = Signal()  # documents or knowledge bases were changed here
     message = Signal(str)  # for the status bar
@@ -73,6 +86,14 @@ class LibraryPanel(QWidget):
         self.remove_action.setShortcutContext(Qt.WidgetShortcut)
         self.remove_action.triggered.connect(lambda: self.remove_documents(self.selected_paths()))
         self.tree.addAction(self.remove_action)
+        self.reembed_kb_action = QAction(self.tr("Re-embed knowledge base"), self)
+        self.reembed_kb_action.setToolTip(self.tr(
+            "Embed every document of the knowledge base again with the current embedder"))
+        self.reembed_kb_action.triggered.connect(lambda: self.reembedRequested.emit(self._kb))
+        # the embedder questions and new files use (set by the window once it is known)
+        # and, after each refresh, the knowledge bases embedded with another one
+        self.embedder_name: str | None = None
+        self.stale_kbs: dict[str, str] = {}  # knowledge base -> the other embedder
 
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Knowledge base:")))
@@ -119,11 +140,22 @@ class LibraryPanel(QWidget):
                     for i in range(self.tree.topLevelItemCount())
                     if not self.tree.topLevelItem(i).isExpanded()}
         self.tree.clear()
+        self.stale_kbs = {}
         for kb in library.kbs():
             kb_item = QTreeWidgetItem([kb.name, "", "", "", ""])
             kb_item.setData(0, KB_ROLE, kb.name)
+            docs = library.documents(kb)
+            old = stale_embedder(kb, docs, self.embedder_name)
+            if old:
+                self.stale_kbs[kb.name] = old
+                kb_item.setText(1, "⚠ " + self.tr("re-embed"))
+                kb_item.setToolTip(0, self.tr("Embedded with {old}, not the current embedder "
+                                              "{new}: right-click and choose “Re-embed "
+                                              "knowledge base”").format(
+                                                  old=old, new=self.embedder_name))
+                kb_item.setToolTip(1, kb_item.toolTip(0))
             self.tree.addTopLevelItem(kb_item)
-            for doc in library.documents(kb):
+            for doc in docs:
                 item = QTreeWidgetItem([Path(doc.path).name,
                                         f"{STATUS_ICONS.get(doc.status, '?')} "
                                         f"{self.status_text(doc.status)}",
@@ -171,6 +203,7 @@ class LibraryPanel(QWidget):
             w.setEnabled(not busy)
         self.remove_action.setEnabled(not busy)
         self.reindex_action.setEnabled(not busy)
+        self.reembed_kb_action.setEnabled(not busy)
 
     def _context_menu(self, pos: QPoint) -> None:
         item = self.tree.itemAt(pos)
@@ -188,6 +221,9 @@ class LibraryPanel(QWidget):
             menu.addAction(self.tr("Ask this knowledge base"), lambda: self.set_current_kb(name))
             menu.addAction(self.tr("Rename…"), lambda: self.rename_kb(name)).setEnabled(not self._busy)
             menu.addAction(self.tr("Delete…"), lambda: self.delete_kb(name)).setEnabled(not self._busy)
+            menu.addSeparator()
+            menu.addAction(self.tr("Re-embed knowledge base"),
+                           lambda: self.reembedRequested.emit(name)).setEnabled(not self._busy)
         menu.popup(self.tree.viewport().mapToGlobal(pos))
 
     def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:

@@ -3,6 +3,8 @@
 The window paints at once; the library (Chroma), the embedder and the chat model load on
 a worker thread and the status bar says so.  Files dropped on the window are added to
 the chosen knowledge base; a dropped ``.gguf`` file is registered as a model and loaded.
+A knowledge base built with another embedder than the current one cannot be searched: a
+bar above the chat says so and re-embeds it, with the same progress display as adding files.
 All work is the core's (through :class:`app.gui.gui_services.Services`); slow calls run
 off the GUI thread through :class:`app.gui.background.Background`.
 """
@@ -15,9 +17,9 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QSplitter, QTabWidget, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHBoxLayout,
+                               QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter,
+                               QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from app.context import Context
 from app.gui.background import Background, Operation
@@ -33,6 +35,29 @@ log = logging.getLogger(__name__)
 
 MODEL_SUFFIX = ".gguf"
 SHUTDOWN_WAIT_MS = 60_000  # cancelled work ends within seconds; this only bounds a stuck one
+
+
+class ReembedBar(QFrame):
+    """Above the chat: the chosen knowledge base was embedded with another embedder than
+    the current one, and a button that re-embeds it."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("reembedBar")
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setStyleSheet("#reembedBar { background: #fff4ce; border: 1px solid #e0c060; }"
+                           "#reembedBar QLabel { color: #4a3b00; }")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.button = QPushButton(self.tr("Re-embed now"))
+        self.button.setObjectName("reembedNow")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.button)
+        self.kb_name: str | None = None  # the knowledge base the bar is about
+        self.setVisible(False)
 
 
 class MainWindow(QMainWindow):
@@ -74,12 +99,18 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.conversations, self.tr("Conversations"))
 
         # right: the chat
-        self.chat = ChatPanel(lambda: self.services.answer_engine(self.chat.kb_name),
-                              self.services.chats, self.background)
+        self.chat = ChatPanel(self._answer_engine, self.services.chats, self.background)
         self.chat.kb_name = self.library_panel.current_kb
+        self.reembed_bar = ReembedBar()
+        self.reembed_bar.button.clicked.connect(lambda: self.reembed(self.reembed_bar.kb_name))
+        right = QWidget()
+        lay = QVBoxLayout(right)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.reembed_bar)
+        lay.addWidget(self.chat, 1)
         splitter = QSplitter()
         splitter.addWidget(self.tabs)
-        splitter.addWidget(self.chat)
+        splitter.addWidget(right)
         splitter.setSizes([420, 780])
         self.setCentralWidget(splitter)
 
@@ -90,6 +121,7 @@ class MainWindow(QMainWindow):
 
         self._model_load: Operation | None = None
         self._ingest: Operation | None = None
+        self._reembedding: str | None = None  # the knowledge base being re-embedded
         self._problem_box: QMessageBox | None = None
         self.notice_box: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
@@ -154,6 +186,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.addAction(self.add_files_action)
         file_menu.addAction(self.add_folder_action)
+        file_menu.addAction(self.library_panel.reembed_kb_action)
         file_menu.addSeparator()
         file_menu.addAction(self.open_home_action)
         file_menu.addAction(self.settings_action)
@@ -173,8 +206,10 @@ class MainWindow(QMainWindow):
         self.library_panel.message.connect(lambda m: sb.showMessage(m))
         self.library_panel.problem.connect(self.show_problem)
         self.library_panel.kbChanged.connect(self._on_kb_changed)
+        self.library_panel.changed.connect(self.update_reembed_notice)
         self.library_panel.reindexRequested.connect(
             lambda paths, kb: self.ingest(paths, kb, force=True))
+        self.library_panel.reembedRequested.connect(self.reembed)
         self.library_panel.viewRequested.connect(self.chat.show_document)
         self.conversations.message.connect(lambda m: sb.showMessage(m))
         self.conversations.chatChosen.connect(self.open_chat)
@@ -197,6 +232,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(texts[stage])
 
     def _on_started(self) -> None:
+        self.library_panel.embedder_name = self.current_embedder_name()
         self.refresh_library()
         self.refresh_models()
         self.conversations.refresh()
@@ -205,6 +241,7 @@ class MainWindow(QMainWindow):
 
     def _on_start_failed(self, message: str) -> None:
         try:
+            self.library_panel.embedder_name = self.current_embedder_name()
             self.refresh_library()
             self.refresh_models()
             self.conversations.refresh()
@@ -244,6 +281,7 @@ class MainWindow(QMainWindow):
 
     def refresh_library(self) -> None:
         self.library_panel.refresh()
+        self.update_reembed_notice()
 
     def documents_shown(self) -> dict[str, str]:
         """Path → status of the documents in the tree (for tests and accessibility)."""
@@ -253,6 +291,112 @@ class MainWindow(QMainWindow):
         self.chat.kb_name = name
         self.statusBar().showMessage(self.tr("Questions now go to the knowledge base {name}")
                                      .format(name=name))
+        self.update_reembed_notice()
+
+    # --- knowledge bases of another embedder --------------------------------------------
+
+    def current_embedder_name(self) -> str | None:
+        """The name knowledge bases record for the embedder in use (the model is not
+        loaded for this); None when the settings name no usable embedder."""
+        try:
+            return self.services.embedder().name
+        except Exception as exc:
+            log.warning("no embedder name: %s", exc)
+            return None
+
+    def update_reembed_notice(self) -> None:
+        """Show the bar above the chat while the chosen knowledge base needs re-embedding
+        (the library panel works that out on each refresh)."""
+        bar, panel = self.reembed_bar, self.library_panel
+        kb = panel.current_kb
+        old = panel.stale_kbs.get(kb)
+        if not old or self._reembedding == kb:
+            bar.kb_name = None
+            bar.setVisible(False)
+            return
+        try:
+            built = self.services.library().kb(kb).embedder
+        except Exception:
+            built = old
+        current = panel.embedder_name
+        if built != current:
+            text = self.tr("The knowledge base “{kb}” was built with the embedder {old}, but "
+                           "Wenji now uses {new}: it cannot be searched until it is "
+                           "re-embedded.").format(kb=kb, old=old, new=current)
+        else:
+            text = self.tr("Some documents in “{kb}” are still embedded with {old}, not "
+                           "{new}: re-embed to finish.").format(kb=kb, old=old, new=current)
+        bar.kb_name = kb
+        bar.label.setText(text)
+        bar.button.setEnabled(self._ingest is None)
+        bar.setVisible(True)
+
+    def reembed(self, kb_name: str | None = None) -> None:
+        """Re-embed every document of a knowledge base with the current embedder, in the
+        background with the ingest progress display."""
+        if self._ingest is not None:
+            self.statusBar().showMessage(self.tr("Still adding the previous files; try again after."))
+            return
+        kb_name = kb_name or self.library_panel.current_kb
+        services = self.services
+        try:
+            library = services.library()
+            items = len(library.documents(library.kb(kb_name)))
+        except Exception as exc:
+            self.show_problem(self.tr("Cannot re-embed {kb}: {reason}").format(kb=kb_name,
+                                                                             reason=exc))
+            return
+
+        def work(op: Operation):
+            return services.ingestor().reembed(
+                kb_name, cancel=op.cancel,
+                on_progress=lambda progress: op.report(dataclasses.replace(progress)))
+
+        self._reembedding = kb_name
+        self.update_reembed_notice()  # hidden while its knowledge base is re-embedded
+        self.ingest_view.start(items)
+        self.library_panel.set_busy(True)
+        self.reembed_bar.button.setEnabled(False)
+        self.tabs.setCurrentIndex(0)
+        self.statusBar().showMessage(self.tr("Re-embedding {kb} with {embedder}…").format(
+            kb=kb_name, embedder=self.library_panel.embedder_name))
+        self._ingest = self.background.run(work, self._on_reembedded, self._on_reembed_failed,
+                                           self._on_progress, name="re-embed")
+
+    def _on_reembedded(self, report) -> None:
+        kb = self._reembedding
+        self._reembedding = None
+        self._on_finished(report, self.tr("Re-embedded {kb} with {embedder}: {updated} "
+                                          "document(s) updated, {unchanged} unchanged").format(
+            kb=kb, embedder=self.library_panel.embedder_name,
+            updated=report.count("updated"), unchanged=report.count("unchanged")))
+
+    def _on_reembed_failed(self, message: str) -> None:
+        kb = self._reembedding
+        self._reembedding = None
+        self._end_ingest()
+        self.refresh_library()
+        self.show_problem(self.tr("Re-embedding {kb} failed: {reason}").format(kb=kb,
+                                                                             reason=message))
+
+    def _answer_engine(self):
+        """The chat's engine; a knowledge base of another embedder is refused with a
+        pointer to re-embedding (the core's error names only the embedders)."""
+        kb = self.chat.kb_name
+        if self.started:
+            current = self.library_panel.embedder_name
+            try:
+                built = self.services.library().kb(kb).embedder
+            except Exception:  # unknown knowledge base: the engine says so
+                built = None
+            if current and built and built != current:
+                self.refresh_library()  # shows the bar, if it was not shown yet
+                raise RuntimeError(self.tr(
+                    "The knowledge base “{kb}” was built with the embedder {old}, not the "
+                    "current {new}, so it cannot be searched. Re-embed it first: click "
+                    "“Re-embed now” above the chat, or right-click it in the library and "
+                    "choose “Re-embed knowledge base”.").format(kb=kb, old=built, new=current))
+        return self.services.answer_engine(kb)
 
     def _choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
@@ -311,6 +455,7 @@ class MainWindow(QMainWindow):
 
         self.ingest_view.start(len(paths))
         self.library_panel.set_busy(True)
+        self.reembed_bar.button.setEnabled(False)
         self.tabs.setCurrentIndex(0)
         self.statusBar().showMessage(self.tr("Adding {n} item(s) to {kb}…")
                                      .format(n=len(paths), kb=kb_name))
@@ -327,13 +472,14 @@ class MainWindow(QMainWindow):
         if p.outcome is not None:
             self.refresh_library()
 
-    def _on_finished(self, report) -> None:
+    def _on_finished(self, report, msg: str | None = None) -> None:
         self.last_report = report
         self._end_ingest()
         failed = [o for o in report.outcomes if o.status in ("failed", "skipped")]
-        msg = self.tr("Added {added}, updated {updated}, unchanged {unchanged}").format(
-            added=report.count("added"), updated=report.count("updated"),
-            unchanged=report.count("unchanged"))
+        if msg is None:
+            msg = self.tr("Added {added}, updated {updated}, unchanged {unchanged}").format(
+                added=report.count("added"), updated=report.count("updated"),
+                unchanged=report.count("unchanged"))
         if report.cancelled:
             msg += self.tr(" (cancelled)")
         if failed:

@@ -8,7 +8,9 @@ valid on purpose: one set of rules, in the core.
 
 Retrieval, chunking and sampling apply to the next question or the next files added; a
 new context length or GPU layer count reloads the model; the embedder and the language
-take effect after a restart, and the dialog says so.
+take effect after a restart, and the dialog says so.  The embedder is one of the two
+bundled ones (``models.embedder`` "" for the multilingual default, "all-MiniLM-L6-v2" for
+the English one) or a sentence-transformers folder.
 """
 
 from __future__ import annotations
@@ -24,11 +26,18 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from models import bundled
+
 log = logging.getLogger(__name__)
 
 FUSION_MODES = ["adaptive", "rrf", "keyword", "embedding"]
 LANGUAGES = [("en", "English"), ("zh", "中文")]
 AUTO_GPU = -1  # the GPU-layers box's "automatic" (None in GenerationSettings)
+# the embedder choices' ``models.embedder`` values; OTHER_EMBEDDER: the folder in the
+# field below the choice
+MULTILINGUAL_EMBEDDER = ""  # the default, bundled.MULTILINGUAL_NAME
+ENGLISH_EMBEDDER = bundled.EMBEDDER_NAME
+OTHER_EMBEDDER = None
 
 
 class SettingsDialog(QDialog):
@@ -127,8 +136,36 @@ class SettingsDialog(QDialog):
             model_box.setEnabled(False)
 
         # embedder and language
-        self.embedder = QLineEdit(s.models.embedder)
-        self.embedder.setPlaceholderText(self.tr("bundled all-MiniLM-L6-v2"))
+        self.embedder_choice = QComboBox()
+        self.embedder_choice.setObjectName("embedderChoice")
+        self.embedder_choice.addItem(
+            self.tr("Multilingual (bundled multilingual-e5-small, default)"), MULTILINGUAL_EMBEDDER)
+        self.embedder_choice.addItem(self.tr("English (bundled all-MiniLM-L6-v2)"),
+                                     ENGLISH_EMBEDDER)
+        self.embedder_choice.addItem(self.tr("Other folder…"), OTHER_EMBEDDER)
+        self.embedder_folder = QLineEdit()
+        self.embedder_folder.setObjectName("embedderFolder")
+        self.embedder_folder.setPlaceholderText(self.tr("a sentence-transformers model folder"))
+        self.embedder_folder_row = self._with_browse(self.embedder_folder)
+        current = s.models.embedder
+        if current in (MULTILINGUAL_EMBEDDER, bundled.MULTILINGUAL_NAME):
+            self.embedder_choice.setCurrentIndex(0)
+        elif current == ENGLISH_EMBEDDER:
+            self.embedder_choice.setCurrentIndex(1)
+        else:
+            self.embedder_choice.setCurrentIndex(2)
+            self.embedder_folder.setText(current)
+        self.embedder_choice.currentIndexChanged.connect(self._show_embedder_folder)
+        self._show_embedder_folder()
+        embedder_hint = QLabel(self.tr("Knowledge bases built with another embedder must be "
+                                       "re-embedded before they can be searched."))
+        embedder_hint.setWordWrap(True)
+        embedder_col = QWidget()
+        col = QVBoxLayout(embedder_col)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.embedder_choice)
+        col.addWidget(self.embedder_folder_row)
+        col.addWidget(embedder_hint)
         self.embedder_backend = QComboBox()
         self.embedder_backend.addItem(self.tr("ONNX fp32 (exact)"), "onnx-fp32")
         self.embedder_backend.addItem(self.tr("ONNX int8 (fastest)"), "onnx")
@@ -143,7 +180,7 @@ class SettingsDialog(QDialog):
                                       if s.ui.language in dict(LANGUAGES) else 0)
         other_box = QGroupBox(self.tr("Embedder and language (apply after a restart)"))
         form = QFormLayout(other_box)
-        form.addRow(self.tr("Embedder folder:"), self._with_browse(self.embedder))
+        form.addRow(self.tr("Embedder:"), embedder_col)
         form.addRow(self.tr("Embedder runtime:"), self.embedder_backend)
         form.addRow(self.tr("Interface language:"), self.language)
 
@@ -161,6 +198,20 @@ class SettingsDialog(QDialog):
             lay.addWidget(box)
         lay.addWidget(self.error_label)
         lay.addWidget(self.buttons)
+
+    def _show_embedder_folder(self) -> None:
+        """The folder field is for "Other folder…" only."""
+        self.embedder_folder_row.setVisible(self.embedder_choice.currentData() is OTHER_EMBEDDER)
+
+    def embedder_value(self) -> str:
+        """The ``models.embedder`` setting the embedder choice stands for."""
+        choice = self.embedder_choice.currentData()
+        if choice is OTHER_EMBEDDER:
+            return self.embedder_folder.text().strip()
+        if (choice == MULTILINGUAL_EMBEDDER
+                and self.ctx.settings.models.embedder == bundled.MULTILINGUAL_NAME):
+            return bundled.MULTILINGUAL_NAME  # the same model, as the file names it: unchanged
+        return choice
 
     def _with_browse(self, edit: QLineEdit) -> QWidget:
         row = QWidget()
@@ -190,7 +241,7 @@ class SettingsDialog(QDialog):
         new.retrieval.fusion = self.fusion.currentData()
         new.retrieval.reranker = self.reranker.text().strip()
         new.retrieval.min_relevance = self.min_relevance.value()
-        new.models.embedder = self.embedder.text().strip()
+        new.models.embedder = self.embedder_value()
         new.models.embedder_backend = self.embedder_backend.currentData()
         new.ui.language = self.language.currentData()
         return new
@@ -203,6 +254,21 @@ class SettingsDialog(QDialog):
                                    context_length=self.context_length.value(),
                                    n_gpu_layers=None if gpu == AUTO_GPU else gpu,
                                    temperature=round(self.temperature.value(), 3))
+
+    def _embedder_problem(self, value: str) -> str | None:
+        """Why a chosen embedder folder cannot be used (the core's check, without loading
+        the model), or None."""
+        if self.embedder_choice.currentData() is not OTHER_EMBEDDER:
+            return None
+        if not value:
+            return self.tr("choose the embedder's folder, or one of the bundled embedders")
+        from models.embedder import Embedder, EmbedderError
+
+        try:
+            Embedder(value)
+        except EmbedderError as exc:
+            return str(exc)
+        return None
 
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)
@@ -219,6 +285,10 @@ class SettingsDialog(QDialog):
             new.validate(str(path))
         except SettingsError as exc:
             self.show_error(self.tr("Not saved: {problem}").format(problem=exc))
+            return False
+        problem = self._embedder_problem(new.models.embedder)
+        if problem:
+            self.show_error(self.tr("Not saved: {problem}").format(problem=problem))
             return False
         model = self.edited_model_settings()
         if model is not None:

@@ -288,8 +288,24 @@
         <translation>从知识库中移除</translation>
     </message>
     <message>
+        <source>Re-embed knowledge base</source>
+        <translation>重新嵌入知识库</translation>
+    </message>
+    <message>
+        <source>Embed every document of the knowledge base again with the current embedder</source>
+        <translation>用当前向量模型重新嵌入知识库中的全部文档</translation>
+    </message>
+    <message>
         <source>Knowledge base:</source>
         <translation>知识库：</translation>
+    </message>
+    <message>
+        <source>re-embed</source>
+        <translation>需重新嵌入</translation>
+    </message>
+    <message>
+        <source>Embedded with {old}, not the current embedder {new}: right-click and choose “Re-embed knowledge base”</source>
+        <translation>由 {old} 嵌入，而非当前向量模型 {new}：右键单击并选择“重新嵌入知识库”</translation>
     </message>
     <message>
         <source>ready</source>
@@ -505,6 +521,34 @@ Data folder: {home}</source>
         <translation>现在向知识库 {name} 提问</translation>
     </message>
     <message>
+        <source>The knowledge base “{kb}” was built with the embedder {old}, but Wenji now uses {new}: it cannot be searched until it is re-embedded.</source>
+        <translation>知识库“{kb}”是用向量模型 {old} 建立的，而文集现在使用 {new}：重新嵌入之前无法检索它。</translation>
+    </message>
+    <message>
+        <source>Some documents in “{kb}” are still embedded with {old}, not {new}: re-embed to finish.</source>
+        <translation>“{kb}”中的部分文档仍由 {old} 而非 {new} 嵌入：请重新嵌入以完成切换。</translation>
+    </message>
+    <message>
+        <source>Cannot re-embed {kb}: {reason}</source>
+        <translation>无法重新嵌入 {kb}：{reason}</translation>
+    </message>
+    <message>
+        <source>Re-embedding {kb} with {embedder}…</source>
+        <translation>正在用 {embedder} 重新嵌入 {kb}…</translation>
+    </message>
+    <message>
+        <source>Re-embedded {kb} with {embedder}: {updated} document(s) updated, {unchanged} unchanged</source>
+        <translation>已用 {embedder} 重新嵌入 {kb}：更新 {updated} 个文档，{unchanged} 个未变</translation>
+    </message>
+    <message>
+        <source>Re-embedding {kb} failed: {reason}</source>
+        <translation>重新嵌入 {kb} 失败：{reason}</translation>
+    </message>
+    <message>
+        <source>The knowledge base “{kb}” was built with the embedder {old}, not the current {new}, so it cannot be searched. Re-embed it first: click “Re-embed now” above the chat, or right-click it in the library and choose “Re-embed knowledge base”.</source>
+        <translation>知识库“{kb}”是用向量模型 {old} 而非当前的 {new} 建立的，因此无法检索。请先重新嵌入：点击对话上方的“立即重新嵌入”，或在文档库中右键单击它并选择“重新嵌入知识库”。</translation>
+    </message>
+    <message>
         <source>Add documents</source>
         <translation>添加文档</translation>
     </message>
@@ -630,6 +674,13 @@ Data folder: {home}</source>
     </message>
 </context>
 <context>
+    <name>ReembedBar</name>
+    <message>
+        <source>Re-embed now</source>
+        <translation>立即重新嵌入</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -724,8 +775,28 @@ Data folder: {home}</source>
         <translation>无法读取已保存的设置：{reason}</translation>
     </message>
     <message>
-        <source>bundled all-MiniLM-L6-v2</source>
-        <translation>内置 all-MiniLM-L6-v2</translation>
+        <source>Multilingual (bundled multilingual-e5-small, default)</source>
+        <translation>多语言（内置 multilingual-e5-small，默认）</translation>
+    </message>
+    <message>
+        <source>English (bundled all-MiniLM-L6-v2)</source>
+        <translation>英文（内置 all-MiniLM-L6-v2）</translation>
+    </message>
+    <message>
+        <source>Other folder…</source>
+        <translation>其他文件夹…</translation>
+    </message>
+    <message>
+        <source>a sentence-transformers model folder</source>
+        <translation>sentence-transformers 模型文件夹</translation>
+    </message>
+    <message>
+        <source>Knowledge bases built with another embedder must be re-embedded before they can be searched.</source>
+        <translation>用其他向量模型建立的知识库需重新嵌入后才能检索。</translation>
+    </message>
+    <message>
+        <source>Embedder:</source>
+        <translation>向量模型：</translation>
     </message>
     <message>
         <source>ONNX fp32 (exact)</source>
@@ -744,10 +815,6 @@ Data folder: {home}</source>
         <translation>向量模型与语言（重启后生效）</translation>
     </message>
     <message>
-        <source>Embedder folder:</source>
-        <translation>向量模型文件夹：</translation>
-    </message>
-    <message>
         <source>Embedder runtime:</source>
         <translation>向量模型运行方式：</translation>
     </message>
@@ -762,6 +829,10 @@ Data folder: {home}</source>
     <message>
         <source>Choose a folder</source>
         <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <source>choose the embedder&apos;s folder, or one of the bundled embedders</source>
+        <translation>请选择向量模型文件夹，或选择一个内置向量模型</translation>
     </message>
     <message>
         <source>Not saved: {problem}</source>
