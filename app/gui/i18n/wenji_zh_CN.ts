@@ -775,12 +775,12 @@ Data folder: {home}</source>
         <translation>无法读取已保存的设置：{reason}</translation>
     </message>
     <message>
-        <source>Multilingual (bundled multilingual-e5-small, default)</source>
-        <translation>多语言（内置 multilingual-e5-small，默认）</translation>
+        <source>English (bundled all-MiniLM-L6-v2, default)</source>
+        <translation>英文（内置 all-MiniLM-L6-v2，默认）</translation>
     </message>
     <message>
-        <source>English (bundled all-MiniLM-L6-v2)</source>
-        <translation>英文（内置 all-MiniLM-L6-v2）</translation>
+        <source>Multilingual: Chinese, English and ~100 languages (bundled multilingual-e5-small)</source>
+        <translation>多语言：中文、英文及约 100 种语言（内置 multilingual-e5-small）</translation>
     </message>
     <message>
         <source>Other folder…</source>
