@@ -359,6 +359,8 @@ def main() -> int:
 
     ap.add_argument("--backend", default=ModelSettings().embedder_backend,
                     help="query embedder backend (default: the settings' default)")
+    ap.add_argument("--embedder", default="",
+                    help="bundled name or folder (default: the default embedder)")
     ap.add_argument("--embed-fallback", type=int, default=2000,
                     help="chunks to embed when there is no eval cache")
     ap.add_argument("--models-cache", default="", help="ONNX export cache folder")
@@ -377,7 +379,7 @@ def main() -> int:
     from models.embedder import Embedder
     sizes = [int(s) for s in args.sizes.split(",")]
     store_root = Path(args.store)
-    embedder = Embedder(backend=args.backend,
+    embedder = Embedder(args.embedder or None, backend=args.backend,
                         cache_dir=args.models_cache or store_root.parent / "wenji-bench-models")
     embedder.encode(["load"])
     eval_root = Path(args.eval_cache) if args.eval_cache else Path("/nonexistent")
