@@ -150,18 +150,17 @@ def main() -> None:
     load_before = os.getloadavg()[0]
 
     ours = run_phase("wenji", common)
-    other = None
-    if args.compare_backend:
-        (work / "other").mkdir()
-        alt = phase_args(work / "other", args.compare_backend, args.embedder)
+    def alternative(name: str, backend: str, model: str) -> dict:
+        """The wenji phase again, in its own folder, with another backend or model."""
+        (work / name).mkdir()
+        alt = phase_args(work / name, backend, model)
         run_phase("warmup", alt)
-        other = run_phase("wenji", alt)
-    second = None
-    if args.compare_embedder:
-        (work / "second").mkdir()
-        alt = phase_args(work / "second", args.backend, args.compare_embedder)
-        run_phase("warmup", alt)
-        second = run_phase("wenji", alt)
+        return run_phase("wenji", alt)
+
+    other = (alternative("other", args.compare_backend, args.embedder)
+             if args.compare_backend else None)
+    second = (alternative("second", args.backend, args.compare_embedder)
+              if args.compare_embedder else None)
     embed = run_phase("embed", common)
     recipe = None if args.skip_recipe else run_phase("recipe", common)
 

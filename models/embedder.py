@@ -116,7 +116,8 @@ class Embedder:
 
     def __init__(self, model_dir: str | os.PathLike | None = None, backend: str = "torch",
                  threads: int = 0, cache_dir: str | os.PathLike | None = None):
-        """``model_dir``: a folder, or a bundled model's name (``bundled.BUNDLED_EMBEDDERS``);
+        """``model_dir``: a folder, or a bundled model's name (``bundled.EMBEDDER_NAME``,
+        ``bundled.MULTILINGUAL_NAME``);
         None is the default (all-MiniLM-L6-v2).  multilingual-e5-small is made under
         ``cache_dir`` on first :meth:`load` (see :meth:`ensure_folder`)."""
         if backend not in BACKENDS:

@@ -69,8 +69,7 @@ class Retriever:
         self.library = library
         self.embedder = embedder
         self.options = options or RetrievalOptions()
-        self.multilingual = ((getattr(embedder, "multilingual", False) is True
-                              or is_multilingual(getattr(embedder, "name", "")))
+        self.multilingual = (is_multilingual(getattr(embedder, "name", ""))
                              if multilingual is None else multilingual)
         self._indexes: dict[int, KeywordIndex] = {}
         self._docs: dict[int, tuple[int, dict[int, tuple[str, str]]]] = {}

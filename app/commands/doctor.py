@@ -10,7 +10,7 @@ import importlib.metadata as md
 import sys
 
 from app.context import Context
-from app.settings import SettingsError
+from app.settings import ModelSettings, SettingsError
 
 KEY_LIBRARIES = ["torch", "sentence-transformers", "chromadb", "llama-cpp-python", "pypdf",
                  "PySide6-Essentials", "pyside6-pdf", "jieba", "langchain-text-splitters",
@@ -57,14 +57,13 @@ def run(args, ctx: Context) -> int:
     try:
         from models.embedder import Embedder
 
-        m = settings.models if settings else None
-        emb = Embedder((m.embedder if m else "") or None,
-                       backend=m.embedder_backend if m else "onnx",
+        m = settings.models if settings else ModelSettings()
+        emb = Embedder(m.embedder or None, backend=m.embedder_backend,
                        cache_dir=ctx.home.models_dir / "embedders")
         line("model", emb.name + ("  (multilingual)" if emb.multilingual else ""))
         ready = "" if emb.prepared else "  (made on first use, about a minute, offline)"
         line("folder", str(emb.model_dir) + ready)
-        line("backend", settings.models.embedder_backend if settings else "?")
+        line("backend", emb.backend)
     except Exception as exc:
         line("folder", f"ERROR: {exc}")
         problems.append(f"embedder: {exc}")

@@ -334,8 +334,7 @@ class MainWindow(QMainWindow):
     def reembed(self, kb_name: str | None = None) -> None:
         """Re-embed every document of a knowledge base with the current embedder, in the
         background with the ingest progress display."""
-        if self._ingest is not None:
-            self.statusBar().showMessage(self.tr("Still adding the previous files; try again after."))
+        if self._refuse_second_ingest():
             return
         kb_name = kb_name or self.library_panel.current_kb
         services = self.services
@@ -354,14 +353,9 @@ class MainWindow(QMainWindow):
 
         self._reembedding = kb_name
         self.update_reembed_notice()  # hidden while its knowledge base is re-embedded
-        self.ingest_view.start(items)
-        self.library_panel.set_busy(True)
-        self.reembed_bar.button.setEnabled(False)
-        self.tabs.setCurrentIndex(0)
-        self.statusBar().showMessage(self.tr("Re-embedding {kb} with {embedder}…").format(
-            kb=kb_name, embedder=self.library_panel.embedder_name))
-        self._ingest = self.background.run(work, self._on_reembedded, self._on_reembed_failed,
-                                           self._on_progress, name="re-embed")
+        self._start_ingest(work, items, self.tr("Re-embedding {kb} with {embedder}…").format(
+            kb=kb_name, embedder=self.library_panel.embedder_name),
+            self._on_reembedded, self._on_reembed_failed, "re-embed")
 
     def _on_reembedded(self, report) -> None:
         kb = self._reembedding
@@ -374,10 +368,8 @@ class MainWindow(QMainWindow):
     def _on_reembed_failed(self, message: str) -> None:
         kb = self._reembedding
         self._reembedding = None
-        self._end_ingest()
-        self.refresh_library()
-        self.show_problem(self.tr("Re-embedding {kb} failed: {reason}").format(kb=kb,
-                                                                             reason=message))
+        self._on_failed(message, self.tr("Re-embedding {kb} failed: {reason}").format(
+            kb=kb, reason=message))
 
     def _answer_engine(self):
         """The chat's engine; a knowledge base of another embedder is refused with a
@@ -440,8 +432,7 @@ class MainWindow(QMainWindow):
 
     def ingest(self, paths: list[str], kb_name: str | None = None, force: bool = False) -> None:
         """Add files and folders in the background; ``force`` redoes unchanged files."""
-        if self._ingest is not None:
-            self.statusBar().showMessage(self.tr("Still adding the previous files; try again after."))
+        if self._refuse_second_ingest():
             return
         kb_name = kb_name or self.library_panel.current_kb
         services, paths = self.services, list(paths)
@@ -453,14 +444,26 @@ class MainWindow(QMainWindow):
                 paths, kb_name=kb_name, force=force, cancel=op.cancel,
                 on_progress=lambda progress: op.report(dataclasses.replace(progress)))
 
-        self.ingest_view.start(len(paths))
+        self._start_ingest(work, len(paths), self.tr("Adding {n} item(s) to {kb}…")
+                           .format(n=len(paths), kb=kb_name),
+                           self._on_finished, self._on_failed, "ingest")
+
+    def _refuse_second_ingest(self) -> bool:
+        """True (and the status bar says why) while files are still being added."""
+        if self._ingest is None:
+            return False
+        self.statusBar().showMessage(self.tr("Still adding the previous files; try again after."))
+        return True
+
+    def _start_ingest(self, work, items: int, status: str, done, failed, name: str) -> None:
+        """Run ``work`` (an ingest of ``items`` items) in the background with the ingest
+        progress display; the library is busy and the re-embed button off until it ends."""
+        self.ingest_view.start(items)
         self.library_panel.set_busy(True)
         self.reembed_bar.button.setEnabled(False)
         self.tabs.setCurrentIndex(0)
-        self.statusBar().showMessage(self.tr("Adding {n} item(s) to {kb}…")
-                                     .format(n=len(paths), kb=kb_name))
-        self._ingest = self.background.run(work, self._on_finished, self._on_failed,
-                                           self._on_progress, name="ingest")
+        self.statusBar().showMessage(status)
+        self._ingest = self.background.run(work, done, failed, self._on_progress, name=name)
 
     def cancel_ingest(self) -> None:
         if self._ingest is not None:
@@ -490,10 +493,11 @@ class MainWindow(QMainWindow):
             self.ingest_summary.show()
         self.refresh_library()
 
-    def _on_failed(self, message: str) -> None:
+    def _on_failed(self, message: str, text: str | None = None) -> None:
         self._end_ingest()
         self.refresh_library()
-        self.show_problem(self.tr("Adding files failed: {reason}").format(reason=message))
+        self.show_problem(text or self.tr("Adding files failed: {reason}").format(
+            reason=message))
 
     def _end_ingest(self) -> None:
         self.ingest_view.finish()
