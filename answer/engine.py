@@ -137,7 +137,7 @@ class AnswerEngine:
     max_context_tokens: int | None = None
     history_turns: int = 2  # earlier question/answer pairs shown to the model
     min_coverage: float = MIN_COVERAGE
-    # None: the embedder's own relevance level (Retriever.relevant_similarity)
+    # None: the embedder's own relevance level (Retriever.relevant_similarity_for)
     min_similarity: float | None = None
     sampling: dict = field(default_factory=dict)  # temperature, top_p, ... for stream()
     few_shot: bool = True  # base models: a worked example before the question
@@ -188,10 +188,10 @@ class AnswerEngine:
         hits = self.retriever.search(query, kb_name=kb_name, k=self.top_k)
         terms = set(tokenize(query))
         gate = GroundingGate(terms, self.retriever.term_weights(terms, kb_name),
-                             self.retriever.dense_trust(query),
+                             self.retriever.dense_trust(query, kb_name),
                              self.min_coverage,
                              self.min_similarity if self.min_similarity is not None
-                             else self.retriever.relevant_similarity)
+                             else self.retriever.relevant_similarity_for(query, kb_name))
         return grounded_sources(hits, gate, lang)
 
     # --- prompt --------------------------------------------------------------------

@@ -6,12 +6,13 @@ from app.context import Context, UserError
 
 
 def make_embedder(ctx: Context):
-    from models.embedder import Embedder, EmbedderError
+    from models.embedder import EmbedderError
+    from models.embedder_pair import open_embedder
 
     m = ctx.settings.models
     try:
-        return Embedder(m.embedder or None, backend=m.embedder_backend, threads=m.threads,
-                        cache_dir=ctx.home.models_dir / "embedders")
+        return open_embedder(m.embedder or None, backend=m.embedder_backend, threads=m.threads,
+                             cache_dir=ctx.home.models_dir / "embedders")
     except EmbedderError as exc:
         raise UserError(f"{exc} (setting models.embedder in {ctx.home.settings_path})") from exc
 

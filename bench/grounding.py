@@ -84,11 +84,11 @@ def main() -> int:
     from ingest.pipeline import Ingestor
     from ingest.prepare import prepare_text
     from ingest.store.library import Library
-    from models.embedder import Embedder
+    from models.embedder_pair import open_embedder
     from retrieval.retriever import Retriever
 
     cache = Path(os.environ.get("WENJI_BENCH_CACHE", Path(tempfile.gettempdir()) / "wenji-bench"))
-    embedder = Embedder(args.embedder, backend=args.backend, cache_dir=cache / "embedders")
+    embedder = open_embedder(args.embedder, backend=args.backend, cache_dir=cache / "embedders")
     embedder.load()
     work = Path(tempfile.mkdtemp(prefix="wenji-bench-grounding-"))
     library = Library(work / "store")

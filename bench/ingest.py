@@ -44,10 +44,10 @@ from bench.machine_info import machine  # noqa: E402
 def phase_wenji(docs: Path, work: Path, cache: Path, backend: str, model: str) -> dict:
     from ingest.store.library import Library
     from ingest.pipeline import Ingestor
-    from models.embedder import Embedder
+    from models.embedder_pair import open_embedder
 
     t0 = time.perf_counter()
-    embedder = Embedder(model or None, backend=backend, cache_dir=cache)
+    embedder = open_embedder(model or None, backend=backend, cache_dir=cache)
     library = Library(work / "store")
     report = Ingestor(library, embedder).run([docs], kb_name="bench")
     wall = time.perf_counter() - t0
@@ -62,11 +62,11 @@ def phase_wenji(docs: Path, work: Path, cache: Path, backend: str, model: str) -
 
 
 def phase_embed_only(work: Path, cache: Path, backend: str, model: str) -> dict:
-    from models.embedder import Embedder
+    from models.embedder_pair import open_embedder
 
     texts = json.loads((work / "chunks.json").read_text())
     t0 = time.perf_counter()
-    embedder = Embedder(model or None, backend=backend, cache_dir=cache)
+    embedder = open_embedder(model or None, backend=backend, cache_dir=cache)
     embedder.load()
     load = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -126,9 +126,9 @@ def main() -> None:
         if args.phase == "wenji":
             res = phase_wenji(args.docs, args.work, args.cache, args.backend, args.embedder)
         elif args.phase == "warmup":
-            from models.embedder import Embedder
+            from models.embedder_pair import open_embedder
 
-            Embedder(args.embedder or None, backend=args.backend, cache_dir=args.cache).load()
+            open_embedder(args.embedder or None, backend=args.backend, cache_dir=args.cache).load()
             res = {}
         elif args.phase == "embed":
             res = phase_embed_only(args.work, args.cache, args.backend, args.embedder)

@@ -376,10 +376,10 @@ def main() -> int:
     VARIANTS = _variants()
 
     from ingest.store.library import Library
-    from models.embedder import Embedder
+    from models.embedder_pair import open_embedder
     sizes = [int(s) for s in args.sizes.split(",")]
     store_root = Path(args.store)
-    embedder = Embedder(args.embedder or None, backend=args.backend,
+    embedder = open_embedder(args.embedder or None, backend=args.backend,
                         cache_dir=args.models_cache or store_root.parent / "wenji-bench-models")
     embedder.encode(["load"])
     eval_root = Path(args.eval_cache) if args.eval_cache else Path("/nonexistent")

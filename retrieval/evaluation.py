@@ -96,14 +96,16 @@ def cache_key(corpus: Path, embedder_name: str, chunk_tokens: int, overlap: floa
 
 
 def build_fingerprint(embedder) -> str:
-    """What else decides a cached build: the embedder's backend (and ONNX export version)
-    and the code that cleans and splits the records.  Without it a cache built by the
+    """What else decides a cached build: the embedder's backend (and ONNX export version),
+    its vector layout (the pair's) and the code that cleans and splits the records.  Without it a cache built by the
     torch backend, or by older splitting code, was silently reused (a SciFact figure
     measured that way could not be reproduced from a clean data folder)."""
     from models.onnx_embedder import EXPORT_VERSION
 
     backend = str(getattr(embedder, "backend", ""))
     parts = [backend, EXPORT_VERSION if backend.startswith("onnx") else ""]
+    if getattr(embedder, "vector_format", None):
+        parts.append(embedder.vector_format)
     ingest_dir = Path(__file__).resolve().parents[1] / "ingest"
     for name in ("loaders.py", "splitter.py", "prepare.py", "index_text.py"):
         parts.append(hashlib.sha256((ingest_dir / name).read_bytes()).hexdigest()[:12])

@@ -88,9 +88,9 @@ def dense_trust(query: str, embedder_multilingual: bool) -> float:
     """How far the embedding lane can be trusted for this query, 0..1."""
     if embedder_multilingual:
         return 1.0
-    from ingest.analyzer import cjk_share
+    from models.scripts import latin_trust
 
-    return max(0.0, 1.0 - cjk_share(query)) ** 2
+    return latin_trust(query)
 
 
 def fuse(method: str, keyword: Sequence[tuple[Key, float]], dense: Sequence[tuple[Key, float]],

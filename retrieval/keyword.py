@@ -212,8 +212,9 @@ def feedback(index: "KeywordIndex", hits: Sequence[KeywordHit], plan: KeywordQue
     chunk's score becomes ``bm25/best + weight * bm25_feedback/best_feedback``.
 
     It helps when the best hits agree on a topic (news passages about one event) and hurts
-    when they do not (scientific abstracts; bench/RESULTS.md), so the retriever only uses
-    it where the embedding lane cannot give the second opinion (see ``fusion``)."""
+    when they do not (scientific abstracts; bench/RESULTS.md), so the retriever uses it
+    for Chinese questions and where the embedding lane cannot give the second opinion
+    (``Retriever.feedback_share``)."""
     if weight <= 0 or not hits:
         return list(hits)
     top = list(hits[:docs])

@@ -28,9 +28,13 @@ class RetrievalOptions:
     window: int = 1  # neighbouring chunks (each side, same page) shown with a passage
     depth: int = 100  # candidates per lane
     dense_weight: float = DENSE_WEIGHT
-    prf_weight: float = 0.4  # keyword feedback, scaled by (1 - trust in the embedding lane)
+    # Feedback from the best hits, for Chinese questions (scaled by their share of Han
+    # characters) and wherever the embedding lane cannot read the question:
+    prf_weight: float = 0.4  # keyword lane: RM3-like feedback terms
     prf_docs: int = 10
     prf_terms: int = 10
+    dense_prf_weight: float = 1.0  # embedding lane: Rocchio, the query plus the best chunks
+    dense_prf_chunks: int = 3
     mmr_lambda: float = 0.7
     dedupe_threshold: float = 0.9
     # The keyword lane runs in a worker thread while the query is embedded and Chroma

@@ -22,7 +22,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ingest.store.catalog import KnowledgeBase
-from retrieval.dense import DenseHit, DenseIndex
+from models.scripts import latin_trust
+from retrieval.dense import DenseHit, DenseIndex, rocchio
 from retrieval.fusion import Fused, dense_trust, fuse
 from retrieval.hit import Hit
 from retrieval.keyword import KeywordHit, KeywordIndex, feedback, idf
@@ -81,8 +82,34 @@ class Retriever:
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.last_timings: dict[str, float] = {}
+        self._siblings: dict[str, Retriever] = {}
 
     # --- knowledge base and documents ---------------------------------------------
+
+    def for_kb(self, kb_name: str | None) -> "Retriever":
+        """The retriever that searches ``kb_name``: this one, or -- for a knowledge base
+        built with another *bundled* embedder (MiniLM before the pair became the default,
+        say) -- one over that embedder, so the knowledge base keeps working until it is
+        re-embedded.  A model the configured one already holds is shared (the pair holds
+        MiniLM and e5); another is opened on first use with the same runtime and cache.
+        An unknown knowledge base, or one of a foreign folder, is left to ``_check_kb``."""
+        own = getattr(self.embedder, "name", None)
+        try:
+            kb = self._kb(kb_name)
+        except RetrievalError:
+            return self
+        if not kb.embedder or kb.embedder == own:
+            return self
+        with self._lock:
+            sibling = self._siblings.get(kb.embedder)
+            if sibling is None:
+                embedder = _bundled_embedder(kb.embedder, self.embedder)
+                if embedder is None:
+                    return self
+                sibling = Retriever(self.library, embedder, self.options)
+                sibling._siblings = self._siblings
+                self._siblings[kb.embedder] = sibling
+        return sibling
 
     def _kb(self, kb_name: str | None) -> KnowledgeBase:
         from ingest.store.library import DEFAULT_KB
@@ -193,15 +220,28 @@ class Retriever:
 
     # --- the two lanes -------------------------------------------------------------
 
-    @property
-    def relevant_similarity(self) -> float | None:
-        """The cosine similarity at which this embedder calls a passage relevant (None:
-        not measured for this model); see models.embedder.RELEVANT_SIMILARITY."""
-        return getattr(self.embedder, "relevant_similarity", None)
+    def relevant_similarity_for(self, query: str, kb_name: str | None = None) -> float | None:
+        """The cosine similarity at which this embedder (that of ``kb_name`` if given: see
+        :meth:`for_kb`) calls a passage relevant to ``query`` (None: not measured for this
+        model); see models.embedder.RELEVANT_SIMILARITY."""
+        if kb_name is not None and (other := self.for_kb(kb_name)) is not self:
+            return other.relevant_similarity_for(query)
+        level = getattr(self.embedder, "relevant_similarity_for", None)
+        return level(query) if level is not None else None
 
-    def dense_trust(self, query: str) -> float:
+    def feedback_share(self, query: str) -> float:
+        """How much pseudo-relevance feedback the lanes use for ``query``, 0..1: full for
+        Chinese questions (short, with few and ambiguous words; the news-style passages
+        they ask about agree on a topic) and wherever the embedding lane cannot read the
+        question; none for English (it costs scientific abstracts: bench/RESULTS.md)."""
+        return max(1.0 - latin_trust(query), 1.0 - self.dense_trust(query))
+
+    def dense_trust(self, query: str, kb_name: str | None = None) -> float:
         """How far the embedding lane is trusted for this query (0..1): an English-only
-        embedder is not trusted with a Chinese query, a multilingual one is."""
+        embedder is not trusted with a Chinese query, a multilingual one is.  With
+        ``kb_name``: the embedder that searches that knowledge base (:meth:`for_kb`)."""
+        if kb_name is not None and (other := self.for_kb(kb_name)) is not self:
+            return other.dense_trust(query)
         return dense_trust(query, self.multilingual)
 
     def _dense_weight(self, query: str) -> float:
@@ -220,7 +260,7 @@ class Retriever:
         index = self.keyword_index(kb)
         plan = index.plan(query)
         hits = index.search(query, depth, doc_ids=doc_ids, plan=plan)
-        prf = o.prf_weight * (1.0 - self.dense_trust(query))
+        prf = o.prf_weight * self.feedback_share(query)
         if prf > 0 and hits:
             hits = feedback(index, hits, plan, depth, weight=prf, docs=o.prf_docs,
                             terms=o.prf_terms, doc_ids=doc_ids)
@@ -232,8 +272,17 @@ class Retriever:
         vec = self.embedder.encode_queries([query])[0]
         t1 = time.perf_counter()
         chunk_ids = self._filter_chunks(doc_ids)
-        hits = DenseIndex(self.library.vectors, kb.collection).search(
-            vec, depth, doc_ids=doc_ids, chunk_ids=chunk_ids)
+        index = DenseIndex(self.library.vectors, kb.collection)
+        hits = index.search(vec, depth, doc_ids=doc_ids, chunk_ids=chunk_ids)
+        weight = self.options.dense_prf_weight * self.feedback_share(query)
+        if weight > 0 and hits:
+            best = index.vectors_of([h.chunk_id for h in hits[: self.options.dense_prf_chunks]])
+            if best.shape[-1] == len(vec):
+                as_queries = getattr(self.embedder, "passages_as_queries", None)
+                if as_queries is not None:
+                    best = as_queries(vec, best)
+                hits = index.search(rocchio(vec, best, weight), depth, doc_ids=doc_ids,
+                                    chunk_ids=chunk_ids)
         return hits, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000
 
     def _filter_chunks(self, doc_ids: list[int] | None) -> list[str] | None:
@@ -315,6 +364,8 @@ class Retriever:
 
     def check_kb(self, kb_name: str | None = None) -> KnowledgeBase:
         """Raise :class:`RetrievalError` (unknown, empty, other embedder) before any search."""
+        if (other := self.for_kb(kb_name)) is not self:
+            return other.check_kb(kb_name)
         kb = self._kb(kb_name)
         self._check_kb(kb, self._documents(kb))
         return kb
@@ -325,6 +376,8 @@ class Retriever:
         unfused candidates for ``query`` over all of them (``depth`` per lane): the
         material of rankings other than passages (``retrieval.evaluation`` ranks whole
         documents)."""
+        if (other := self.for_kb(kb_name)) is not self:
+            return other.lanes(query, kb_name, depth)
         kb = self._kb(kb_name)
         docs = self._documents(kb)
         self._check_kb(kb, docs)
@@ -339,6 +392,10 @@ class Retriever:
         query = (query or "").strip()
         if not query:
             raise RetrievalError("the question is empty")
+        if (other := self.for_kb(kb_name)) is not self:
+            hits = other.search(query, kb_name, k, documents)
+            self.last_named, self.last_timings = other.last_named, other.last_timings
+            return hits
         o = self.options
         k = k or o.top_k
         kb = self._kb(kb_name)
@@ -467,3 +524,21 @@ class Retriever:
         return WenjiRetriever(retriever=self, kb_name=kb_name, k=k or self.options.top_k,
                               documents=list(documents) if documents is not None else None)
 
+
+
+def _bundled_embedder(name: str, configured):
+    """An embedder for the bundled model ``name``: the configured embedder's own part if
+    it holds that model (the pair's ``english`` or ``wide``), else a new one with the
+    configured runtime and cache; None if ``name`` is no bundled model."""
+    from models import bundled
+
+    if not bundled.is_bundled_embedder(name):
+        return None
+    for part in (getattr(configured, "english", None), getattr(configured, "wide", None)):
+        if part is not None and part.name == name:
+            return part
+    from models.embedder_pair import open_embedder
+
+    return open_embedder(name, backend=getattr(configured, "backend", "onnx-fp32"),
+                         threads=getattr(configured, "threads", 0),
+                         cache_dir=getattr(configured, "cache_dir", None))

@@ -113,8 +113,8 @@ def wenji_home(tmp_path, monkeypatch, shared_cache) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(shared_cache):
-    """The bundled embedder with the default backend (what a new data folder uses), loaded
-    once."""
+    """The bundled English embedder, all-MiniLM-L6-v2, with the default backend (the
+    cheap one most tests use), loaded once."""
     from app.settings import Settings
     from models.embedder import Embedder
 
@@ -134,6 +134,19 @@ def multilingual(shared_cache):
 
     (shared_cache / "embedders").mkdir(exist_ok=True)
     e = Embedder(MULTILINGUAL_NAME, backend="onnx", cache_dir=shared_cache / "embedders")
+    e.load()
+    return e
+
+
+@pytest.fixture(scope="session")
+def pair(shared_cache, multilingual):
+    """The default embedder (e5 and MiniLM in one vector, what a new data folder uses),
+    loaded once."""
+    from app.settings import Settings
+    from models.embedder_pair import open_embedder
+
+    e = open_embedder(None, backend=Settings().models.embedder_backend,
+                      cache_dir=shared_cache / "embedders")
     e.load()
     return e
 

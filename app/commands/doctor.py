@@ -55,14 +55,16 @@ def run(args, ctx: Context) -> int:
 
     print("Embedder", file=out)
     try:
-        from models.embedder import Embedder
+        from models.embedder_pair import open_embedder
 
         m = settings.models if settings else ModelSettings()
-        emb = Embedder(m.embedder or None, backend=m.embedder_backend,
-                       cache_dir=ctx.home.models_dir / "embedders")
+        emb = open_embedder(m.embedder or None, backend=m.embedder_backend,
+                            cache_dir=ctx.home.models_dir / "embedders")
         line("model", emb.name + ("  (multilingual)" if emb.multilingual else ""))
         ready = "" if emb.prepared else "  (made on first use, about a minute, offline)"
-        line("folder", str(emb.model_dir) + ready)
+        parts = [emb.wide, emb.english] if hasattr(emb, "wide") else [emb]  # the pair's two
+        for part in parts:
+            line("folder", str(part.model_dir) + ready)
         line("backend", emb.backend)
     except Exception as exc:
         line("folder", f"ERROR: {exc}")

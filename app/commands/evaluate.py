@@ -36,9 +36,10 @@ def register(subparsers) -> None:
     p.add_argument("--fusion", choices=["adaptive", "rrf", "keyword", "embedding"],
                    help="fusion method (default: settings)")
     p.add_argument("--no-feedback", action="store_true",
-                   help="switch keyword pseudo-relevance feedback off")
+                   help="switch pseudo-relevance feedback off (both lanes)")
     p.add_argument("--feedback-weight", type=float, metavar="B",
-                   help="weight of keyword feedback (scaled by distrust in the embedder)")
+                   help="weight of keyword feedback (scaled by the question's share of Han "
+                   "characters, or by distrust in the embedder)")
     p.add_argument("--dense-weight", type=float, metavar="W",
                    help="dense weight of adaptive fusion (default: tuned value)")
     p.add_argument("--bm25", nargs=2, type=float, metavar=("K1", "B"),
@@ -104,6 +105,7 @@ def _options(args, ctx):
         options.fusion = args.fusion
     if args.no_feedback:
         options.prf_weight = 0.0
+        options.dense_prf_weight = 0.0
     if args.feedback_weight is not None:
         options.prf_weight = args.feedback_weight
     if args.dense_weight is not None:

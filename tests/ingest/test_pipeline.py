@@ -165,17 +165,18 @@ def test_knowledge_bases_refuse_to_mix_embedders(library, embedder, docs):
 def test_a_minilm_knowledge_base_is_refused_then_reembedded_on_request(library, embedder,
                                                                         docs, multilingual):
     """A knowledge base built with MiniLM (also 384 dimensions, so Chroma itself would
-    not notice) is refused for search and for new files by the multilingual embedder, and
-    `reembed` moves every document to it."""
-    from retrieval.retriever import RetrievalError, Retriever
+    not notice) is refused new files by the multilingual embedder -- its search keeps
+    working, with MiniLM -- and `reembed` moves every document to it."""
+    from retrieval.retriever import Retriever
 
     minilm = embedder
     Ingestor(library, minilm).run([docs / "notes"], kb_name="old")
     assert library.kb("old").embedder == "all-MiniLM-L6-v2"
     embedder = multilingual
     assert embedder.name == "multilingual-e5-small"
-    with pytest.raises(RetrievalError, match="reembed"):
-        Retriever(library, embedder).search("FastAPI", kb_name="old")
+    searcher = Retriever(library, embedder)
+    assert searcher.for_kb("old").embedder.name == "all-MiniLM-L6-v2"
+    assert searcher.search("FastAPI", kb_name="old")  # MiniLM still searches it
     with pytest.raises(LibraryError, match="built with the embedder"):
         Ingestor(library, embedder).run([docs / "notes"], kb_name="old")
     seen = []

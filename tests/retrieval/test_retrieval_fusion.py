@@ -199,3 +199,16 @@ def test_sizes_reads_rows_and_mean_length_from_fts5(fts):
     n, avgdl = idx.sizes()
     lengths = [len(t.split()) for (t,) in fts.execute("SELECT tokens FROM fts_kb1")]
     assert n == len(lengths) == 43 and avgdl == pytest.approx(sum(lengths) / n)
+
+
+def test_rocchio_moves_the_query_towards_the_best_chunks():
+    import numpy as np
+
+    from retrieval.dense import rocchio
+
+    q = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    best = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32)
+    moved = rocchio(q, best, 1.0)
+    assert np.linalg.norm(moved) == pytest.approx(1.0)
+    assert moved == pytest.approx(np.array([1.0, 0.5, 0.5]) / np.sqrt(1.5))
+    assert rocchio(q, best, 0.0) is q and rocchio(q, best[:0], 1.0) is q
