@@ -3,8 +3,9 @@
 The window paints at once; the library (Chroma), the embedder and the chat model load on
 a worker thread and the status bar says so.  Files dropped on the window are added to
 the chosen knowledge base; a dropped ``.gguf`` file is registered as a model and loaded.
-A knowledge base built with another embedder than the current one cannot be searched: a
-bar above the chat says so and re-embeds it, with the same progress display as adding files.
+A knowledge base built with another embedder than the current one is searched with its own
+embedder if that one is bundled (and refused otherwise); a bar above the chat offers to
+re-embed it, with the same progress display as adding files.
 All work is the core's (through :class:`app.gui.gui_services.Services`); slow calls run
 off the GUI thread through :class:`app.gui.background.Background`.
 """
@@ -30,6 +31,7 @@ from app.gui.ingest_progress import IngestProgressView, IngestSummary
 from app.gui.library_panel import STATUS_ICONS, LibraryPanel  # noqa: F401  (re-exported)
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.translations import apply_language
+from models.bundled import is_bundled_embedder
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +321,12 @@ class MainWindow(QMainWindow):
         except Exception:
             built = old
         current = panel.embedder_name
-        if built != current:
+        if built != current and is_bundled_embedder(built):
+            text = self.tr("The knowledge base “{kb}” was built with the embedder {old}; "
+                           "Wenji now uses {new}. It is still searched with {old}: re-embed "
+                           "it to use {new} and to add files to it.").format(
+                kb=kb, old=old, new=current)
+        elif built != current:
             text = self.tr("The knowledge base “{kb}” was built with the embedder {old}, but "
                            "Wenji now uses {new}: it cannot be searched until it is "
                            "re-embedded.").format(kb=kb, old=old, new=current)
@@ -372,8 +379,9 @@ class MainWindow(QMainWindow):
             kb=kb, reason=message))
 
     def _answer_engine(self):
-        """The chat's engine; a knowledge base of another embedder is refused with a
-        pointer to re-embedding (the core's error names only the embedders)."""
+        """The chat's engine; a knowledge base of another embedder that is not bundled (so
+        cannot be searched) is refused with a pointer to re-embedding (the core's error
+        names only the embedders)."""
         kb = self.chat.kb_name
         if self.started:
             current = self.library_panel.embedder_name
@@ -381,7 +389,7 @@ class MainWindow(QMainWindow):
                 built = self.services.library().kb(kb).embedder
             except Exception:  # unknown knowledge base: the engine says so
                 built = None
-            if current and built and built != current:
+            if current and built and built != current and not is_bundled_embedder(built):
                 self.refresh_library()  # shows the bar, if it was not shown yet
                 raise RuntimeError(self.tr(
                     "The knowledge base “{kb}” was built with the embedder {old}, not the "

@@ -1,6 +1,6 @@
-"""Window tests: the embedder's one-time ONNX export (minutes on a loaded machine) is
-made by the session fixture before the first window starts, so no window's start-up
-timeout has to cover it."""
+"""Window tests: the default embedder's one-time ONNX exports (minutes on a loaded machine)
+are made by the session fixture before the first window starts, so no window's start-up
+timeout has to cover them."""
 
 import pytest
 
@@ -8,4 +8,4 @@ import pytest
 @pytest.fixture(autouse=True)
 def _embedder_prepared(request):
     if "qtbot" in request.fixturenames:
-        request.getfixturevalue("embedder")
+        request.getfixturevalue("pair")

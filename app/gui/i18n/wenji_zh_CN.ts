@@ -521,6 +521,10 @@ Data folder: {home}</source>
         <translation>现在向知识库 {name} 提问</translation>
     </message>
     <message>
+        <source>The knowledge base “{kb}” was built with the embedder {old}; Wenji now uses {new}. It is still searched with {old}: re-embed it to use {new} and to add files to it.</source>
+        <translation>知识库“{kb}”是用向量模型 {old} 建立的，文集现在使用 {new}。检索时仍使用 {old}；重新嵌入后才会改用 {new}，并可向其中添加文件。</translation>
+    </message>
+    <message>
         <source>The knowledge base “{kb}” was built with the embedder {old}, but Wenji now uses {new}: it cannot be searched until it is re-embedded.</source>
         <translation>知识库“{kb}”是用向量模型 {old} 建立的，而文集现在使用 {new}：重新嵌入之前无法检索它。</translation>
     </message>
@@ -775,14 +779,6 @@ Data folder: {home}</source>
         <translation>无法读取已保存的设置：{reason}</translation>
     </message>
     <message>
-        <source>English (bundled all-MiniLM-L6-v2, default)</source>
-        <translation>英文（内置 all-MiniLM-L6-v2，默认）</translation>
-    </message>
-    <message>
-        <source>Multilingual: Chinese, English and ~100 languages (bundled multilingual-e5-small)</source>
-        <translation>多语言：中文、英文及约 100 种语言（内置 multilingual-e5-small）</translation>
-    </message>
-    <message>
         <source>Other folder…</source>
         <translation>其他文件夹…</translation>
     </message>
@@ -791,16 +787,32 @@ Data folder: {home}</source>
         <translation>sentence-transformers 模型文件夹</translation>
     </message>
     <message>
-        <source>Knowledge bases built with another embedder must be re-embedded before they can be searched.</source>
-        <translation>用其他向量模型建立的知识库需重新嵌入后才能检索。</translation>
-    </message>
-    <message>
         <source>Embedder:</source>
         <translation>向量模型：</translation>
     </message>
     <message>
         <source>ONNX fp32 (exact)</source>
         <translation>ONNX fp32（精确）</translation>
+    </message>
+    <message>
+        <source>Multilingual + English (default)</source>
+        <translation>多语言 + 英文（默认）</translation>
+    </message>
+    <message>
+        <source>English only (fastest)</source>
+        <translation>仅英文（最快）</translation>
+    </message>
+    <message>
+        <source>Multilingual only</source>
+        <translation>仅多语言</translation>
+    </message>
+    <message>
+        <source>The default reads Chinese and English, and finds answers across the two; English only adds files about 3× faster.</source>
+        <translation>默认模型可读中文和英文，并能跨语言查找答案；“仅英文”添加文件约快 3 倍。</translation>
+    </message>
+    <message>
+        <source>A knowledge base built with another embedder is re-embedded before new files go in; until then a bundled one still searches it.</source>
+        <translation>用其他向量模型建立的知识库需重新嵌入后才能添加新文件；在此之前，若该模型为内置模型，仍可用它检索。</translation>
     </message>
     <message>
         <source>ONNX int8 (fastest)</source>
