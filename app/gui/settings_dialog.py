@@ -14,7 +14,8 @@ take effect after a restart, and the dialog says so.  The embedder choice, as
 * "Multilingual + English (default)": "" (a file naming ``bundled.PAIR_NAME`` shows as this
   too and keeps its value), multilingual-e5-small and all-MiniLM-L6-v2 in one vector
   (``models.embedder_pair``): Chinese and English, and questions across the two;
-* "English only (fastest)": "all-MiniLM-L6-v2", about 3x faster to add files with;
+* "English only (fastest)": "all-MiniLM-L6-v2", about twice as fast to add files with
+  (bench/RESULTS.md);
 * "Multilingual only": "multilingual-e5-small";
 * "Other folder…": a sentence-transformers folder, checked before saving.
 """
@@ -168,7 +169,7 @@ class SettingsDialog(QDialog):
         self._show_embedder_folder()
         embedder_hint = QLabel(self.tr("The default reads Chinese and English, and finds "
                                        "answers across the two; English only adds files "
-                                       "about 3× faster.")
+                                       "about twice as fast.")
                                + "\n" + self.tr("A knowledge base built with another embedder "
                                                 "is re-embedded before new files go in; "
                                                 "until then a bundled one still searches "

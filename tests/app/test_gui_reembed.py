@@ -157,7 +157,7 @@ def test_settings_embedder_choice_maps_to_the_setting(qtbot, wenji_home):
                        "Multilingual only", "Other folder…"]
     assert d.embedder_choice.currentIndex() == 0 and not d.embedder_folder_row.isVisible()
     hint = d.findChild(QLabel, "embedderHint").text()
-    assert "Chinese and English" in hint and "3× faster" in hint and "re-embedded" in hint
+    assert "Chinese and English" in hint and "twice as fast" in hint and "re-embedded" in hint
 
     def fits(d):  # tall enough for the wrapped hint (Qt opens windows at their minimum)
         qtbot.waitUntil(lambda: d.height() >= d.heightForWidth(d.width()), timeout=2_000)
@@ -228,6 +228,6 @@ def test_settings_embedder_choice_in_chinese(qtbot, wenji_home):
         qtbot.addWidget(d)
         choices = [d.embedder_choice.itemText(i) for i in range(d.embedder_choice.count())]
         assert choices == ["多语言 + 英文（默认）", "仅英文（最快）", "仅多语言", "其他文件夹…"]
-        assert "3 倍" in d.findChild(QLabel, "embedderHint").text()
+        assert "快一倍" in d.findChild(QLabel, "embedderHint").text()
     finally:
         apply_language(QApplication.instance(), "en")

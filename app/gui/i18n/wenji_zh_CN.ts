@@ -807,8 +807,8 @@ Data folder: {home}</source>
         <translation>仅多语言</translation>
     </message>
     <message>
-        <source>The default reads Chinese and English, and finds answers across the two; English only adds files about 3× faster.</source>
-        <translation>默认模型可读中文和英文，并能跨语言查找答案；“仅英文”添加文件约快 3 倍。</translation>
+        <source>The default reads Chinese and English, and finds answers across the two; English only adds files about twice as fast.</source>
+        <translation>默认模型可读中文和英文，并能跨语言查找答案；“仅英文”添加文件约快一倍。</translation>
     </message>
     <message>
         <source>A knowledge base built with another embedder is re-embedded before new files go in; until then a bundled one still searches it.</source>
