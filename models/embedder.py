@@ -118,8 +118,9 @@ class Embedder:
                  threads: int = 0, cache_dir: str | os.PathLike | None = None):
         """``model_dir``: a folder, or a bundled model's name (``bundled.EMBEDDER_NAME``,
         ``bundled.MULTILINGUAL_NAME``); None is all-MiniLM-L6-v2 (the app's default, the
-        pair of both, is made by ``models.embedder_pair.open_embedder``).  multilingual-e5-small is made under
-        ``cache_dir`` on first :meth:`load` (see :meth:`ensure_folder`)."""
+        pair of both, is made by ``models.embedder_pair.open_embedder``).
+        multilingual-e5-small is made under ``cache_dir`` on first :meth:`load` (see
+        :meth:`ensure_folder`)."""
         if backend not in BACKENDS:
             raise EmbedderError(f"unknown embedder backend {backend!r} "
                                 f"({', '.join(BACKENDS)})")

@@ -24,6 +24,7 @@ The e5 half runs int8 under both ONNX backends: 2.6x faster than fp32 at -0.0004
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import Sequence
@@ -51,9 +52,11 @@ def half_weights(text: str) -> tuple[float, float]:
     return math.sqrt(1.0 - b2), math.sqrt(b2)
 
 
+@functools.lru_cache(maxsize=None)
 def neutral_vector(dim: int) -> np.ndarray:
     """The MiniLM half of a Chinese passage: a fixed unit vector of signs (the Thue-Morse
-    sequence), nearly orthogonal to what MiniLM makes of real text."""
+    sequence), nearly orthogonal to what MiniLM makes of real text.  Cached: do not
+    modify it."""
     signs = [1.0 if bin(i).count("1") % 2 == 0 else -1.0 for i in range(dim)]
     return np.asarray(signs, dtype=np.float32) / math.sqrt(dim)
 
@@ -127,7 +130,7 @@ class EmbedderPair:
     def relevant_similarity_for(self, query: str) -> float:
         """The relevance level of a passage in the question's own language: each model's
         level (``RELEVANT_SIMILARITY``) weighted as their cosines are."""
-        a, b = half_weights(query) if query else (math.sqrt(0.5), math.sqrt(0.5))
+        a, b = half_weights(query)
         return (a * RELEVANT_SIMILARITY[bundled.MULTILINGUAL_NAME]
                 + b * RELEVANT_SIMILARITY[bundled.EMBEDDER_NAME]) / math.sqrt(2.0)
 
@@ -143,8 +146,8 @@ class EmbedderPair:
                                                  batch_size=batch_size, threads=threads,
                                                  role=role)
         if role == "query":
-            b = np.sqrt(trust * ENGLISH_QUESTION_SHARE)[:, None]
-            return np.hstack([wide * np.sqrt(1.0 - b * b), english * b])
+            weights = np.array([half_weights(t) for t in texts], dtype=np.float32)
+            return np.hstack([wide * weights[:, :1], english * weights[:, 1:]])
         neutral = neutral_vector(self.english.dimension)
         english = trust[:, None] * english + (1.0 - trust[:, None]) * neutral
         english /= np.clip(np.linalg.norm(english, axis=1, keepdims=True), 1e-12, None)

@@ -97,9 +97,10 @@ def cache_key(corpus: Path, embedder_name: str, chunk_tokens: int, overlap: floa
 
 def build_fingerprint(embedder) -> str:
     """What else decides a cached build: the embedder's backend (and ONNX export version),
-    its vector layout (the pair's) and the code that cleans and splits the records.  Without it a cache built by the
-    torch backend, or by older splitting code, was silently reused (a SciFact figure
-    measured that way could not be reproduced from a clean data folder)."""
+    its vector layout (the pair's) and the code that cleans and splits the records.
+    Without it a cache built by the torch backend, or by older splitting code, was
+    silently reused (a SciFact figure measured that way could not be reproduced from a
+    clean data folder)."""
     from models.onnx_embedder import EXPORT_VERSION
 
     backend = str(getattr(embedder, "backend", ""))

@@ -525,7 +525,6 @@ class Retriever:
                               documents=list(documents) if documents is not None else None)
 
 
-
 def _bundled_embedder(name: str, configured):
     """An embedder for the bundled model ``name``: the configured embedder's own part if
     it holds that model (the pair's ``english`` or ``wide``), else a new one with the
