@@ -207,7 +207,10 @@ class Embedder:
         return export_path(self.model_dir, self.cache_dir, self.onnx_precision).exists()
 
     def load(self):
-        """Import torch and load the weights (seconds); idempotent."""
+        """Import torch and load the weights (seconds); idempotent, and free once loaded
+        (every question calls it)."""
+        if self._model is not None:
+            return self._model
         self.ensure_folder()
         with self._lock:
             if self._model is None and self.onnx_precision:

@@ -40,17 +40,36 @@ class DenseIndex:
         chunks at 100k -- bench/RESULTS.md)."""
         if chunk_ids is not None:
             return self.exact(embedding, k, chunk_ids)
+        res = self._query(embedding, k, doc_ids, ["distances"])
+        if res is None:
+            return []
+        ids_, dists = res["ids"][0], res["distances"][0]
+        return [DenseHit(cid, i + 1, float(d)) for i, (cid, d) in enumerate(zip(ids_, dists))]
+
+    def nearest_vectors(self, embedding: np.ndarray, k: int,
+                        doc_ids: Sequence[int] | None = None,
+                        chunk_ids: Sequence[str] | None = None) -> np.ndarray:
+        """The stored vectors of the nearest ``k`` chunks, best first (feedback's
+        material): read by the search itself, not by a second request."""
+        if chunk_ids is not None:
+            return self.vectors_of([h.chunk_id for h in self.exact(embedding, k, chunk_ids)])
+        res = self._query(embedding, k, doc_ids, ["embeddings"])
+        if res is None or not len(res["ids"][0]):
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.asarray(res["embeddings"][0], dtype=np.float32)
+
+    def _query(self, embedding: np.ndarray, k: int, doc_ids: Sequence[int] | None,
+               include: list[str]) -> dict | None:
+        """Chroma's HNSW search, limited to ``doc_ids``; None for an empty filter."""
         where = None
         if doc_ids is not None:
             ids = [int(d) for d in doc_ids]
             if not ids:
-                return []
+                return None
             where = {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
         col = self.vectors.collection(self.collection)
-        res = col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32)],
-                        n_results=max(1, int(k)), where=where, include=["distances"])
-        ids_, dists = res["ids"][0], res["distances"][0]
-        return [DenseHit(cid, i + 1, float(d)) for i, (cid, d) in enumerate(zip(ids_, dists))]
+        return col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+                         n_results=max(1, int(k)), where=where, include=include)
 
     def vectors_of(self, chunk_ids: Sequence[str]) -> np.ndarray:
         """The stored vectors of these chunks (those found), as rows."""

@@ -84,16 +84,22 @@ def widen(hits: list[Hit], index_of: dict[str, tuple[int, int]],
     return hits
 
 
-def _shingles(text: str, n: int = 3) -> set[str]:
+def _shingles(text: str) -> np.ndarray:
+    """The text's distinct character 3-grams (lower case, runs of white space as one
+    space), each packed into one integer (code points fit in 21 bits), sorted: set work
+    in numpy, several times faster than sets of strings on every search."""
     s = re.sub(r"\s+", " ", text.lower())
-    return {s[i:i + n] for i in range(max(1, len(s) - n + 1))}
+    codes = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    if len(codes) < 3:
+        codes = np.concatenate([codes, np.zeros(3 - len(codes), dtype=np.int64)])
+    return np.unique((codes[:-2] << 42) | (codes[1:-1] << 21) | codes[2:])
 
 
 def drop_near_duplicates(hits: list[Hit], threshold: float = 0.9,
                          limit: int | None = None) -> list[Hit]:
     """Drop a hit whose text is nearly the same (character 3-gram Jaccard) as a better one;
     stop once ``limit`` hits are kept."""
-    kept: list[tuple[Hit, set[str]]] = []
+    kept: list[tuple[Hit, np.ndarray]] = []
     for h in hits:
         if limit is not None and len(kept) >= limit:
             break
@@ -105,7 +111,7 @@ def drop_near_duplicates(hits: list[Hit], threshold: float = 0.9,
             # Jaccard <= min/max: skip the set work when the sizes alone rule it out.
             if min(n, m) < threshold * max(n, m):
                 continue
-            inter = len(sh & s)
+            inter = len(np.intersect1d(sh, s, assume_unique=True))
             if inter / max(1, n + m - inter) >= threshold:
                 dup = True
                 break

@@ -273,16 +273,16 @@ class Retriever:
         t1 = time.perf_counter()
         chunk_ids = self._filter_chunks(doc_ids)
         index = DenseIndex(self.library.vectors, kb.collection)
-        hits = index.search(vec, depth, doc_ids=doc_ids, chunk_ids=chunk_ids)
         weight = self.options.dense_prf_weight * self.feedback_share(query)
-        if weight > 0 and hits:
-            best = index.vectors_of([h.chunk_id for h in hits[: self.options.dense_prf_chunks]])
-            if best.shape[-1] == len(vec):
+        if weight > 0:
+            best = index.nearest_vectors(vec, self.options.dense_prf_chunks, doc_ids=doc_ids,
+                                         chunk_ids=chunk_ids)
+            if len(best) and best.shape[-1] == len(vec):
                 as_queries = getattr(self.embedder, "passages_as_queries", None)
                 if as_queries is not None:
                     best = as_queries(vec, best)
-                hits = index.search(rocchio(vec, best, weight), depth, doc_ids=doc_ids,
-                                    chunk_ids=chunk_ids)
+                vec = rocchio(vec, best, weight)
+        hits = index.search(vec, depth, doc_ids=doc_ids, chunk_ids=chunk_ids)
         return hits, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000
 
     def _filter_chunks(self, doc_ids: list[int] | None) -> list[str] | None:
