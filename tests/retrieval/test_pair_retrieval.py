@@ -56,6 +56,10 @@ def test_feedback_is_for_chinese_questions_on_both_lanes(pair_library, pair, sli
     vec = pair.encode_queries([zh])[0]
     plain = index.search(vec, 20)
     best = index.vectors_of([h.chunk_id for h in plain[: r.options.dense_prf_chunks]])
+    # the lane reads them with its first search; the same vectors, best first
+    assert np.allclose(index.nearest_vectors(vec, r.options.dense_prf_chunks), best)
+    ids = [h.chunk_id for h in plain]
+    assert np.allclose(index.nearest_vectors(vec, 2, chunk_ids=ids[::-1]), best[:2])
     moved = rocchio(vec, pair.passages_as_queries(vec, best), r.options.dense_prf_weight)
     assert not moved[384:].any()  # the question keeps its e5-only layout
     assert not np.allclose(moved, vec)
