@@ -45,6 +45,8 @@ class IngestSettings:
     chunk_overlap: float = 0.15
     parse_workers: int = 1
     embed_batch: int = 64
+    ocr: bool = True  # read PDF pages without a text layer by OCR
+    ocr_max_pages: int = 300  # OCR pages per document at most (a scan takes ~5 s a page)
 
 
 @dataclass
@@ -128,6 +130,8 @@ class Settings:
              "must be between 0 and 64"),
             ("ingest", "embed_batch", 1 <= self.ingest.embed_batch <= 4096,
              "must be between 1 and 4096"),
+            ("ingest", "ocr_max_pages", 0 <= self.ingest.ocr_max_pages <= 100_000,
+             "must be between 0 and 100000"),
             ("retrieval", "top_k", 1 <= self.retrieval.top_k <= 100, "must be between 1 and 100"),
             ("retrieval", "fusion",
              self.retrieval.fusion in ("adaptive", "rrf", "keyword", "embedding"),

@@ -3,7 +3,7 @@
 A section is a PDF page (with its 1-based page number) or a Markdown block under one
 heading path (``Guide > Install > Linux``).  Every way a file can be unusable raises
 :class:`LoadError` with a one-line reason a user can act on; a file that loads but is
-partly unusable (scanned pages) carries a note instead.  Pure functions, no stores: this
+partly unusable (pages OCR could not read) carries a note instead.  Pure functions, no stores: this
 runs in worker processes.
 """
 
@@ -21,9 +21,6 @@ PDF_EXTENSIONS = {".pdf"}
 MARKDOWN_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd", ".txt"}
 SUPPORTED_EXTENSIONS = PDF_EXTENSIONS | MARKDOWN_EXTENSIONS
 
-SCANNED_REASON = "scanned, no text layer: OCR is not supported"
-
-
 class LoadError(Exception):
     """A file that cannot be used.  ``status`` is a short code, ``reason`` a sentence."""
 
@@ -37,7 +34,10 @@ class LoadError(Exception):
 class Section:
     text: str
     page: int | None = None  # 1-based PDF page
-    heading: str | None = None  # Markdown heading path
+    heading: str | None = None  # heading path (Markdown headings, a PDF's outline)
+    offset: int = 0  # where the text starts in its page's text (a page cut by headings)
+    ocr: bool = False  # read by OCR from the page's image
+    page_label: str | None = None  # the page's label when it is not its number ("iv", "A-3")
 
 
 @dataclass
@@ -47,8 +47,10 @@ class LoadedDocument:
     sections: list[Section]
     title: str
     pages: int = 0  # PDF pages (0 for Markdown)
-    empty_pages: int = 0  # PDF pages without a text layer
+    empty_pages: int = 0  # PDF pages left without text (no text layer, not read by OCR)
     notes: list[str] = field(default_factory=list)
+    ocr_pages: int = 0  # PDF pages read by OCR
+    engine: str = ""  # what read the PDF: "pdfium" or "pypdf"
 
 
 def kind_of(path: Path) -> str | None:
@@ -60,8 +62,10 @@ def kind_of(path: Path) -> str | None:
     return None
 
 
-def load(path: Path, max_bytes: int | None = None) -> LoadedDocument:
-    """Load one file; raise :class:`LoadError` if it cannot be used."""
+def load(path: Path, max_bytes: int | None = None, pdf_options=None,
+         on_ocr=None) -> LoadedDocument:
+    """Load one file; raise :class:`LoadError` if it cannot be used.  ``pdf_options``
+    (``ingest.pdf.PdfOptions``) and ``on_ocr(done, total)`` are for PDFs' OCR."""
     kind = kind_of(path)
     if kind is None:
         raise LoadError("unsupported", f"unsupported file type {path.suffix or '(none)'!r}: "
@@ -84,116 +88,13 @@ def load(path: Path, max_bytes: int | None = None) -> LoadedDocument:
     except OSError as exc:
         raise LoadError("unreadable", f"cannot read the file: {exc.strerror or exc}")
     if kind == "pdf":
-        return load_pdf_bytes(path, data)
+        from ingest.pdf import load_pdf
+
+        return load_pdf(path, data, pdf_options, on_ocr)
     return load_markdown_bytes(path, data)
 
 
-# --- PDF ---------------------------------------------------------------------------
-
-def _pdf_limits():
-    """pypdf caps array sizes and parsing work against hostile files; real filings exceed
-    the defaults (two of the 20 SEC 10-Qs hold arrays of more than 100,000 elements and
-    fail with ``LimitReachedError``).  Raise those caps for our reads only; the file size
-    limit (``ingest.max_file_mb``) still bounds what one document can cost."""
-    import contextlib
-
-    try:
-        from pypdf import apply_configuration
-    except ImportError:  # pypdf before 7: no configurable limits
-        return contextlib.nullcontext()
-    return apply_configuration(array_maximum_element_count=20_000_000,
-                               dictionary_maximum_element_count=2_000_000,
-                               stream_parsing_work_maximum_count=100_000_000)
-
-
-def load_pdf_bytes(path: Path, data: bytes) -> LoadedDocument:
-    with _pdf_limits():
-        return _load_pdf(path, data)
-
-
-def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
-
-    if not data.lstrip()[:5].startswith(b"%PDF"):
-        raise LoadError("corrupt", "not a PDF file (no %PDF header)")
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception as exc:  # unsupported crypto, missing backend
-                raise LoadError("encrypted", f"encrypted PDF that cannot be opened: {exc}")
-            if not ok:
-                raise LoadError("encrypted", "encrypted PDF: it needs a password")
-        n_pages = len(reader.pages)
-    except LoadError:
-        raise
-    except FileNotDecryptedError:
-        raise LoadError("encrypted", "encrypted PDF: it needs a password")
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError, AssertionError) as exc:
-        raise LoadError("corrupt", f"damaged or truncated PDF: {_short(exc)}")
-    if n_pages == 0:
-        raise LoadError("corrupt", "damaged or truncated PDF: no pages found")
-
-    sections: list[Section] = []
-    empty = 0
-    failed_pages: list[int] = []
-    for number in range(1, n_pages + 1):
-        try:
-            text = _page_text(reader.pages[number - 1])
-        except Exception as exc:  # one bad page must not lose the document
-            log.warning("%s: page %d: text extraction failed: %s", path, number, exc)
-            failed_pages.append(number)
-            text = ""
-        text = clean_text(text)
-        if len(text.strip()) < 8:
-            empty += 1
-            continue
-        sections.append(Section(text=text, page=number))
-    if not sections:
-        if failed_pages and len(failed_pages) == n_pages:
-            raise LoadError("corrupt", "damaged PDF: no page's text could be extracted")
-        raise LoadError("no_text", SCANNED_REASON)
-    notes = []
-    if empty:
-        notes.append(f"{empty} of {n_pages} pages have no text layer (scanned?); "
-                     "OCR is not supported")
-    title = _pdf_title(reader) or path.stem
-    return LoadedDocument(path=path, kind="pdf", sections=sections, title=title,
-                          pages=n_pages, empty_pages=empty, notes=notes)
-
-
-def _page_text(page) -> str:
-    """pypdf's text of one page, its content streams read by :mod:`ingest.pdf_fast`
-    (same text, about half the CPU).  Should that path raise anywhere (even where pypdf
-    swallows the error), the page is read again by plain pypdf: the fast path can cost
-    time, never a page's text."""
-    from ingest.pdf_fast import fast_content_streams, plain_pypdf
-
-    try:
-        with fast_content_streams() as session:
-            text = page.extract_text() or ""
-        if not session.failed:
-            return text
-    except Exception:
-        pass
-    with plain_pypdf():
-        return page.extract_text() or ""
-
-
-def _pdf_title(reader) -> str | None:
-    try:
-        meta = reader.metadata
-        title = (meta.title if meta else None) or ""
-    except Exception:
-        return None
-    title = str(title).strip()
-    return title if 3 <= len(title) <= 200 else None
-
+# --- PDF: see ingest.pdf ----------------------------------------------------------
 
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -21,6 +21,7 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
+import queue as queue_mod
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ingest.loaders import SUPPORTED_EXTENSIONS, kind_of
-from ingest.prepare import Prepared, file_hash, prepare, worker_init
+from ingest.pdf import PdfOptions
+from ingest.prepare import Cancelled, Prepared, file_hash, prepare, worker_init
 from ingest.store.catalog import DocumentRow, KnowledgeBase
 from ingest.store.library import Library, LibraryError
 
@@ -61,6 +63,9 @@ class Progress:
     outcome: FileOutcome | None = None  # set when a file has just finished
     file_chunks_done: int = 0  # chunks of ``current`` embedded so far
     file_chunks_total: int = 0  # chunks of ``current`` (0 while it is being parsed)
+    ocr_file: str = ""  # the file whose scanned pages are being read by OCR
+    ocr_done: int = 0  # its pages read so far
+    ocr_total: int = 0  # its pages to read (0: no OCR under way)
 
 
 @dataclass
@@ -123,7 +128,7 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
 class Ingestor:
     def __init__(self, library: Library, embedder, *, chunk_tokens: int = 200,
                  overlap: float = 0.15, max_file_mb: float = 200.0, parse_workers: int = 1,
-                 embed_batch: int = 32):
+                 embed_batch: int = 32, ocr: bool = True, ocr_max_pages: int = 300):
         self.library = library
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
@@ -132,13 +137,14 @@ class Ingestor:
         self.parse_workers = parse_workers
         self._parsers_busy = _never
         self.embed_batch = embed_batch
+        self.pdf_options = PdfOptions(ocr=ocr, ocr_max_pages=ocr_max_pages)
 
     @classmethod
     def from_settings(cls, library: Library, embedder, ingest_settings) -> "Ingestor":
         s = ingest_settings
         return cls(library, embedder, chunk_tokens=s.chunk_tokens, overlap=s.chunk_overlap,
                    max_file_mb=s.max_file_mb, parse_workers=s.parse_workers,
-                   embed_batch=s.embed_batch)
+                   embed_batch=s.embed_batch, ocr=s.ocr, ocr_max_pages=s.ocr_max_pages)
 
     # --- the run -----------------------------------------------------------------
 
@@ -314,20 +320,31 @@ class Ingestor:
     def _index(self, kb, todo, progress: Progress, emit, cancel: threading.Event) -> None:
         model_dir = str(self.embedder.ensure_folder())
         args = lambda f, digest: (str(f), digest, model_dir, self.chunk_tokens, self.overlap,
-                                  self.max_bytes)
+                                  self.max_bytes, self.pdf_options)
         existing = {str(f): row for f, _, row in todo}
         group = _Group()
         if self.parse_workers <= 0:
+            def on_ocr(path: str, done: int, total: int) -> None:
+                if cancel.is_set():
+                    raise Cancelled()
+                self._ocr_progress(progress, emit, path, done, total)
+
             for f, digest, _ in todo:
                 if cancel.is_set():
                     break
-                self._accept(kb, prepare(*args(f, digest)), existing, group, progress, emit, cancel)
+                try:
+                    prepared = prepare(*args(f, digest), on_ocr=on_ocr)
+                except Cancelled:
+                    break
+                self._accept(kb, prepared, existing, group, progress, emit, cancel)
                 self._flush(kb, group, existing, progress, emit, cancel)
             return
 
+        ctx = mp.get_context("spawn")
+        ocr_news = ctx.Queue()  # (path, done, total) from the workers' OCR
         make_pool = lambda: cf.ProcessPoolExecutor(max_workers=self.parse_workers,
-                                                   mp_context=mp.get_context("spawn"),
-                                                   initializer=worker_init)
+                                                   mp_context=ctx, initializer=worker_init,
+                                                   initargs=(ocr_news,))
         pool = make_pool()
         try:
             queue = list(todo)
@@ -343,6 +360,7 @@ class Ingestor:
                     in_flight[pool.submit(prepare, *args(item[0], item[1]))] = item
                 done, _ = cf.wait(list(in_flight), timeout=0.2,
                                   return_when=cf.FIRST_COMPLETED)
+                self._drain_ocr_news(ocr_news, progress, emit)
                 for fut in done:
                     if fut not in in_flight:
                         continue  # re-queued after a broken pool
@@ -374,6 +392,22 @@ class Ingestor:
                 for proc in list((getattr(pool, "_processes", None) or {}).values()):
                     proc.terminate()
             pool.shutdown(wait=not cancel.is_set(), cancel_futures=True)
+
+    @staticmethod
+    def _ocr_progress(progress: Progress, emit, path: str, done: int, total: int) -> None:
+        progress.ocr_file, progress.ocr_done, progress.ocr_total = path, done, total
+        emit(current=path)
+
+    def _drain_ocr_news(self, news, progress: Progress, emit) -> None:
+        """Show the workers' latest OCR page counts (only the newest per call)."""
+        latest = None
+        try:
+            while True:
+                latest = news.get_nowait()
+        except (queue_mod.Empty, OSError, ValueError):
+            pass
+        if latest is not None:
+            self._ocr_progress(progress, emit, *latest)
 
     def ingest_prepared(self, prepared: Iterable[Prepared], kb_name: str | None = None,
                         on_progress: ProgressCallback | None = None,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ingest.index_text import chunk_context, keyword_text
 from ingest.loaders import LoadError, kind_of, load
+from ingest.pdf import PdfOptions
 from ingest.splitter import Chunk, Splitter
 from models.hashing import file_sha256 as file_hash
 
@@ -30,6 +31,7 @@ class Prepared:
     title: str = ""
     pages: int = 0
     empty_pages: int = 0
+    ocr_pages: int = 0
     notes: list[str] = field(default_factory=list)
     chunks: list[Chunk] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)  # keyword tokens per chunk, space-joined
@@ -37,20 +39,34 @@ class Prepared:
 
 
 _splitters: dict[tuple, Splitter] = {}
+# Set in worker processes: where OCR progress goes, as (path, pages done, pages to do).
+_ocr_news = None
+
+
+class Cancelled(Exception):
+    """Raised by a progress callback to stop reading a file (ingest was cancelled)."""
 
 
 def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: int,
-            overlap: float, max_bytes: int) -> Prepared:
-    """Load and split one file.  Never raises for a bad file: ``ok`` says what happened."""
+            overlap: float, max_bytes: int, pdf_options: PdfOptions | None = None,
+            on_ocr=None) -> Prepared:
+    """Load and split one file.  Never raises for a bad file: ``ok`` says what happened
+    (``on_ocr(path, done, total)`` may raise :class:`Cancelled`, which is passed on)."""
     import time
 
     t0 = time.perf_counter()
     p = Path(path)
     out = Prepared(path=path, ok=False, kind=kind_of(p), content_hash=content_hash)
+    if on_ocr is None and _ocr_news is not None:
+        on_ocr = _post_ocr_news
     try:
         st = p.stat()
         out.size, out.mtime = st.st_size, st.st_mtime
-        doc = load(p, max_bytes=max_bytes)
+        doc = load(p, max_bytes=max_bytes, pdf_options=pdf_options,
+                   on_ocr=None if on_ocr is None else
+                   (lambda done, total: on_ocr(path, done, total)))
+    except Cancelled:
+        raise
     except LoadError as exc:
         out.code, out.reason = exc.status, exc.reason
         return out
@@ -73,6 +89,7 @@ def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: i
         return out
     out.ok = True
     out.title, out.pages, out.empty_pages, out.notes = doc.title, doc.pages, doc.empty_pages, doc.notes
+    out.ocr_pages = doc.ocr_pages
     _index(out, chunks, doc.title)
     out.seconds = time.perf_counter() - t0
     return out
@@ -89,10 +106,20 @@ def _index(out: Prepared, chunks: list[Chunk], title: str) -> None:
                   for c in chunks]
 
 
-def worker_init() -> None:
-    """Worker processes parse; they must not compete with the embedder for threads."""
+def _post_ocr_news(path: str, done: int, total: int) -> None:
+    try:
+        _ocr_news.put_nowait((path, done, total))
+    except Exception:  # progress is a courtesy; reading goes on
+        pass
+
+
+def worker_init(ocr_news=None) -> None:
+    """Worker processes parse; they must not compete with the embedder for threads.
+    ``ocr_news``: a queue for OCR progress."""
+    global _ocr_news
     import logging
 
+    _ocr_news = ocr_news
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     # pypdf warns per font it cannot fully decode; the text is still extracted, and the
     # user cannot act on it.  Real problems come back as a file's status and reason.

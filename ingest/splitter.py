@@ -28,6 +28,8 @@ class Chunk:
     heading: str | None
     start: int  # character span within the page / section text
     end: int
+    ocr: bool = False  # read by OCR
+    page_label: str | None = None  # the page's label when it is not its number
 
 
 class TokenCounter:
@@ -120,9 +122,10 @@ class Splitter:
                         continue
                     if s < 0:
                         s = section.text.find(text)
+                    s = max(s, 0) + section.offset
                     chunks.append(Chunk(text=text, index=len(chunks), page=section.page,
-                                        heading=section.heading, start=max(s, 0),
-                                        end=max(s, 0) + len(text)))
+                                        heading=section.heading, start=s, end=s + len(text),
+                                        ocr=section.ocr, page_label=section.page_label))
         return chunks
 
     def _enforce_limit(self, text: str, start: int) -> list[tuple[str, int]]:

@@ -53,8 +53,3 @@ def test_installed_packages_are_the_locked_ones():
             wrong.append(f"{name}: {installed} installed, lock {version}")
     assert not wrong, "re-run the set-up (make test does): " + "; ".join(wrong)
 
-
-def test_the_locked_pypdf_is_the_one_the_fast_reader_was_written_for():
-    from ingest import pdf_fast
-
-    assert locked_version("pypdf") == pdf_fast.WRITTEN_FOR

@@ -87,12 +87,19 @@ def run(args, ctx: Context) -> int:
 
     print("PDF reader", file=out)
     try:
-        from ingest import pdf_fast
+        from ingest import pdf
 
-        line("pypdf", pdf_fast.status())
+        line("text", pdf.engine_status())
     except Exception as exc:
-        line("pypdf", f"ERROR: {exc}")
-        problems.append(f"pypdf cannot be loaded: {exc}")
+        line("text", f"ERROR: {exc}")
+        problems.append(f"the PDF reader cannot be loaded: {exc}")
+    from ingest import ocr
+
+    ocr_line = ocr.status()
+    on = settings.ingest.ocr
+    line("OCR", ocr_line + ("" if on else " (turned off: setting ingest.ocr)"))
+    if ocr_line.startswith("unavailable") and on:
+        problems.append(f"OCR {ocr_line}: scanned pages cannot be read")
 
     print("llama.cpp", file=out)
     try:

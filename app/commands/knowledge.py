@@ -82,8 +82,10 @@ class _ProgressLine:
         bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
         eta = f" ETA {p.eta:4.0f}s" if p.eta else ""
         name = Path(p.current).name[:30] if p.current else ""
+        if p.ocr_total and p.ocr_done < p.ocr_total and p.ocr_file == p.current:
+            name = f"{name[:20]} OCR page {p.ocr_done + 1}/{p.ocr_total}"
         self.stream.write(f"\r[{bar}] {p.files_done}/{p.files_total} files, {p.chunks_done} "
-                          f"chunks, {p.rate:5.1f} chunks/s{eta} {name:<30}")
+                          f"chunks, {p.rate:5.1f} chunks/s{eta} {name:<40}")
         self.stream.flush()
 
     def close(self) -> None:

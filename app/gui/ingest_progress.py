@@ -70,7 +70,15 @@ class IngestProgressView(QWidget):
         known = (p.stage == "indexing" and p.file_chunks_total > 0
                  and Path(p.current or "") == Path(self._file or ""))
         name = Path(self._file).name if self._file else ""
-        if p.stage == "scanning":
+        ocr = (p.ocr_total > 0 and p.ocr_done < p.ocr_total
+               and Path(p.ocr_file or "") == Path(self._file or ""))
+        if ocr:
+            self.file_label.setText(self.tr("{file} — reading scanned page {done} of {total} "
+                                            "(OCR, a few seconds a page)")
+                                    .format(file=name, done=p.ocr_done + 1, total=p.ocr_total))
+            self.file_bar.setRange(0, p.ocr_total)
+            self.file_bar.setValue(p.ocr_done)
+        elif p.stage == "scanning":
             self.file_label.setText(self.tr("Checking {file}").format(file=name) if name
                                     else self.tr("Checking files…"))
         elif known:
@@ -81,10 +89,10 @@ class IngestProgressView(QWidget):
             self.file_label.setText(self.tr("{file} — {chunks} chunks embedded")
                                     .format(file=name, chunks=file_chunks))
         self.file_label.setToolTip(self._file)
-        if known:
+        if known and not ocr:
             self.file_bar.setRange(0, p.file_chunks_total)
             self.file_bar.setValue(p.file_chunks_done)
-        else:
+        elif not ocr:
             self.file_bar.setRange(0, 0 if p.stage in ("scanning", "indexing") else 1)
         eta = " · " + self.tr("about {s} s left").format(s=round(p.eta)) if p.eta else ""
         self.rate_label.setText(self.tr("{chunks} chunks · {rate} chunks/s").format(

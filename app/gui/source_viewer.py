@@ -281,7 +281,8 @@ class SourceViewer(QWidget):
 
     def _where(self, source) -> str:
         if source.page is not None:
-            return self.tr("page %1").replace("%1", str(source.page))
+            label = getattr(source, "page_label", None) or source.page
+            return self.tr("page %1").replace("%1", str(label))
         return " > ".join(plain_heading(part) for part in (source.heading or "").split(" > "))
 
 

@@ -113,8 +113,8 @@ class SourcesPanel(QWidget):
                                         len(self._sources)))
         self.list.clear()
         for s in self._sources:
-            item = QListWidgetItem(f"[{s.n}] {s.label}{self._cited_mark(s)}\n"
-                                   f"{self._summary(s)}")
+            item = QListWidgetItem(f"[{s.n}] {s.label}{self._ocr_mark(s)}"
+                                   f"{self._cited_mark(s)}\n{self._summary(s)}")
             item.setToolTip(s.path)
             item.setData(Qt.UserRole, s.path)
             self.list.addItem(item)
@@ -195,6 +195,10 @@ class SourcesPanel(QWidget):
                                ", ".join(e["named"])))
         return "<table cellspacing='2'>" + "".join(rows) + "</table>"
 
+    def _ocr_mark(self, s) -> str:
+        """Text read by OCR may hold misread characters: the reader should know."""
+        return " · " + self.tr("read by OCR from a scanned page") if getattr(s, "ocr", False) else ""
+
     def _show_detail(self, row: int) -> None:
         s = self.source(row)
         if s is None:
@@ -202,7 +206,7 @@ class SourcesPanel(QWidget):
             return
         terms = match_terms(s, self._query)
         self.detail.setHtml(
-            f"<p><b>[{s.n}] {html.escape(s.label)}</b><br>"
+            f"<p><b>[{s.n}] {html.escape(s.label)}{html.escape(self._ocr_mark(s))}</b><br>"
             f"<span style='color:#666'>{html.escape(s.path)}</span></p>"
             f"{self.explanation_html(s)}<hr><p>{highlighted_html(s.text, terms)}</p>")
 

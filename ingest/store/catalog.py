@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS documents (
     gen INTEGER NOT NULL DEFAULT 0,      -- generation of the chunks that are current
     pending_gen INTEGER,                 -- generation being written, NULL when none
     updated REAL,
+    ocr_pages INTEGER DEFAULT 0,         -- PDF pages read by OCR
     UNIQUE (kb_id, path)
 );
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(kb_id, content_hash);
@@ -57,11 +58,19 @@ CREATE TABLE IF NOT EXISTS chunks (
     heading TEXT,
     start INTEGER,
     end INTEGER,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    page_label TEXT,             -- the page's label when it is not its number ("iv")
+    ocr INTEGER DEFAULT 0        -- 1: read by OCR from the page's image
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS chunks_place ON chunks(doc_id, idx);
 """
+
+# Columns added since the first catalogs: (table, column, declaration).
+_ADDED_COLUMNS = (("kbs", "tokenizer", "TEXT"),
+                  ("documents", "ocr_pages", "INTEGER DEFAULT 0"),
+                  ("chunks", "page_label", "TEXT"),
+                  ("chunks", "ocr", "INTEGER DEFAULT 0"))
 
 TERMINAL_OK = "ready"
 FAILED = "failed"
@@ -108,6 +117,7 @@ class DocumentRow:
     gen: int
     pending_gen: int | None
     updated: float | None
+    ocr_pages: int = 0
 
 
 @dataclass
@@ -121,6 +131,8 @@ class ChunkRow:
     start: int
     end: int
     text: str
+    page_label: str | None = None
+    ocr: bool = False
 
 
 class Catalog:
@@ -140,9 +152,10 @@ class Catalog:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     self.db.execute(statement)
-            columns = {r[1] for r in self.db.execute("PRAGMA table_info(kbs)")}
-            if "tokenizer" not in columns:  # catalogs made before the column existed
-                self.db.execute("ALTER TABLE kbs ADD COLUMN tokenizer TEXT")
+            for table, column, decl in _ADDED_COLUMNS:  # catalogs made before them
+                columns = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+                if column not in columns:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
     # --- transactions ----------------------------------------------------------
 
@@ -272,7 +285,8 @@ class Catalog:
     def commit_document(self, doc: DocumentRow, kb: KnowledgeBase, *, title: str, kind: str,
                         content_hash: str, size: int, mtime: float, pages: int,
                         empty_pages: int, reason: str | None, embedder: str,
-                        chunks: Sequence[ChunkRow], tokens: Sequence[str]) -> None:
+                        chunks: Sequence[ChunkRow], tokens: Sequence[str],
+                        ocr_pages: int = 0) -> None:
         """Swap in the pending generation: chunks, keyword rows and status in one go.  If
         an older generation has vectors, ``pending_gen`` stays set (to the new generation)
         until the writer has deleted them, so a crash in between is cleaned up by
@@ -282,19 +296,20 @@ class Catalog:
             self._delete_chunk_rows(doc.id, kb)
             for chunk, toks in zip(chunks, tokens):
                 cur = self.db.execute(
-                    "INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, end, text)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, end, text,"
+                    " page_label, ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (chunk.id, doc.id, kb.id, chunk.index, chunk.page, chunk.heading,
-                     chunk.start, chunk.end, chunk.text))
+                     chunk.start, chunk.end, chunk.text, chunk.page_label, int(chunk.ocr)))
                 self.db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
                                 (cur.lastrowid, toks))
             self.db.execute(
                 "UPDATE documents SET title = ?, kind = ?, content_hash = ?, size = ?, mtime = ?,"
                 " status = 'ready', code = NULL, reason = ?, pages = ?, empty_pages = ?,"
-                " chunks = ?, embedder = ?, gen = ?, pending_gen = ?, updated = ?"
+                " chunks = ?, embedder = ?, gen = ?, pending_gen = ?, updated = ?, ocr_pages = ?"
                 " WHERE id = ?",
                 (title, kind, content_hash, size, mtime, reason, pages, empty_pages,
-                 len(chunks), embedder, gen, gen if doc.gen else None, time.time(), doc.id))
+                 len(chunks), embedder, gen, gen if doc.gen else None, time.time(), ocr_pages,
+                 doc.id))
 
     def abandon_pending(self, doc: DocumentRow) -> None:
         """Clear the document's mark: its pending generation will not be finished (cancel,
@@ -398,7 +413,7 @@ class Catalog:
 def _chunk_row(r: sqlite3.Row) -> ChunkRow:
     return ChunkRow(id=r["id"], doc_id=r["doc_id"], kb_id=r["kb_id"], index=r["idx"],
                     page=r["page"], heading=r["heading"], start=r["start"], end=r["end"],
-                    text=r["text"])
+                    text=r["text"], page_label=r["page_label"], ocr=bool(r["ocr"]))
 
 
 class _Transaction:

@@ -75,14 +75,15 @@ class StoreWriter:
         """Make the pending generation current; every vector of it must be added."""
         rows = [ChunkRow(id=chunk_id(doc.id, doc.pending_gen, c.index), doc_id=doc.id,
                          kb_id=kb.id, index=c.index, page=c.page, heading=c.heading,
-                         start=c.start, end=c.end, text=c.text)
+                         start=c.start, end=c.end, text=c.text, page_label=c.page_label,
+                         ocr=c.ocr)
                 for c in prepared.chunks]
         self.catalog.commit_document(doc, kb, title=prepared.title, kind=prepared.kind or "",
                                      content_hash=prepared.content_hash or "",
                                      size=prepared.size or 0, mtime=prepared.mtime or 0.0,
                                      pages=prepared.pages, empty_pages=prepared.empty_pages,
                                      reason=reason, embedder=embedder, chunks=rows,
-                                     tokens=prepared.tokens)
+                                     tokens=prepared.tokens, ocr_pages=prepared.ocr_pages)
         if doc.gen:  # the previous generation's vectors are no longer current
             self.vectors.delete_document(kb.collection, doc.id, keep_gen=doc.pending_gen)
             self.catalog.abandon_pending(doc)  # clears the mark commit_document left

@@ -69,6 +69,7 @@ def test_wenji_home_environment_variable_is_used(wenji_home):
 def test_ingest_docs_remove_and_kb_commands(wenji_home):
     md = MD_DIR / "en/docs/tutorial/first-steps.md"
     scanned = PDF_DIR / "pymupdf_tests/test_3863.pdf"
+    (wenji_home / "settings.toml").write_text("[ingest]\nocr = false\n")  # OCR: test_pdf_ocr.py
     res = wenji("ingest", str(md), str(scanned), "--kb", "notes", home=wenji_home)
     assert res.returncode == 0, res.stderr
     assert "1 added" in res.stdout and "1 failed" in res.stdout
@@ -76,7 +77,7 @@ def test_ingest_docs_remove_and_kb_commands(wenji_home):
 
     res = wenji("docs", "--kb", "notes", home=wenji_home)
     assert "ready" in res.stdout and "first-steps.md" in res.stdout
-    assert "OCR is not supported" in res.stdout
+    assert "OCR is off" in res.stdout
 
     assert wenji("kb", "rename", "notes", "papers", home=wenji_home).returncode == 0
     res = wenji("kb", "list", home=wenji_home)

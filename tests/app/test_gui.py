@@ -44,6 +44,7 @@ def test_dropping_files_shows_them_with_status(window, qtbot, tmp_path):
     shutil.copy(require(MD_DIR / "en/docs/tutorial/first-steps.md"), good)
     scanned = tmp_path / "scanned.pdf"
     shutil.copy(require(PDF_DIR / "pymupdf_tests/test_3863.pdf"), scanned)
+    window.ctx.settings.ingest.ocr = False  # OCR's own tests are in tests/ingest/test_pdf_ocr.py
     drop(window, [good, scanned])
     qtbot.waitUntil(lambda: window.last_report is not None, timeout=180_000)
     shown = window.documents_shown()
@@ -52,7 +53,7 @@ def test_dropping_files_shows_them_with_status(window, qtbot, tmp_path):
     # the reason is on screen, next to the file
     tree = window.library_tree
     reasons = [tree.topLevelItem(0).child(i).text(4) for i in range(tree.topLevelItem(0).childCount())]
-    assert any("OCR is not supported" in r for r in reasons)
+    assert any("OCR is off" in r for r in reasons)
     assert "not added" in window.statusBar().currentMessage()
 
 

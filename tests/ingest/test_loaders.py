@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import LoadError, load, split_markdown_sections
+from ingest.pdf import PdfOptions
 from tests.conftest import MD_DIR, PDF_DIR, SEC_DIR, require
 
 GOOD_PDF = PDF_DIR / "pymupdf_tests" / "2201.00069.pdf"
@@ -87,9 +88,9 @@ def test_file_over_the_size_limit():
     assert err.status == "too_large" and "limit" in err.reason
 
 
-def test_scanned_pdf():
-    err = load_error(require(SCANNED_PDF))
-    assert err.status == "no_text" and "OCR is not supported" in err.reason
+def test_scanned_pdf_with_ocr_turned_off():
+    err = load_error(require(SCANNED_PDF), pdf_options=PdfOptions(ocr=False))
+    assert err.status == "no_text" and "OCR is off" in err.reason and "ingest.ocr" in err.reason
 
 
 def test_binary_data_named_md(tmp_path):
@@ -199,7 +200,7 @@ def test_every_real_world_pdf_gets_a_sensible_status():
     for entry in manifest:
         path = PDF_DIR / entry["file"]
         try:
-            doc = load(path)
+            doc = load(path, pdf_options=PdfOptions(ocr=False))  # OCR: test_pdf_ocr.py
         except LoadError as err:
             # only files with (almost) no text layer may fail, and they say why
             assert err.status == "no_text", (entry["file"], err.reason)

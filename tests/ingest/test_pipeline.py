@@ -95,7 +95,7 @@ def test_one_broken_file_never_stops_the_batch(library, embedder, docs):
     (docs / "truncated.pdf").write_bytes(data[: len(data) // 4])
     shutil.copy(require(PDF_DIR / "pymupdf_tests/test_3863.pdf"), docs / "scanned.pdf")
     (docs / "sheet.xlsx").write_bytes(b"PK\x03\x04 not really")
-    report = Ingestor(library, embedder).run([docs])
+    report = Ingestor(library, embedder, ocr=False).run([docs])  # OCR: test_pdf_ocr.py
     st = statuses(report)
     assert st["paper.pdf"] == st["first-steps.md"] == "added"
     assert st["empty.md"] == st["binary.md"] == st["truncated.pdf"] == st["scanned.pdf"] == "failed"
