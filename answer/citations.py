@@ -60,6 +60,8 @@ class Source:
     # is kept when the whole passage does not fit the model's context
     focus_start: int | None = None
     focus_end: int | None = None
+    page_label: str | None = None  # the page's label when it is not its number ("iv")
+    ocr: bool = False  # read by OCR from a scanned page
 
     def focused(self) -> "Source | None":
         """This source cut down to the text that matched (None: it was not widened)."""

@@ -91,9 +91,11 @@ def grounded_sources(hits: Sequence, gate: GroundingGate, lang: str
         sources.append(Source(
             n=i + 1, chunk_id=h.chunk_id, doc_id=h.doc_id, path=h.path, title=h.title,
             page=h.page, heading=h.heading, start=h.start, end=h.end, text=h.text,
-            label=source_label(h.title, h.path, h.page, h.heading, lang),
+            label=source_label(h.title, h.path, h.page, h.heading, lang,
+                               page_label=getattr(h, "page_label", None)),
             score=round(float(h.score), 4), coverage=round(cov, 3),
-            explanation=_explanation(h), focus_start=h.focus_start, focus_end=h.focus_end))
+            explanation=_explanation(h), focus_start=h.focus_start, focus_end=h.focus_end,
+            page_label=getattr(h, "page_label", None), ocr=bool(getattr(h, "ocr", False))))
     return sources, grounded
 
 

@@ -87,8 +87,9 @@ def _clean(text: str | None) -> str:
 
 
 def source_label(title: str, path: str, page: int | None, heading: str | None,
-                 lang: str = "en") -> str:
+                 lang: str = "en", page_label: str | None = None) -> str:
     """``title, page N`` or ``title > heading path`` -- what the model and the user see.
+    A page with a label ("iv", "A-3") is named by it, as the reader's viewer names it.
 
     PDFs often carry a meaningless metadata title (an SEC accession number, say), so the
     file name is shown too when it differs from the title.
@@ -105,7 +106,7 @@ def source_label(title: str, path: str, page: int | None, heading: str | None,
         label = f"{name} ({title})" if len(title) < 60 else name
     parts = [label]
     if page is not None:
-        parts.append(PAGE.get(lang, PAGE["en"]).format(n=page))
+        parts.append(PAGE.get(lang, PAGE["en"]).format(n=page_label or page))
     if heading and heading != title:
         parts.append(heading)
     return ", ".join(parts)

@@ -39,6 +39,8 @@ class Hit:
     # the span of the chunks that matched, when neighbouring text widened the passage
     focus_start: int | None = None
     focus_end: int | None = None
+    page_label: str | None = None  # the page's label when it is not its number ("iv")
+    ocr: bool = False  # read by OCR from a scanned page
 
     @property
     def focus_text(self) -> str:
@@ -55,9 +57,11 @@ class Hit:
     def location(self) -> str:
         parts = []
         if self.page is not None:
-            parts.append(f"p. {self.page}")
+            parts.append(f"p. {self.page_label or self.page}")
         if self.heading:
             parts.append(self.heading)
+        if self.ocr:
+            parts.append("read by OCR")
         return ", ".join(parts)
 
     def explain(self) -> str:
@@ -87,4 +91,5 @@ class Hit:
                 "dense_rank": self.dense_rank, "dense_distance": self.dense_distance,
                 "fused_score": self.fused_score, "rerank_score": self.rerank_score,
                 "matched_keywords": list(self.matched), "chunk_ids": list(self.chunk_ids),
-                "kb": self.kb, "named": list(self.named)}
+                "kb": self.kb, "named": list(self.named), "page_label": self.page_label,
+                "ocr": self.ocr}

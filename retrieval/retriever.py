@@ -464,7 +464,8 @@ class Retriever:
                             end=row.end, score=f.score, keyword_rank=f.keyword_rank,
                             keyword_score=f.keyword_score, dense_rank=f.dense_rank,
                             dense_distance=None if f.dense_score is None else 1.0 - f.dense_score,
-                            fused_score=f.score, chunk_ids=[row.id], kb=kb.name))
+                            fused_score=f.score, chunk_ids=[row.id], kb=kb.name,
+                            page_label=row.page_label, ocr=row.ocr))
         hits = merge_neighbours(hits)
         wanted = k if not (o.reranker or o.mmr) else max(3 * k, 20)
         hits = drop_near_duplicates(hits, o.dedupe_threshold, limit=wanted)
