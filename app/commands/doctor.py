@@ -13,8 +13,9 @@ from app.context import Context
 from app.settings import ModelSettings, SettingsError
 
 KEY_LIBRARIES = ["torch", "sentence-transformers", "chromadb", "llama-cpp-python", "pypdf",
-                 "PySide6-Essentials", "pyside6-pdf", "jieba", "langchain-text-splitters",
-                 "langchain-core", "gguf", "platformdirs", "onnxruntime"]
+                 "pypdfium2", "rapidocr", "PySide6-Essentials", "pyside6-pdf", "jieba",
+                 "langchain-text-splitters", "langchain-core", "gguf", "platformdirs",
+                 "onnxruntime"]
 
 
 def register(sub) -> None:

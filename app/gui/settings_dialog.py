@@ -29,9 +29,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox,
+                               QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from models import bundled
 
@@ -82,10 +83,19 @@ class SettingsDialog(QDialog):
         self.chunk_overlap.setRange(0.0, 0.99)
         self.chunk_overlap.setSingleStep(0.05)
         self.chunk_overlap.setValue(s.ingest.chunk_overlap)
+        self.ocr = QCheckBox(self.tr("Read scanned PDF pages with OCR (a few seconds a page)"))
+        self.ocr.setChecked(s.ingest.ocr)
+        self.ocr_max_pages = QSpinBox()
+        self.ocr_max_pages.setRange(0, 100_000)
+        self.ocr_max_pages.setValue(s.ingest.ocr_max_pages)
+        self.ocr.toggled.connect(self.ocr_max_pages.setEnabled)
+        self.ocr_max_pages.setEnabled(s.ingest.ocr)
         docs_box = QGroupBox(self.tr("Documents (applies to files added from now on)"))
         form = QFormLayout(docs_box)
         form.addRow(self.tr("Chunk size (tokens):"), self.chunk_tokens)
         form.addRow(self.tr("Chunk overlap (fraction):"), self.chunk_overlap)
+        form.addRow(self.ocr)
+        form.addRow(self.tr("OCR pages per document at most:"), self.ocr_max_pages)
 
         # search
         self.top_k = QSpinBox()
@@ -267,6 +277,8 @@ class SettingsDialog(QDialog):
         new = copy.deepcopy(self.ctx.settings)
         new.ingest.chunk_tokens = self.chunk_tokens.value()
         new.ingest.chunk_overlap = round(self.chunk_overlap.value(), 4)
+        new.ingest.ocr = self.ocr.isChecked()
+        new.ingest.ocr_max_pages = self.ocr_max_pages.value()
         new.retrieval.top_k = self.top_k.value()
         new.retrieval.fusion = self.fusion.currentData()
         new.retrieval.reranker = self.reranker.text().strip()

@@ -44,6 +44,7 @@ def test_doctor_reports_a_working_installation(wenji_home):
     assert "GPU offload" in out
     assert "sentence-transformers" in out and "MISSING" not in out
     assert (wenji_home / "models" / "gemma-3-270m-q4_k_m.gguf").exists()
+    assert "PDFium" in out and "RapidOCR" in out and "unavailable" not in out
 
 
 def test_doctor_names_file_key_and_problem_of_broken_settings(wenji_home):

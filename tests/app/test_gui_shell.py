@@ -156,11 +156,15 @@ def test_settings_dialog_rejects_an_invalid_value_and_saves_a_valid_one(window, 
     dialog.language.setCurrentIndex(dialog.language.findData("zh"))
     assert dialog.embedder_backend.currentData() == "onnx-fp32"  # the default runtime
     dialog.embedder_backend.setCurrentIndex(dialog.embedder_backend.findData("onnx"))
+    assert dialog.ocr.isChecked() and dialog.ocr_max_pages.isEnabled()
+    dialog.ocr.setChecked(False)
+    assert not dialog.ocr_max_pages.isEnabled()
     save.click()
     assert not dialog.isVisible()
     saved = Settings.load(path)
     assert (saved.ingest.chunk_tokens, saved.retrieval.top_k, saved.retrieval.fusion,
             saved.ui.language, saved.models.embedder_backend) == (300, 9, "rrf", "zh", "onnx")
+    assert saved.ingest.ocr is False and window.ctx.settings.ingest.ocr is False
     assert window.ctx.settings.retrieval.top_k == 9  # the next question uses it
     assert "restart Wenji to use the new embedder and language" in window.notice_box.text()
     registry = Registry(window.ctx.home.models_dir)

@@ -170,6 +170,10 @@
         <translation>正在查看 {n} 项…</translation>
     </message>
     <message>
+        <source>{file} — reading scanned page {done} of {total} (OCR, a few seconds a page)</source>
+        <translation>{file} — 正在识别扫描页 {done} / {total}（OCR，每页需要几秒）</translation>
+    </message>
+    <message>
         <source>Checking {file}</source>
         <translation>正在检查 {file}</translation>
     </message>
@@ -699,6 +703,10 @@ Data folder: {home}</source>
         <translation>数据文件夹</translation>
     </message>
     <message>
+        <source>Read scanned PDF pages with OCR (a few seconds a page)</source>
+        <translation>用 OCR 识别扫描的 PDF 页面（每页需要几秒）</translation>
+    </message>
+    <message>
         <source>Documents (applies to files added from now on)</source>
         <translation>文档（对此后添加的文件生效）</translation>
     </message>
@@ -709,6 +717,10 @@ Data folder: {home}</source>
     <message>
         <source>Chunk overlap (fraction):</source>
         <translation>片段重叠（比例）：</translation>
+    </message>
+    <message>
+        <source>OCR pages per document at most:</source>
+        <translation>每个文档最多 OCR 页数：</translation>
     </message>
     <message>
         <source>adaptive (recommended)</source>
@@ -969,6 +981,10 @@ Data folder: {home}</source>
     <message>
         <source>Searched in (named in the question)</source>
         <translation>检索范围（问题中提到的文档）</translation>
+    </message>
+    <message>
+        <source>read by OCR from a scanned page</source>
+        <translation>由 OCR 从扫描页识别</translation>
     </message>
     <message>
         <source>Embedding search</source>
