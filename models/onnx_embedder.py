@@ -255,6 +255,10 @@ class OnnxSentenceModel:
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             # Idle ORT threads must sleep, not spin, or they steal the parsers' CPU.
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            # No memory arena: it keeps the largest batch's activations for the life of
+            # the session, per session (the pair has up to four), so an app that had
+            # ingested held 3.9 GB instead of 0.85 GB (bench/RESULTS.md).
+            opts.enable_cpu_mem_arena = False
             session = ort.InferenceSession(str(self.path), opts,
                                            providers=["CPUExecutionProvider"])
             self._sessions[threads] = session
