@@ -264,3 +264,14 @@ def test_sources_panel_explains_highlights_and_opens_passages(qtbot):
 
     panel.show_sources([b], [], False, "who won the world cup")
     assert "Not in your documents" in panel.header.text()
+
+    # a passage from a scanned page says so; a labelled page is named by its label
+    from answer.prompts import source_label
+
+    scan = Source(n=1, chunk_id="c", doc_id=2, path="/docs/order.pdf", title="order", page=7,
+                  heading=None, start=0, end=30, text="SOLICITAÇÃO DE EMPENHO",
+                  label=source_label("order", "/docs/order.pdf", 7, None, page_label="A-3"),
+                  page_label="A-3", ocr=True)
+    panel.show_sources([scan], [], True, "empenho")
+    assert panel.list.item(0).text().startswith("[1] order.pdf, page A-3 · read by OCR")
+    assert "read by OCR" in panel.detail.toPlainText()
