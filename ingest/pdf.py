@@ -156,7 +156,7 @@ def _read_with_pdfium(data: bytes, options: PdfOptions,
                 p = pdf[i]
                 try:
                     tp = p.get_textpage()
-                    page.text = clean_text(tp.get_text_range().replace("\r\n", "\n"))
+                    page.text = tp.get_text_range().replace("\r\n", "\n")
                     tp.close()
                 finally:
                     p.close()
@@ -164,6 +164,7 @@ def _read_with_pdfium(data: bytes, options: PdfOptions,
                 log.warning("page %d: text extraction failed: %s", i + 1, exc)
                 page.failed = _short(exc)
             read.pages.append(page)
+        dehyphenate(read.pages)
         _ocr_pages(pdf, read, options, on_ocr)
         return read
     finally:
@@ -315,6 +316,37 @@ def _pypdf_outline(reader) -> list[tuple[int, str, int]]:
     except Exception as exc:  # a broken outline costs the headings, not the text
         log.info("outline not read: %s", exc)
     return out
+
+
+# A hyphen PDFium found at a line's end: it writes U+FFFE there and joins the lines.
+_BROKEN_WORD = re.compile(r"(\w+)\ufffe\s*(\w*)")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def dehyphenate(pages: list[_Page]) -> None:
+    """Mend the words PDFium split at line ends: "pro|duction" becomes "production" and
+    "high|performance" "high-performance".  The document's own words decide (joined, or
+    hyphenated, elsewhere in it); a part after the break that starts with a capital or a
+    digit keeps its hyphen ("non-GAAP"); otherwise the parts are joined, as a typesetter's
+    hyphenation of a long word is the commonest case.  Then each page is cleaned."""
+    marked = [p for p in pages if "\ufffe" in p.text]
+    if marked:
+        words = {w.lower() for p in pages for w in _WORD.findall(p.text.replace("\ufffe", " "))}
+
+        def mend(m: re.Match) -> str:
+            a, b = m.group(1), m.group(2)
+            if not b:
+                return a + "-"
+            if (a + b).lower() in words:
+                return a + b
+            if f"{a}-{b}".lower() in words or not b[0].islower():
+                return f"{a}-{b}"
+            return a + b
+
+        for p in marked:
+            p.text = _BROKEN_WORD.sub(mend, p.text).replace("\ufffe", "-")
+    for p in pages:
+        p.text = clean_text(p.text)
 
 
 # --- headings from the outline ----------------------------------------------------------

@@ -120,3 +120,14 @@ def test_a_page_that_cannot_be_rendered_is_named_and_the_rest_is_kept(tmp_path):
     assert doc.ocr_pages == 0
     assert any("OCR failed on page 2" in n and "cannot be rendered" in n for n in doc.notes)
     assert seen[0] == (0, 1) and seen[-1] == (1, 1)
+
+
+def test_words_split_at_line_ends_are_mended():
+    from ingest.pdf import _Page, dehyphenate
+
+    pages = [_Page(1, "the pro\ufffeduction of high\ufffe\nperformance, non\ufffeGAAP, "
+                      "compensa\ufffetion\n"), _Page(2, "production and high-performance")]
+    dehyphenate(pages)
+    assert pages[0].text == "the production of high-performance, non-GAAP, compensation"
+    report = " ".join(s.text for s in load(require(REPORT)).sections)
+    assert "\ufffe" not in report and "high-performance" in report.lower()
