@@ -341,10 +341,14 @@ class Ingestor:
             return
 
         ctx = mp.get_context("spawn")
-        ocr_news = ctx.Queue()  # (path, done, total) from the workers' OCR
-        make_pool = lambda: cf.ProcessPoolExecutor(max_workers=self.parse_workers,
-                                                   mp_context=ctx, initializer=worker_init,
-                                                   initargs=(ocr_news,))
+        news = [None]  # the pool's queue of (path, done, total) from the workers' OCR
+
+        def make_pool():
+            # a new queue with each pool: a worker that died may have held the old one's lock
+            news[0] = ctx.Queue()
+            return cf.ProcessPoolExecutor(max_workers=self.parse_workers, mp_context=ctx,
+                                          initializer=worker_init, initargs=(news[0],))
+
         pool = make_pool()
         try:
             queue = list(todo)
@@ -360,7 +364,7 @@ class Ingestor:
                     in_flight[pool.submit(prepare, *args(item[0], item[1]))] = item
                 done, _ = cf.wait(list(in_flight), timeout=0.2,
                                   return_when=cf.FIRST_COMPLETED)
-                self._drain_ocr_news(ocr_news, progress, emit)
+                self._drain_ocr_news(news[0], progress, emit)
                 for fut in done:
                     if fut not in in_flight:
                         continue  # re-queued after a broken pool

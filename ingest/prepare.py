@@ -120,6 +120,8 @@ def worker_init(ocr_news=None) -> None:
     import logging
 
     _ocr_news = ocr_news
+    if ocr_news is not None:
+        ocr_news.cancel_join_thread()  # never wait at exit to deliver progress
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     # pypdf warns per font it cannot fully decode; the text is still extracted, and the
     # user cannot act on it.  Real problems come back as a file's status and reason.
