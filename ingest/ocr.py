@@ -8,13 +8,10 @@ paths, so it never looks for them on the network.
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 MODEL_FILES = {
     "Det.model_path": "PP-OCRv6_det_small.onnx",
@@ -65,13 +62,12 @@ def engine(threads: int = 1):
             # No per-line 0/180 degree classifier: PDFium renders a page upright (its
             # /Rotate applied) and the classifier flipped good English lines into junk
             # (accuracy 0.936 against 0.998 without it; bench/RESULTS.md).
-            params.update({"Global.log_level": "warning", "Global.use_cls": False,
+            # "error": it warns on every blank page ("detection result is empty")
+            params.update({"Global.log_level": "error", "Global.use_cls": False,
                            "EngineConfig.onnxruntime.intra_op_num_threads": max(1, threads),
                            "EngineConfig.onnxruntime.inter_op_num_threads": 1})
             from rapidocr import RapidOCR
 
-            # it warns on every blank page ("detection result is empty"); failures raise
-            logging.getLogger("RapidOCR").setLevel(logging.ERROR)
             _engine = RapidOCR(params=params)
         return _engine
 

@@ -92,3 +92,26 @@ def test_cancel_during_ocr_returns_within_a_second(library, embedder, tmp_path):
     assert result["report"].cancelled and seen[0] == (0, 8)
     assert library.documents(library.kb(None)) == [] or all(
         d.status != "ready" for d in library.documents(library.kb(None)))
+
+
+def test_a_thousand_page_scan_stops_at_the_page_limit(tmp_path):
+    """The guard against hours of OCR: the first pages up to the limit are read, the rest
+    are named in a note, and progress counts only the pages that will be read."""
+    from pypdf import PdfReader, PdfWriter
+
+    scan = PdfReader(require(SCAN))
+    writer = PdfWriter()
+    for _ in range(1000):
+        writer.add_page(scan.pages[1])  # one image, a thousand pages: a 1,000-page scan
+    big = tmp_path / "archive.pdf"
+    with open(big, "wb") as fh:
+        writer.write(fh)
+    from ingest.pdf import PdfOptions
+
+    seen = []
+    doc = load(big, pdf_options=PdfOptions(ocr_max_pages=1),
+               on_ocr=lambda done, total: seen.append((done, total)))
+    assert doc.pages == 1000 and doc.ocr_pages == 1 and [s.page for s in doc.sections] == [1]
+    assert any("999 scanned pages not read" in n and "ingest.ocr_max_pages" in n
+               for n in doc.notes), doc.notes
+    assert seen == [(0, 1), (1, 1)]
