@@ -44,7 +44,7 @@ class IngestSettings:
     chunk_tokens: int = 200
     chunk_overlap: float = 0.15
     parse_workers: int = 1
-    embed_batch: int = 64
+    embed_batch: int = 8  # passages per ONNX batch: smaller is faster here (bench/RESULTS.md)
     ocr: bool = True  # read PDF pages without a text layer by OCR
     ocr_max_pages: int = 300  # OCR pages per document at most (a scan takes ~5 s a page)
 

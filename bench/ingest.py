@@ -73,7 +73,7 @@ def phase_embed_only(work: Path, cache: Path, backend: str, model: str) -> dict:
     embedder.load()
     load = time.perf_counter() - t0
     t1 = time.perf_counter()
-    embedder.encode(texts, batch_size=32)
+    embedder.encode(texts, batch_size=8)  # the batch size ingest uses (IngestSettings)
     return {"wall": time.perf_counter() - t0, "encode": time.perf_counter() - t1,
             "load": load, "chunks": len(texts)}
 

@@ -128,7 +128,7 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
 class Ingestor:
     def __init__(self, library: Library, embedder, *, chunk_tokens: int = 200,
                  overlap: float = 0.15, max_file_mb: float = 200.0, parse_workers: int = 1,
-                 embed_batch: int = 32, ocr: bool = True, ocr_max_pages: int = 300):
+                 embed_batch: int = 8, ocr: bool = True, ocr_max_pages: int = 300):
         self.library = library
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
