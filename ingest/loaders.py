@@ -94,12 +94,7 @@ def load(path: Path, max_bytes: int | None = None, pdf_options=None,
     return load_markdown_bytes(path, data)
 
 
-# --- PDF: see ingest.pdf ----------------------------------------------------------
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:160]
-
+# --- text clean-up (PDF pages: ingest.pdf) ------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
