@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from answer.checks import AnswerCheck, marked_text, summary
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chats (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -176,7 +178,7 @@ class ChatStore:
         meta = {"grounded": done.grounded, "language": done.language,
                 "retrieval_query": done.retrieval_query, "cancelled": done.cancelled,
                 "generated": done.generated, "model": done.model,
-                "prompt_tokens": done.prompt_tokens}
+                "prompt_tokens": done.prompt_tokens, "check": done.check.to_dict()}
         if done.model:
             self.set_model(chat_id, model=done.model)
         return self.add_message(chat_id, "assistant", done.answer,
@@ -217,7 +219,10 @@ class ChatStore:
                 continue
             if m.role != "assistant":
                 continue
-            out += [m.content.strip() or "*(no answer)*", ""]
+            check = AnswerCheck.from_dict(m.meta.get("check"))
+            out += [marked_text(m.content, check, "markdown").strip() or "*(no answer)*", ""]
+            if summary(check):
+                out += [f"*{summary(check)}*", ""]
             cited = {c["n"]: c for c in m.citations}
             if m.sources:
                 heading = "Sources" if m.meta.get("grounded", True) else "Closest passages"

@@ -17,6 +17,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
+from answer.figures import figure_in, figures
 from ingest.analyzer import CJK_CHARS, tokenize
 
 # [1], [1, 2], [1][2], 【1】, [1，2]
@@ -221,15 +222,31 @@ _ATTRIBUTION = re.compile(
     re.IGNORECASE)
 
 
-def _segments(answer: str) -> list[tuple[str, list[int]]]:
-    """Answer sentences (lines for lists) with the source numbers written in them."""
-    out = []
-    for seg in _SEGMENT_END.split(answer):
+def segment_spans(answer: str) -> list[tuple[int, int, str, list[int]]]:
+    """Answer sentences (lines for lists) as (start, end, text, source numbers written in
+    it); ``text`` is the sentence without its markers and attribution ("根据资料[2]，")."""
+    out, start = [], 0
+    for m in list(_SEGMENT_END.finditer(answer)) + [None]:
+        end = len(answer) if m is None else m.start()
+        seg = answer[start:end]
         text = _MARKS.sub(" ", _ATTRIBUTION.sub("", seg)).strip()
         nums = cited_numbers(seg)
         if text or nums:
-            out.append((text, nums))
+            out.append((start, end, text, nums))
+        if m is not None:
+            start = m.end()
     return out
+
+
+def _segments(answer: str) -> list[tuple[str, list[int]]]:
+    """Answer sentences (lines for lists) with the source numbers written in them."""
+    return [(text, nums) for _, _, text, nums in segment_spans(answer)]
+
+
+def marker_spans(answer: str) -> list[tuple[int, int, list[int]]]:
+    """Where the answer writes source numbers: (start, end, numbers) of each marker."""
+    return [(m.start(), m.end(), [int(p) for p in re.split(r"[,，、;]", m.group(1))])
+            for m in _MARK.finditer(answer)]
 
 
 def echo_units(texts: Sequence[str]) -> set[str]:
@@ -293,7 +310,8 @@ def resolve_citations(answer: str, sources: Sequence[Source],
     it is supported by source n; otherwise (no marker, a wrong number, or a marker on an
     echo or on words found in no source) the source that supports the sentence, marked
     ``inferred``.  A base model writes "[1]" out of habit as often as on purpose, so a
-    marker alone is not taken as evidence."""
+    marker alone is not taken as evidence; a sentence whose figures are all in source n
+    (:mod:`answer.figures`: "$83.0 billion" for "82,959" in millions) is supported by it."""
     if not sources:
         return []
     ev, echo = _Evidence.of(sources), echo_units(ignore)
@@ -303,7 +321,10 @@ def resolve_citations(answer: str, sources: Sequence[Source],
         support = ev.support(text, echo)
         if not support:
             continue
-        confirmed = [n for n in nums if n in by_n and _supported(*support[by_n[n]][:3])]
+        figs = figures(text)
+        confirmed = [n for n in nums if n in by_n and (
+            _supported(*support[by_n[n]][:3])
+            or (figs and all(figure_in(f, sources[by_n[n]].text) for f in figs)))]
         for n in confirmed:
             c = found.get(n)
             if c is None or c.inferred:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
 from answer import source_fitting
+from answer.checks import AnswerCheck, check_answer
 from answer.citations import (Citation, Source, adds_to, closest_sentence, echo_units,
                               resolve_citations)
 from answer.followups import retrieval_query
@@ -94,6 +95,9 @@ class AnswerDone:
     stats: object = None  # models.generator.GenerationStats of the generation, if any
     model: str = ""
     retried: bool = False  # no source supported the first answer; this is the second
+    # invalid references, figures and sentence support of the model's text
+    # (answer.checks); its spans index ``answer``
+    check: AnswerCheck = field(default_factory=AnswerCheck)
 
     @property
     def inferred(self) -> bool:
@@ -300,6 +304,7 @@ class AnswerEngine:
         answer = text.strip()
         stats = self.models.last_stats
         citations = resolve_citations(answer, used, ignore) if answer else []
+        check = check_answer(answer, used, citations, ignore) if answer else AnswerCheck()
         if not citations and self.quote_when_uncited and not self._cancelled(cancel_event):
             quote = closest_sentence(question, used)
             if quote is not None:
@@ -310,7 +315,8 @@ class AnswerEngine:
         yield AnswerDone(question, answer, citations, used, True, lang, query,
                          cancelled=self._cancelled(cancel_event), generated=True,
                          prompt_tokens=n_prompt, stats=stats,
-                         model=loaded.name if loaded else "", retried=retried)
+                         model=loaded.name if loaded else "", retried=retried,
+                         check=check)
 
     def _cancelled(self, cancel_event: threading.Event | None) -> bool:
         stats = self.models.last_stats

@@ -118,6 +118,7 @@ def _ctrl_c_stops(cancel: threading.Event):
 
 def run_ask(args, ctx: Context) -> int:
     from app.services import make_embedder, open_library
+    from answer.checks import summary
     from answer.conversation import Conversation
     from answer.engine import AnswerDone, AnswerEngine, Retrieved, TextPiece
     from answer.chats import ChatError
@@ -169,6 +170,9 @@ def run_ask(args, ctx: Context) -> int:
             print("\n(cancelled)")
             return 130
         print()
+        line = summary(done.check)
+        if line:
+            print(f"\n{line}")
         print_sources(done)
         chat_id = exchange.chat_id
         print(f"\n(chat {chat_id}; continue with: wenji ask --chat {chat_id} \"...\")")
@@ -214,6 +218,8 @@ def _with_chat(ctx: Context, fn):
 
 
 def run_show(args, ctx: Context) -> int:
+    from answer.checks import AnswerCheck, marked_text, summary
+
     def show(chats):
         chat = chats.get(args.id)
         print(f"# {chat.title}  (chat {chat.id}, model {chat.model or '?'}, kb {chat.kb or '?'})")
@@ -221,7 +227,10 @@ def run_show(args, ctx: Context) -> int:
             if m.role == "user":
                 print(f"\nQ: {m.content}")
             else:
-                print(f"A: {m.content}")
+                check = AnswerCheck.from_dict(m.meta.get("check"))
+                print(f"A: {marked_text(m.content, check)}")
+                if summary(check):
+                    print(f"   {summary(check)}")
                 cited = {c['n']: c for c in m.citations}
                 for s in m.sources:
                     c = cited.get(s["n"])

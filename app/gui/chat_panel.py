@@ -24,8 +24,9 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import (QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence,
                            QShortcut, QTextBlockFormat, QTextCharFormat, QTextCursor)
 from PySide6.QtWidgets import (QHBoxLayout, QPlainTextEdit, QPushButton, QSplitter,
-                               QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
+                               QTabWidget, QVBoxLayout, QWidget)
 
+from app.gui.answer_marks import ConversationView, mark_checks
 from app.gui.background import Background, Operation
 from app.gui.markdown_render import escape, insert_markdown, link_citations, parse_cite_url
 from app.gui.source_viewer import SourceViewer
@@ -76,6 +77,7 @@ class AnswerRecord:
     cancelled: bool = False
     failed: str = ""
     complete: bool = False
+    check: object = None  # answer.checks.AnswerCheck of the model's text
 
 
 class ChatPanel(QWidget):
@@ -99,7 +101,7 @@ class ChatPanel(QWidget):
         self._answering: Operation | None = None
         self._answer_start = 0  # where the streaming answer's text begins in the view
 
-        self.view = QTextBrowser()
+        self.view = ConversationView()
         self.view.setObjectName("conversation")
         self.view.setOpenLinks(False)
         self.view.anchorClicked.connect(self.open_link)
@@ -242,6 +244,7 @@ class ChatPanel(QWidget):
             self.last_done = ev
             record.answer, record.sources, record.citations = ev.answer, ev.sources, ev.citations
             record.grounded, record.query, record.cancelled = ev.grounded, ev.retrieval_query, ev.cancelled
+            record.check = ev.check
             record.complete = True
             self._render_answer(index, self._answer_start)
             self.show_answer_sources(index)
@@ -366,7 +369,10 @@ class ChatPanel(QWidget):
         cursor.removeSelectedText()
         known = {s.n for s in record.sources}
         if record.answer.strip():
+            begin = cursor.position()
             insert_markdown(cursor, link_citations(record.answer, index, known))
+            mark_checks(self.view.document(), begin, record.answer, record.check,
+                        record.sources, index)
         cursor.movePosition(QTextCursor.End)
         cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
         cursor.insertHtml(self._footer_html(index))
@@ -396,6 +402,7 @@ class ChatPanel(QWidget):
             bits.append(f"<a href='sources:{index}'>{closest}</a>")
         elif record.sources:
             bits.append(f"<a href='sources:{index}'>{used}</a>")
+        bits += self._check_bits(record.check)
         if record.failed:
             bits.append(f"<span style='color:#a00'>{failed} "
                         f"{escape(record.failed)}</span>")
@@ -404,6 +411,23 @@ class ChatPanel(QWidget):
         if record.answer.strip():
             bits.append(f"<a href='copy:{index}'>{copy}</a>")
         return "<span style='color:#555'>" + " &nbsp;·&nbsp; ".join(bits) + "</span>"
+
+    def _check_bits(self, check) -> list[str]:
+        """The footer's warnings from the answer's checks (answer.checks)."""
+        if check is None:
+            return []
+        bits = []
+        missing = len(check.missing_figures)
+        if missing:
+            text = escape((self.tr("{n} figure not in the sources") if missing == 1 else
+                           self.tr("{n} figures not in the sources")).format(n=missing))
+            bits.append(f"<span style='color:#c62828'>⚠ {text}</span>")
+        refs = len({r.n for r in check.invalid_refs})
+        if refs:
+            text = escape((self.tr("{n} reference to no source") if refs == 1 else
+                           self.tr("{n} references to no source")).format(n=refs))
+            bits.append(f"<span style='color:#8a8a8a'><s>[?]</s> {text}</span>")
+        return bits
 
     # --- links, sources and the viewer --------------------------------------------------
 
@@ -471,6 +495,7 @@ class ChatPanel(QWidget):
 
 
 def _record_from_message(question: str, m) -> AnswerRecord:
+    from answer.checks import AnswerCheck
     from answer.citations import Citation, Source
 
     meta = m.meta or {}
@@ -479,4 +504,5 @@ def _record_from_message(question: str, m) -> AnswerRecord:
                         citations=[Citation.from_dict(c) for c in m.citations],
                         grounded=bool(meta.get("grounded", True)),
                         query=meta.get("retrieval_query", question),
-                        cancelled=bool(meta.get("cancelled")), complete=True)
+                        cancelled=bool(meta.get("cancelled")), complete=True,
+                        check=AnswerCheck.from_dict(meta.get("check")))

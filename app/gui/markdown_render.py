@@ -32,13 +32,16 @@ def parse_cite_url(url: str) -> tuple[int, int] | None:
 
 
 def link_citations(answer: str, answer_index: int, known: set[int]) -> str:
-    """``[2]`` in the answer becomes a link to source 2 (numbers of known sources only)."""
+    """``[2]`` in the answer becomes a link to source 2.  A number with no source is
+    never a link: it stays plain text (and is struck through by
+    :mod:`app.gui.answer_marks`)."""
 
     def repl(m: re.Match) -> str:
         parts = [p.strip() for p in re.split(r"[,，、;]", m.group(1))]
-        if not all(p.isdigit() and int(p) in known for p in parts):
-            return m.group(0)
-        links = ", ".join(f"[{p}]({cite_url(answer_index, int(p))})" for p in parts)
+        if not any(int(p) in known for p in parts):
+            return f"\\[{', '.join(parts)}\\]"
+        links = ", ".join(f"[{p}]({cite_url(answer_index, int(p))})" if int(p) in known
+                          else p for p in parts)
         return f"\\[{links}\\]"
 
     return _MARK.sub(repl, answer)

@@ -275,3 +275,67 @@ def test_sources_panel_explains_highlights_and_opens_passages(qtbot):
     panel.show_sources([scan], [], True, "empenho")
     assert panel.list.item(0).text().startswith("[1] order.pdf, page A-3 · read by OCR")
     assert "read by OCR" in panel.detail.toPlainText()
+
+
+def _apple_page_source(n: int, page: int) -> "Source":
+    import pypdfium2
+
+    from answer.citations import Source
+
+    path = require(SEC_DIR / "2022 Q3 AAPL.pdf")
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        text = pdf[page - 1].get_textpage().get_text_range()
+    finally:
+        pdf.close()
+    return Source(n=n, chunk_id=f"c{n}", doc_id=1, path=str(path), title="2022 Q3 AAPL",
+                  page=page, heading=None, start=0, end=len(text), text=text,
+                  label=f"2022 Q3 AAPL.pdf, page {page}")
+
+
+def test_answer_checks_are_marked_in_the_conversation(window, qtbot):
+    """A made-up reference is struck through and is no link; a figure found nowhere has
+    a red wavy underline and says why; a figure found links to its source's page."""
+    from PySide6.QtGui import QTextCharFormat, QTextCursor
+
+    from answer.checks import check_answer
+    from answer.citations import resolve_citations
+    from answer.engine import AnswerDone
+
+    sources = [_apple_page_source(1, 4), _apple_page_source(2, 17)]
+    assert "82,959" in sources[0].text
+    answer = ("According to source [7], total net sales were $12.3 billion. "
+              "Total net sales were $83.0 billion [1].")
+    citations = resolve_citations(answer, sources, [QUESTION])
+    done = AnswerDone(QUESTION, answer, citations, sources, True, "en", QUESTION,
+                      generated=True, check=check_answer(answer, sources, citations, [QUESTION]))
+    chats = window.chat.chats_factory()
+    chat_id = chats.create(kb="default").id
+    chats.add_message(chat_id, "user", QUESTION)
+    chats.add_answer(chat_id, done)
+    window.chat.load_chat(chat_id)
+
+    doc = window.chat.view.document()
+    text = doc.toPlainText()
+
+    def fmt_at(needle: str, offset: int = 0) -> QTextCharFormat:
+        at = text.index(needle) + offset
+        cursor = QTextCursor(doc)
+        cursor.setPosition(at + 1)
+        return cursor.charFormat()
+
+    invalid = fmt_at("[7]", 1)
+    assert invalid.fontStrikeOut() and not invalid.isAnchor()
+    assert "no source 7" in invalid.toolTip()
+    missing = fmt_at("$12.3 billion", 2)
+    assert missing.underlineStyle() == QTextCharFormat.WaveUnderline
+    assert "Not in the sources" in missing.toolTip()
+    found = fmt_at("$83.0 billion", 2)
+    assert found.isAnchor() and found.anchorHref() == "cite:0.1"
+    assert "82,959" in found.toolTip() and "page 4" in found.toolTip()
+    assert window.chat.citation_urls(0) == ["cite:0.1"]
+    footer = text[text.index("$83.0 billion"):]
+    assert "1 figure not in the sources" in footer and "1 reference to no source" in footer
+    # a click on the found figure opens its page
+    window.chat.open_link(QUrl(found.anchorHref()))
+    assert window.chat.viewer.current_page() == 4
