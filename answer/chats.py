@@ -179,6 +179,8 @@ class ChatStore:
                 "retrieval_query": done.retrieval_query, "cancelled": done.cancelled,
                 "generated": done.generated, "model": done.model,
                 "prompt_tokens": done.prompt_tokens, "check": done.check.to_dict()}
+        if getattr(done, "thinking", ""):
+            meta["thinking"] = done.thinking  # shown on request; never sent back as history
         if done.model:
             self.set_model(chat_id, model=done.model)
         return self.add_message(chat_id, "assistant", done.answer,

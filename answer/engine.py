@@ -51,6 +51,7 @@ from answer.prompts import (ANSWER_HINT, EXAMPLE, EXAMPLE_OPENED, NO_ANSWER, OPE
                             QUOTE_NOTE, completion_prompt, question_language, source_block,
                             system_message, user_message)
 from answer.stream_guards import answer_end, label_tail, shown_end, stop_strings
+from answer.thinking import ThinkSplitter
 from ingest.analyzer import tokenize
 from models.generator import GenerationError, Generator
 
@@ -79,6 +80,13 @@ class TextPiece:
 
 
 @dataclass
+class ThinkingPiece:
+    """A piece of a reasoning model's thinking (before its answer; not part of it)."""
+
+    text: str
+
+
+@dataclass
 class AnswerDone:
     """Last event: the whole answer and what it cites."""
 
@@ -98,6 +106,7 @@ class AnswerDone:
     # invalid references, figures and sentence support of the model's text
     # (answer.checks); its spans index ``answer``
     check: AnswerCheck = field(default_factory=AnswerCheck)
+    thinking: str = ""  # a reasoning model's thinking, kept out of everything above
 
     @property
     def inferred(self) -> bool:
@@ -109,7 +118,14 @@ class AnswerDone:
         return any(c.quoted for c in self.citations)
 
 
-AnswerEvent = Union[Retrieved, TextPiece, AnswerDone]
+AnswerEvent = Union[Retrieved, ThinkingPiece, TextPiece, AnswerDone]
+
+
+def _split(stream, splitter: ThinkSplitter):
+    """The model's pieces as ("think" | "answer", text), the thinking split off."""
+    for raw in stream:
+        yield from splitter.feed(raw)
+    yield from splitter.close()
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -161,6 +177,8 @@ class AnswerEngine:
     # an answer no source supports gets the source sentence closest to the question
     # quoted after it (answer.prompts.QUOTE_NOTE), so there is always something to check
     quote_when_uncited: bool = True
+    # reasoning models: room for the thinking on top of max_answer_tokens
+    thinking_tokens: int = 1024
 
     @classmethod
     def for_loaded_model(cls, retriever, models: Generator, *,
@@ -288,16 +306,17 @@ class AnswerEngine:
             def supported(t: str) -> bool:
                 return adds_to(t, echo) and bool(resolve_citations(t, used, ignore))
 
-            text, sent = yield from self._attempt(messages, lang, opener, 0, cancel_event,
-                                                  hold=supported)
+            text, sent, thinking = yield from self._attempt(messages, lang, opener, 0,
+                                                            cancel_event, hold=supported)
             retried = not self._cancelled(cancel_event) and not supported(text)
             if retried:
-                text, sent = yield from self._attempt(messages, lang, "", 0, cancel_event)
+                text, sent, thinking = yield from self._attempt(messages, lang, "", 0,
+                                                                cancel_event)
         else:
             if opener:
                 yield TextPiece(opener)  # the answer's fixed first words, shown at once
-            text, sent = yield from self._attempt(messages, lang, opener, len(opener),
-                                                  cancel_event)
+            text, sent, thinking = yield from self._attempt(messages, lang, opener,
+                                                            len(opener), cancel_event)
             retried = False
         if len(text) > sent:
             yield TextPiece(text[sent:])
@@ -316,7 +335,7 @@ class AnswerEngine:
                          cancelled=self._cancelled(cancel_event), generated=True,
                          prompt_tokens=n_prompt, stats=stats,
                          model=loaded.name if loaded else "", retried=retried,
-                         check=check)
+                         check=check, thinking=thinking)
 
     def _cancelled(self, cancel_event: threading.Event | None) -> bool:
         stats = self.models.last_stats
@@ -330,13 +349,20 @@ class AnswerEngine:
         returns the text and how much of it was shown.  With ``hold`` (a test of the
         text so far), nothing is shown until the test passes, so an answer no source
         supports can be replaced without the user having seen it.  The rest of the text
-        is the caller's to show."""
+        is the caller's to show.  A reasoning model's thinking (:mod:`answer.thinking`)
+        is passed on as :class:`ThinkingPiece` events and returned third, apart from the
+        text."""
+        budget = self.max_answer_tokens + (self.thinking_tokens if self._reasons() else 0)
         stream = self.models.stream(self._request(messages, lang, prefix), cancel_event,
-                                    max_tokens=self.max_answer_tokens,
-                                    stop=stop_strings(lang), **self.sampling)
+                                    max_tokens=budget, stop=stop_strings(lang),
+                                    **self.sampling)
         text = prefix
+        splitter = ThinkSplitter()
         try:
-            for piece in stream:
+            for kind, piece in _split(stream, splitter):
+                if kind == "think":
+                    yield ThinkingPiece(piece)
+                    continue
                 text += piece
                 cut = answer_end(text, lang)
                 if cut is not None:  # listing sources again, or repeating itself: stop here
@@ -352,7 +378,12 @@ class AnswerEngine:
                     sent = safe
         finally:
             stream.close()  # ends generation (and frees the model) if we stopped early
-        return text[:max(sent, label_tail(text, lang))], sent
+        return text[:max(sent, label_tail(text, lang))], sent, splitter.thinking.strip()
+
+    def _reasons(self) -> bool:
+        """Whether the loaded model thinks before answering (its template knows
+        ``<think>``): it gets :attr:`thinking_tokens` more room to write."""
+        return "<think>" in (getattr(self.models.model, "chat_template", None) or "")
 
     def answer(self, question: str, history: Sequence = (),
                cancel_event: threading.Event | None = None,

@@ -51,6 +51,11 @@ def default_gpu_layers() -> int:
         return 0
 
 
+def _after(first: str, pieces: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from pieces
+
+
 class LocalModel:
     """A loaded GGUF: formatting, token counting and streaming generation.
 
@@ -85,6 +90,7 @@ class LocalModel:
         self._add_bos = bool(self.llm._model.add_bos_token())
         template = self.header.metadata.get("tokenizer.chat_template")
         self.chat_template = template if isinstance(template, str) else None
+        self._opens_thinking = False
         self._formatter = None
         if self.chat_template:
             eos_text = self.llm._model.token_get_text(self._eos) if self._eos != -1 else ""
@@ -138,6 +144,8 @@ class LocalModel:
                 text = self._formatter(messages=messages).prompt
             except Exception as exc:  # a template that rejects the conversation
                 raise GenerationError(f"{self.name}: its chat template failed: {exc}") from exc
+            # a reasoning model's template may open the thinking block itself
+            self._opens_thinking = text.rstrip().endswith("<think>")
             tokens = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
             if self._add_bos and self._bos != -1 and (not tokens or tokens[0] != self._bos):
                 tokens.insert(0, self._bos)
@@ -212,15 +220,19 @@ class LocalModel:
         generation promptly (inside llama.cpp's compute, not only between tokens); the
         iterator then simply ends.  Figures land in :attr:`last_stats`.
         """
+        self._opens_thinking = False
         tokens, stops = self.prompt_tokens(request)
         stops = [s for s in list(stops) + list(stop) if s]
         if len(tokens) >= self.n_ctx:
             raise GenerationError(f"{self.name}: the prompt has {len(tokens)} tokens but the "
                                   f"context holds {self.n_ctx}; shorten it")
         budget = min(max_tokens, self.n_ctx - len(tokens))
-        return self._generate(tokens, stops, cancel_event, budget, dict(
+        pieces = self._generate(tokens, stops, cancel_event, budget, dict(
             temp=temperature, top_p=top_p, top_k=top_k, min_p=min_p,
             repeat_penalty=repeat_penalty))
+        # the thinking the template opened is delivered as the stream's own <think> block
+        # (answer.thinking reads one form of thinking for every backend)
+        return _after("<think>", pieces) if self._opens_thinking else pieces
 
     def _generate(self, tokens, stops, cancel_event, budget, sampling) -> Iterator[str]:
         with self._lock:

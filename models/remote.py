@@ -64,6 +64,29 @@ def iter_sse(lines) -> Iterator[str]:
         yield "\n".join(data)
 
 
+class _ReasoningTags:
+    """A server's separate reasoning field (``reasoning_content``, as DeepSeek's API and
+    llama.cpp's server send it, or ``reasoning``) turned into a ``<think>…</think>``
+    block at the start of the text, the one form of thinking the answer pipeline reads
+    (:mod:`answer.thinking`)."""
+
+    def __init__(self) -> None:
+        self.state = "none"  # none -> open -> closed
+
+    def wrap(self, delta: dict, content: str | None) -> str | None:
+        thought = delta.get("reasoning_content") or delta.get("reasoning")
+        out = ""
+        if thought and isinstance(thought, str) and self.state != "closed":
+            out += ("<think>" if self.state == "none" else "") + thought
+            self.state = "open"
+        if content:
+            if self.state == "open":
+                out += "</think>"
+                self.state = "closed"
+            out += content
+        return out or content
+
+
 class RemoteBackend:
     """A chat model behind ``base_url`` (e.g. ``http://127.0.0.1:8080`` or ``.../v1``)."""
 
@@ -168,6 +191,7 @@ class RemoteBackend:
             watcher.start()
             t_first = t_last = t0
             finished = False
+            reasoning = _ReasoningTags()
             try:
                 for payload in iter_sse(resp):
                     if self._is_cancelled(cancel_event):
@@ -187,6 +211,7 @@ class RemoteBackend:
                     for choice in event.get("choices", []):
                         piece = (choice.get("delta") or {}).get("content") \
                             if "delta" in choice else choice.get("text")
+                        piece = reasoning.wrap(choice.get("delta") or {}, piece)
                         if choice.get("finish_reason"):
                             finished = True
                             stats.stop_reason = {"stop": "eos"}.get(

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QPlainTextEdit, QPushButton, QSplitt
                                QTabWidget, QVBoxLayout, QWidget)
 
 from app.gui.answer_marks import ConversationView, mark_checks
+from app.gui import thinking_block
 from app.gui.background import Background, Operation
 from app.gui.markdown_render import escape, insert_markdown, link_citations, parse_cite_url
 from app.gui.source_viewer import SourceViewer
@@ -78,6 +79,9 @@ class AnswerRecord:
     failed: str = ""
     complete: bool = False
     check: object = None  # answer.checks.AnswerCheck of the model's text
+    thinking: str = ""  # a reasoning model's thinking (shown collapsed)
+    think_cursor: object = None  # QTextCursor at the start of the thinking line's block
+    think_open: bool = False
 
 
 class ChatPanel(QWidget):
@@ -228,7 +232,7 @@ class ChatPanel(QWidget):
             self._set_idle()
 
     def _on_event(self, ev) -> None:
-        from answer.engine import AnswerDone, Retrieved, TextPiece
+        from answer.engine import AnswerDone, Retrieved, TextPiece, ThinkingPiece
 
         record = self.answers[-1] if self.answers else None
         if record is None or record.complete:
@@ -237,6 +241,9 @@ class ChatPanel(QWidget):
         if isinstance(ev, Retrieved):
             record.sources, record.grounded, record.query = ev.sources, ev.grounded, ev.retrieval_query
             self.show_answer_sources(index)
+        elif isinstance(ev, ThinkingPiece):
+            record.thinking += ev.text
+            self._stream_thinking(record)
         elif isinstance(ev, TextPiece):
             record.answer += ev.text
             self._stream(ev.text)
@@ -244,7 +251,7 @@ class ChatPanel(QWidget):
             self.last_done = ev
             record.answer, record.sources, record.citations = ev.answer, ev.sources, ev.citations
             record.grounded, record.query, record.cancelled = ev.grounded, ev.retrieval_query, ev.cancelled
-            record.check = ev.check
+            record.check, record.thinking = ev.check, ev.thinking
             record.complete = True
             self._render_answer(index, self._answer_start)
             self.show_answer_sources(index)
@@ -348,6 +355,32 @@ class ChatPanel(QWidget):
         cursor.insertText(text, QTextCharFormat())
         self._follow(at_bottom)
 
+    def _stream_thinking(self, record: AnswerRecord) -> None:
+        """The "Thinking… (N words)" line above the answer, counted as it streams."""
+        html = thinking_block.streaming_html(record.thinking)
+        if record.think_cursor is not None:
+            record.think_cursor = thinking_block.replace(record.think_cursor, html)
+            return
+        cursor = self._end_cursor()
+        a = cursor.position()
+        cursor.insertHtml(html)
+        record.think_cursor = QTextCursor(self.view.document())
+        record.think_cursor.setPosition(a)
+        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+        self._follow(self._at_bottom())
+
+    def toggle_thinking(self, index: int) -> None:
+        """Open or close an answer's reasoning in place."""
+        if not 0 <= index < len(self.answers):
+            return
+        record = self.answers[index]
+        if not record.thinking or record.think_cursor is None:
+            return
+        record.think_open = not record.think_open
+        record.think_cursor = thinking_block.replace(
+            record.think_cursor,
+            thinking_block.block_html(record.thinking, index, record.think_open))
+
     def _at_bottom(self) -> bool:
         bar = self.view.verticalScrollBar()
         return bar.maximum() - bar.value() < 40
@@ -368,6 +401,13 @@ class ChatPanel(QWidget):
         cursor.movePosition(QTextCursor.End, QTextCursor.KeepAnchor)
         cursor.removeSelectedText()
         known = {s.n for s in record.sources}
+        if record.thinking:
+            a = cursor.position()
+            cursor.insertHtml(thinking_block.block_html(record.thinking, index,
+                                                        record.think_open))
+            record.think_cursor = QTextCursor(self.view.document())
+            record.think_cursor.setPosition(a)
+            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
         if record.answer.strip():
             begin = cursor.position()
             insert_markdown(cursor, link_citations(record.answer, index, known))
@@ -442,6 +482,8 @@ class ChatPanel(QWidget):
                 return
             self.show_answer_sources(index, select=n)
             self.open_source(source)
+        elif text.startswith("think:") and text[6:].isdigit():
+            self.toggle_thinking(int(text[6:]))
         elif text.startswith("copy:") and text[5:].isdigit():
             self.copy_answer(int(text[5:]))
         elif text.startswith("sources:") and text[8:].isdigit():
@@ -505,4 +547,5 @@ def _record_from_message(question: str, m) -> AnswerRecord:
                         grounded=bool(meta.get("grounded", True)),
                         query=meta.get("retrieval_query", question),
                         cancelled=bool(meta.get("cancelled")), complete=True,
-                        check=AnswerCheck.from_dict(meta.get("check")))
+                        check=AnswerCheck.from_dict(meta.get("check")),
+                        thinking=meta.get("thinking", ""))

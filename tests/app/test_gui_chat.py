@@ -339,3 +339,46 @@ def test_answer_checks_are_marked_in_the_conversation(window, qtbot):
     # a click on the found figure opens its page
     window.chat.open_link(QUrl(found.anchorHref()))
     assert window.chat.viewer.current_page() == 4
+
+
+def test_reasoning_streams_as_one_line_and_opens_on_request(window, qtbot):
+    """Thinking streams as a counted line, ends collapsed above the answer, and opens
+    and closes in place -- also for an earlier answer of a reopened chat."""
+    from answer.engine import AnswerDone, Retrieved, TextPiece, ThinkingPiece
+    from app.gui.chat_panel import AnswerRecord
+
+    chat = window.chat
+    sources = [_apple_page_source(1, 17)]
+    thought = "The question asks about the chip. Source one names the M2 chip."
+    chat.answers.append(AnswerRecord(question="Which chip?"))
+    chat._answer_start = chat._begin_answer()
+    chat._on_event(Retrieved("Which chip?", "Which chip?", sources, True, "en"))
+    for word in thought.split(" "):
+        chat._on_event(ThinkingPiece(word + " "))
+    assert "Thinking… (12 words)" in chat.view.toPlainText()
+    chat._on_event(TextPiece("The M2 chip [1]."))
+    done = AnswerDone("Which chip?", "The M2 chip [1].", [], sources, True, "en",
+                      "Which chip?", generated=True, thinking=thought)
+    chat._on_event(done)
+    text = chat.view.toPlainText()
+    assert "▸ Reasoning (12 words) — show" in text and thought not in text
+    assert "Thinking…" not in text
+    assert text.index("Reasoning") < text.index("The M2 chip")
+    index = len(chat.answers) - 1
+    chat.open_link(QUrl(f"think:{index}"))
+    assert thought in chat.view.toPlainText()
+    chat.open_link(QUrl(f"think:{index}"))
+    assert thought not in chat.view.toPlainText()
+
+    # saved with the answer, reopened collapsed, and the first answer of two still opens
+    chats = chat.chats_factory()
+    chat_id = chats.create(kb="default").id
+    for _ in range(2):
+        chats.add_message(chat_id, "user", "Which chip?")
+        chats.add_answer(chat_id, done)
+    assert all(thought not in h["content"] for h in chats.history(chat_id))
+    chat.load_chat(chat_id)
+    assert chat.view.toPlainText().count("▸ Reasoning") == 2
+    chat.open_link(QUrl("think:0"))
+    text = chat.view.toPlainText()
+    assert text.count(thought) == 1 and text.index(thought) < text.rindex("▸ Reasoning")

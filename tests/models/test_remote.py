@@ -113,3 +113,42 @@ def test_sse_parser_and_token_estimate():
     assert approx_tokens("") == 0
     assert approx_tokens("文集回答问题") == 6
     assert 8 <= approx_tokens("Wenji answers questions from your own documents.") <= 12
+
+
+def test_a_servers_reasoning_field_arrives_as_a_thinking_block():
+    """A server that sends its reasoning apart (``reasoning_content``, as DeepSeek's API
+    and llama.cpp's server with --reasoning-format do), on a real socket: the backend
+    delivers it as one ``<think>`` block before the answer."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from answer.thinking import split_thinking
+
+    deltas = [{"role": "assistant"}, {"reasoning_content": "The sources "},
+              {"reasoning_content": "say M2."}, {"content": "The M2 "}, {"content": "chip."}]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            for i, d in enumerate(deltas):
+                choice = {"index": 0, "delta": d,
+                          "finish_reason": "stop" if i == len(deltas) - 1 else None}
+                self.wfile.write(f"data: {json.dumps({'choices': [choice]})}\n\n".encode())
+                self.wfile.flush()
+            self.wfile.write(b"data: [DONE]\n\n")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        backend = RemoteBackend(f"http://127.0.0.1:{server.server_address[1]}", timeout=5)
+        text = "".join(backend.stream([{"role": "user", "content": "Which chip?"}]))
+    finally:
+        server.shutdown()
+    assert text == "<think>The sources say M2.</think>The M2 chip."
+    assert split_thinking(text) == ("The sources say M2.", "The M2 chip.")
