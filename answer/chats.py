@@ -233,7 +233,8 @@ class ChatStore:
                     c = cited.get(s.get("n"))
                     mark = ""
                     if c is not None:
-                        mark = (" — quoted (closest sentence; the answer cited nothing)"
+                        mark = (" — quoted (its sentence closest to the question is shown "
+                                "with the answer)"
                                 if c.get("quoted") else
                                 " — cited (inferred)" if c.get("inferred") else " — cited")
                     span = f", characters {s.get('start')}–{s.get('end')}"

@@ -18,7 +18,7 @@ Pure functions over text and :class:`answer.citations.Source` lists: no model, n
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
 from answer.citations import (_ATTRIBUTION, Citation, Source, _Evidence, _supported,
@@ -78,6 +78,15 @@ class AnswerCheck:
 
     def count(self, support: str) -> int:
         return sum(1 for s in self.sentences if s.support == support)
+
+    def shifted(self, offset: int) -> "AnswerCheck":
+        """The same checks for the answer with ``offset`` characters put in front."""
+        def move(x):
+            return replace(x, start=x.start + offset, end=x.end + offset)
+
+        return AnswerCheck([move(r) for r in self.invalid_refs],
+                           [move(f) for f in self.figures],
+                           [move(s) for s in self.sentences])
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -386,9 +386,18 @@ def closest_sentence(question: str, sources: Sequence[Source],
     honest whatever the model wrote.  None when no sentence of a source with
     ``min_source_coverage`` covers ``MIN_QUOTE_COVERAGE`` of the question.
     """
+    found = closest_sentences(question, sources, 1, min_source_coverage)
+    return found[0] if found else None
+
+
+def closest_sentences(question: str, sources: Sequence[Source], k: int = 2,
+                      min_source_coverage: float = MIN_QUOTE_SOURCE_COVERAGE
+                      ) -> list[Citation]:
+    """The ``k`` best sentences of :func:`closest_sentence`'s kind, each from another
+    source, best first."""
     sources = [s for s in sources if s.coverage >= min_source_coverage]
     if not sources:
-        return None
+        return []
     ev = _Evidence.of(sources)
     # the question's words no source uses (question words: 什么, 哪些, "which" ...) can
     # be covered by no sentence, so they do not count
@@ -396,19 +405,19 @@ def closest_sentence(question: str, sources: Sequence[Source],
     wanted = asked & set(ev.weight)
     total = sum(ev.w(t) for t in wanted)
     if not wanted or total <= 0:
-        return None
-    best: tuple[float, int, str, Source] | None = None
+        return []
+    best: dict[int, tuple[float, int, str, Source]] = {}
     for s in sources:
         for sentence in _sentences(s.text):
             units = evidence_units(sentence)
             if len(units - asked) < MIN_QUOTE_OWN_UNITS:
                 continue  # a heading, or the question's own words
             share = sum(ev.w(t) for t in wanted & units) / total
-            if best is None or (share, -s.n) > (best[0], -best[1]):
-                best = (share, s.n, sentence, s)
-    if best is None or best[0] < MIN_QUOTE_COVERAGE:
-        return None
-    share, n, sentence, s = best
-    if len(sentence) > MAX_QUOTE_CHARS:
-        sentence = sentence[:MAX_QUOTE_CHARS].rstrip() + "…"
-    return Citation(n, s, sentence=sentence, overlap=round(share, 3), quoted=True)
+            if share >= MIN_QUOTE_COVERAGE and (s.n not in best or share > best[s.n][0]):
+                best[s.n] = (share, s.n, sentence, s)
+    out = []
+    for share, n, sentence, s in sorted(best.values(), key=lambda b: (-b[0], b[1]))[:k]:
+        if len(sentence) > MAX_QUOTE_CHARS:
+            sentence = sentence[:MAX_QUOTE_CHARS].rstrip() + "…"
+        out.append(Citation(n, s, sentence=sentence, overlap=round(share, 3), quoted=True))
+    return out

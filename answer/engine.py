@@ -42,14 +42,17 @@ from typing import Iterator, Sequence, Union
 
 from answer import source_fitting
 from answer.checks import AnswerCheck, check_answer
-from answer.citations import (Citation, Source, adds_to, closest_sentence, echo_units,
+from answer.citations import (Citation, Source, adds_to, closest_sentence,
+                              closest_sentences, echo_units,
                               resolve_citations)
-from answer.followups import retrieval_query
+from answer.followups import is_follow_up, retrieval_query
 from answer.grounding import MIN_COVERAGE, GroundingGate, grounded_sources
-from answer.history import Turn, as_turns
-from answer.prompts import (ANSWER_HINT, EXAMPLE, EXAMPLE_OPENED, NO_ANSWER, OPENER,
-                            QUOTE_NOTE, completion_prompt, question_language, source_block,
-                            system_message, user_message)
+from answer.history import Turn, as_turns, copies_earlier
+from answer.names import NameCheck, check_names, question_names
+from answer.prompts import (ANSWER_HINT, DOCUMENT_FIRST, EXAMPLE, EXAMPLE_OPENED,
+                            MODEL_ATTEMPT, NO_ANSWER, OPENER, QUOTE_NOTE, completion_prompt,
+                            document_lead, question_language, source_block, system_message,
+                            user_message)
 from answer.stream_guards import answer_end, label_tail, shown_end, stop_strings
 from answer.thinking import ThinkSplitter
 from ingest.analyzer import tokenize
@@ -121,6 +124,13 @@ class AnswerDone:
 AnswerEvent = Union[Retrieved, ThinkingPiece, TextPiece, AnswerDone]
 
 
+def _merged(quotes: list[Citation], citations: list[Citation]) -> list[Citation]:
+    """The lead's quoted sentences first, then the answer's own citations of other
+    sources."""
+    quoted = {q.n for q in quotes}
+    return list(quotes) + [c for c in citations if c.n not in quoted]
+
+
 def _split(stream, splitter: ThinkSplitter):
     """The model's pieces as ("think" | "answer", text), the thinking split off."""
     for raw in stream:
@@ -177,6 +187,14 @@ class AnswerEngine:
     # an answer no source supports gets the source sentence closest to the question
     # quoted after it (answer.prompts.QUOTE_NOTE), so there is always something to check
     quote_when_uncited: bool = True
+    # base models: the answer starts with the sources' sentences closest to the question
+    # (up to document_quotes, verbatim, with their numbers), then the model's attempt,
+    # marked as such -- what the reader sees first is the documents' text
+    document_first: bool = True
+    document_quotes: int = 2
+    # the gate requires the question's names (answer.names); False: keywords and
+    # similarity alone, as before
+    check_names: bool = True
     # reasoning models: room for the thinking on top of max_answer_tokens
     thinking_tokens: int = 1024
 
@@ -213,8 +231,23 @@ class AnswerEngine:
                              self.retriever.dense_trust(query, kb_name),
                              self.min_coverage,
                              self.min_similarity if self.min_similarity is not None
-                             else self.retriever.relevant_similarity_for(query, kb_name))
+                             else self.retriever.relevant_similarity_for(query, kb_name),
+                             names=self.names(query, kb_name))
         return grounded_sources(hits, gate, lang)
+
+    def names(self, query: str, kb_name: str | None = None) -> NameCheck:
+        """What the knowledge base knows of the names in ``query`` (:mod:`answer.names`)."""
+        if not self.check_names:
+            return NameCheck()
+        names = question_names(query, chinese=self.retriever.holds_chinese(kb_name))
+        if not names:
+            return NameCheck()
+        covers = self.retriever.cover_words(kb_name)
+        vocabulary = set().union(*covers.values()) if covers else set()
+        return check_names(names, lambda t: self.retriever.documents_with(t, kb_name),
+                           self.retriever.document_count(kb_name),
+                           lambda doc_id: covers.get(doc_id, set()), vocabulary,
+                           lambda text: self.retriever.text_contains(text, kb_name))
 
     # --- prompt --------------------------------------------------------------------
 
@@ -289,13 +322,29 @@ class AnswerEngine:
             yield TextPiece(message)
             yield AnswerDone(question, message, [], closest, False, lang, query)
             return
-        used, turns, n_prompt = self.fit_sources(question, lang, turns, sources)
+        # earlier turns go into the prompt only for a question that leans on them: a
+        # small model copies the previous answer for an unrelated question
+        earlier = [t.content for t in turns if t.role == "assistant"]
+        context = self.prompt_turns(question, turns)
+        used, context, n_prompt = self.fit_sources(question, lang, context, sources)
         yield Retrieved(question, query, used, True, lang)
-        messages = self._messages(question, lang, turns, used)
+        messages = self._messages(question, lang, context, used)
+        copy_check = bool(context and earlier)
+
+        def fresh(t: str) -> bool:  # not (yet) a copy of an earlier answer
+            return not copy_check or not copies_earlier(t, earlier)
+
         loaded = self.models.loaded
         opener = self._opener(lang)
         ignore = [question, self._system(lang), ANSWER_HINT[lang], EXAMPLE[lang],
                   EXAMPLE_OPENED[lang], opener]
+        # a base model's reader gets the documents' own sentences first (see document_first)
+        lead_quotes = (closest_sentences(question, used, self.document_quotes)
+                       if self.document_first and self._base_model() else [])
+        lead = document_lead(lead_quotes, lang) if lead_quotes else ""
+        if lead:
+            yield TextPiece(lead)
+            ignore += [DOCUMENT_FIRST[lang], MODEL_ATTEMPT[lang]]
         retry = self.echo_retry and lang == "zh" and bool(opener)
         if retry:
             # hold the answer back until a source supports it; if none does by the end
@@ -306,25 +355,38 @@ class AnswerEngine:
             def supported(t: str) -> bool:
                 return adds_to(t, echo) and bool(resolve_citations(t, used, ignore))
 
-            text, sent, thinking = yield from self._attempt(messages, lang, opener, 0,
-                                                            cancel_event, hold=supported)
-            retried = not self._cancelled(cancel_event) and not supported(text)
+            text, sent, thinking = yield from self._attempt(
+                messages, lang, opener, 0, cancel_event,
+                hold=lambda t: supported(t) and fresh(t))
+            retried = not self._cancelled(cancel_event) and not (
+                supported(text) and not self._copied(text, earlier, copy_check))
             if retried:
-                text, sent, thinking = yield from self._attempt(messages, lang, "", 0,
-                                                                cancel_event)
+                text, sent, thinking = yield from self._attempt(
+                    self._messages(question, lang, [], used), lang, "", 0, cancel_event)
         else:
             if opener:
                 yield TextPiece(opener)  # the answer's fixed first words, shown at once
-            text, sent, thinking = yield from self._attempt(messages, lang, opener,
-                                                            len(opener), cancel_event)
-            retried = False
+            text, sent, thinking = yield from self._attempt(
+                messages, lang, opener, len(opener), cancel_event,
+                hold=fresh if copy_check else None)
+            # a copy of an earlier answer is written once more without the earlier turns
+            retried = (not self._cancelled(cancel_event)
+                       and self._copied(text, earlier, copy_check))
+            if retried:
+                text, sent, thinking = yield from self._attempt(
+                    self._messages(question, lang, [], used), lang, opener, sent,
+                    cancel_event)
         if len(text) > sent:
             yield TextPiece(text[sent:])
         answer = text.strip()
         stats = self.models.last_stats
         citations = resolve_citations(answer, used, ignore) if answer else []
         check = check_answer(answer, used, citations, ignore) if answer else AnswerCheck()
-        if not citations and self.quote_when_uncited and not self._cancelled(cancel_event):
+        if lead:
+            citations = _merged(lead_quotes, citations)
+            check = check.shifted(len(lead))
+            answer = lead + answer
+        elif not citations and self.quote_when_uncited and not self._cancelled(cancel_event):
             quote = closest_sentence(question, used)
             if quote is not None:
                 note = QUOTE_NOTE[lang].format(quote=quote.sentence, n=quote.n)
@@ -336,6 +398,17 @@ class AnswerEngine:
                          prompt_tokens=n_prompt, stats=stats,
                          model=loaded.name if loaded else "", retried=retried,
                          check=check, thinking=thinking)
+
+    @staticmethod
+    def prompt_turns(question: str, turns: list[Turn]) -> list[Turn]:
+        """The earlier turns the prompt gets: all of them (up to ``history_turns``) for a
+        follow-up (:func:`answer.followups.is_follow_up`), none for a question that
+        stands on its own -- given the previous answer, a small model copies it."""
+        return list(turns) if is_follow_up(question) else []
+
+    @staticmethod
+    def _copied(text: str, earlier: list[str], check: bool) -> bool:
+        return check and copies_earlier(text, earlier, finished=True)
 
     def _cancelled(self, cancel_event: threading.Event | None) -> bool:
         stats = self.models.last_stats
@@ -363,6 +436,8 @@ class AnswerEngine:
                 if kind == "think":
                     yield ThinkingPiece(piece)
                     continue
+                if not text.strip():  # the answer starts at its first word
+                    piece = piece.lstrip()
                 text += piece
                 cut = answer_end(text, lang)
                 if cut is not None:  # listing sources again, or repeating itself: stop here

@@ -24,8 +24,10 @@ _REFERS_BACK = re.compile(
     r"\b(it|its|they|them|their|this|that|these|those|he|she|there)\b|"
     r"它|他们|她们|这个|那个|这些|那些|该公司", re.IGNORECASE)
 REFERS_BACK_MAX_TOKENS = 8
-# A question this short names too little to be searched alone.
-FOLLOW_UP_MAX_TOKENS = 4
+# A question this short names too little to be searched alone ("why?", "and 2023?").
+# Three keywords already make a question of their own ("FastAPI 怎么处理文件上传？" is
+# fastapi/处理/文件/上传): taken for a follow-up, it got the previous answer copied.
+FOLLOW_UP_MAX_TOKENS = 2
 
 
 def is_follow_up(question: str) -> bool:

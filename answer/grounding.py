@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from answer.citations import Source, keyword_coverage
+from answer.names import NameCheck
 from answer.prompts import source_label
 from ingest.analyzer import has_cjk
 
@@ -27,6 +28,10 @@ MIN_COVERAGE = 0.45
 # question and passage differently ("又叫" vs "又名"), which would otherwise cost a
 # question its answer.
 RARE_TERM_COVERAGE = 0.40
+# ... or, in a document the question names by a distinctive name ("Amazon's 10-Qs" on a
+# page of Amazon's 10-Q: answer.names), when the passage holds at least this share: the
+# name says which document, the rest need only be on topic.
+NAMED_COVERAGE = 0.2
 # ... or when the embedding lane is trusted for the question (an English-only embedder is
 # not, for Chinese) and the passage is at least as similar to it as the embedder's own
 # relevance level (models.embedder.RELEVANT_SIMILARITY; this is MiniLM's).
@@ -56,6 +61,7 @@ class GroundingGate:
     dense_trust: float
     min_coverage: float = MIN_COVERAGE
     min_similarity: float | None = MIN_SIMILARITY  # None: similarity never admits
+    names: NameCheck = field(default_factory=NameCheck)  # the question's names
     rare: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -65,11 +71,17 @@ class GroundingGate:
         """The IDF-weighted share of the question's keywords found in ``passage``."""
         return keyword_coverage(self.terms, passage, self.weights)
 
-    def admits(self, passage: str, coverage: float, dense_distance: float | None) -> bool:
+    def admits(self, passage: str, coverage: float, dense_distance: float | None,
+               doc_id: int | None = None) -> bool:
         """Whether ``passage`` (with its ``coverage`` and embedding distance) is relevant
-        enough to answer from."""
+        enough to answer from.  Never when the question names something the library does
+        not know, or when the passage (of document ``doc_id``) holds none of the names
+        only some documents hold (:mod:`answer.names`)."""
+        if self.names.unknown or not self.names.holds(doc_id, passage):
+            return False
         similarity = None if dense_distance is None else 1.0 - dense_distance
         return (coverage >= self.min_coverage
+                or (coverage >= NAMED_COVERAGE and self.names.anchors(doc_id, passage))
                 or (bool(self.rare) and self.rare in passage
                     and coverage >= RARE_TERM_COVERAGE)
                 or (self.dense_trust >= 0.5 and similarity is not None
@@ -86,7 +98,7 @@ def grounded_sources(hits: Sequence, gate: GroundingGate, lang: str
         # the gate judges the text that matched, not the neighbouring text shown with it
         passage = f"{h.title} {h.heading or ''} {h.focus_text}"
         cov = gate.coverage(passage)
-        if gate.admits(passage, cov, h.dense_distance):
+        if gate.admits(passage, cov, h.dense_distance, h.doc_id):
             grounded = True
         sources.append(Source(
             n=i + 1, chunk_id=h.chunk_id, doc_id=h.doc_id, path=h.path, title=h.title,

@@ -57,6 +57,23 @@ QUOTE_NOTE = {
 }
 
 
+# With a base model (no chat template) the reader first gets the sentences of the sources
+# that best answer the question, verbatim with their numbers, and then the model's
+# attempt, marked as such (answer.engine.AnswerEngine.document_first).
+DOCUMENT_FIRST = {"en": "From your documents:", "zh": "文档原文："}
+MODEL_ATTEMPT = {"en": "The small model's answer (check it against the passages above):",
+                 "zh": "小模型的回答（请对照上面的原文核对）："}
+
+
+def document_lead(quotes, lang: str) -> str:
+    """The block shown before a base model's answer: the quoted source sentences
+    (quoted :class:`answer.citations.Citation` objects), then the attempt's label."""
+    lines = [DOCUMENT_FIRST[lang], ""]
+    for q in quotes:
+        lines += [f"“{q.sentence}” [{q.n}]" if lang == "en" else f"「{q.sentence}」[{q.n}]", ""]
+    return "\n".join(lines + [MODEL_ATTEMPT[lang], "", ""])
+
+
 def system_message(lang: str, instructions: str = "") -> str:
     """The system message: :data:`SOURCE_RULES`, then ``instructions`` (a model's saved
     system prompt, used as written for both languages) or, when that is empty, Wenji's

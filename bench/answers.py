@@ -84,6 +84,8 @@ def main() -> int:
     ap.add_argument("--order", choices=tuple(ORDERS), default="auto",
                     help="sources in base-model prompts: best last for Chinese questions "
                          "(auto, the default), rank order ([1] first), or best last always")
+    ap.add_argument("--no-lead", action="store_true",
+                    help="base models: no block of the documents' own sentences first")
     ap.add_argument("--no-quote", action="store_true",
                     help="no closest-sentence quote after an answer that cites nothing")
     ap.add_argument("--no-retry", action="store_true",
@@ -92,13 +94,23 @@ def main() -> int:
     ap.add_argument("--dump", help="write each question's answer, sources and citations "
                                    "to this JSONL file")
     ap.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
+    ap.add_argument("--gate", action="store_true",
+                    help="measure the grounding gate instead (bench/gate_questions.py): "
+                         "false refusals on the SEC dev questions, false answers on "
+                         "look-alike and off-topic questions")
+    ap.add_argument("--store", help="--gate: a library folder holding the 20 SEC filings "
+                                    "(default: built in a temporary folder)")
+    ap.add_argument("--kb", default="qa", help="--gate: its knowledge base (default qa)")
     args = ap.parse_args()
+    if args.gate:
+        return gate_main(args)
 
     from ingest.store.library import Library
     from ingest.pipeline import Ingestor
     from ingest.prepare import prepare_text
     from answer.engine import AnswerEngine
     from answer.grounding import RARE_TERM_COVERAGE
+    from answer.prompts import MODEL_ATTEMPT
     from models.bundled import ensure_chat_model
     from models.embedder import Embedder
     from models.model_manager import ModelManager
@@ -139,9 +151,12 @@ def main() -> int:
                           echo_retry=not args.no_retry,
                           best_source_last=ORDERS[args.order][0],
                           quote_when_uncited=not args.no_quote,
+                          document_first=not args.no_lead,
                           **({"opener": None} if args.no_opener else {}))
 
     n = contains = cited = cited_written = wrong_only = retrieved = given = no_answer = 0
+    figures_all = figures_found = sentences_all = sentences_ok = invalid = generated = 0
+    in_lead = in_attempt = 0
     inferred = uncited = n_citations = retried = quoted = quoted_gold = 0
     seconds, retried_seconds = [], []
     dump = open(args.dump, "w", encoding="utf-8") if args.dump else None
@@ -168,6 +183,12 @@ def main() -> int:
         inferred += bool(done.citations) and all(c.inferred for c in done.citations)
         no_answer += not done.grounded
         retried += done.retried
+        generated += done.generated
+        figures_all += len(done.check.figures)
+        figures_found += len(done.check.figures) - len(done.check.missing_figures)
+        sentences_all += len(done.check.sentences)
+        sentences_ok += done.check.count("supported")
+        invalid += len(done.check.invalid_refs)
         if done.retried:
             retried_seconds.append(seconds[-1])
         if dump:
@@ -178,6 +199,11 @@ def main() -> int:
                 "sources": [s.to_dict() for s in done.sources],
                 "citations": [c.to_dict() for c in done.citations]}, ensure_ascii=False) + "\n")
         contains += any(_norm(a) and _norm(a) in _norm(done.answer) for a in gold["answers"])
+        lead, marked, attempt = done.answer.partition(MODEL_ATTEMPT["zh"])
+        if not marked:
+            lead, attempt = "", done.answer
+        in_lead += any(_norm(a) and _norm(a) in _norm(lead) for a in gold["answers"])
+        in_attempt += any(_norm(a) and _norm(a) in _norm(attempt) for a in gold["answers"])
         print(f"[{i}/{len(sample)}] {seconds[-1]:5.1f}s grounded={done.grounded} "
               f"cited={[c.source.path for c in done.citations]} gold={key} "
               f"answer={done.answer[:60]!r}", flush=True)
@@ -209,6 +235,9 @@ def main() -> int:
         "| measure | value |",
         "|---|---:|",
         f"| gold answer span in the answer | {pct(contains)} ({contains}/{n}) |",
+        f"| ... in the documents' sentences shown first (base models) | {pct(in_lead)} "
+        f"({in_lead}/{n}) |",
+        f"| ... in the model's own attempt | {pct(in_attempt)} ({in_attempt}/{n}) |",
         f"| gold paragraph among cited sources | {pct(cited)} ({cited}/{n}) |",
         f"| ... by a written [n] its sentence supports | {pct(cited_written)} "
         f"({cited_written}/{n}) |",
@@ -229,6 +258,12 @@ def main() -> int:
         f"{pct(inferred)} ({inferred}/{n}) |",
         f"| answers written twice (no source supported the first) | "
         f"{pct(retried)} ({retried}/{n}) |",
+        f"| answer figures found in the sources (answer.checks) | "
+        f"{figures_found}/{figures_all} = {figures_found / max(1, figures_all):.0%} |",
+        f"| answer sentences supported by a source | "
+        f"{sentences_ok}/{sentences_all} = {sentences_ok / max(1, sentences_all):.0%} |",
+        f"| references to no source, per generated answer | "
+        f"{invalid / max(1, generated):.2f} ({invalid} in {generated}) |",
         f"| seconds per question (median; mean) | {statistics.median(seconds):.1f}; "
         f"{statistics.mean(seconds):.1f} |",
         f"| seconds per question written twice (median) | "
@@ -243,6 +278,37 @@ def main() -> int:
     if dump:
         dump.close()
     manager.unload()
+    library.close()
+    return 0
+
+
+def gate_main(args) -> int:
+    """``--gate``: the grounding gate on the 20 filings (bench/gate_questions.py)."""
+    from answer.engine import AnswerEngine
+    from bench.gate_questions import build_library, run_gate
+    from bench.machine_info import machine
+    from retrieval.qa_eval import load_qa
+    from retrieval.retriever import Retriever
+
+    sec = REPO.parent / "shared" / "data" / "sec10q"
+    home = Path(args.store) if args.store else Path(tempfile.mkdtemp(prefix="wenji-gate-"))
+    library, embedder = build_library(home, sec / "docs", args.kb)
+    engine = AnswerEngine(Retriever(library, embedder), None, kb_name=args.kb, top_k=6)
+    dev = [item.question for item in load_qa(sec / "qna_dev.csv")]
+    lines, figures = run_gate(engine, args.kb, dev)
+    head = [f"## Grounding gate: look-alike and off-topic questions "
+            f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
+            f"- Machine: {machine()}",
+            f"- Library: the 20 SEC 10-Q filings, embedder {embedder.name}, top 6 passages; "
+            f"{len(dev)} dev questions (all should be answered); "
+            f"{sum(f['unanswerable'] for f in list(figures.values())[:1])} questions the "
+            "filings cannot answer (bench/gate_questions.py: other companies asked like the "
+            "dev questions, and off-topic ones, English and Chinese)", ""]
+    text = "\n".join(head + lines) + "\n"
+    print(text)
+    if not args.no_write:
+        with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
+            fh.write("\n" + text)
     library.close()
     return 0
 

@@ -84,3 +84,19 @@ def tokenize(text: str) -> list[str]:
                 tokens.append(stem(word))
     return tokens
 
+
+
+# jieba part-of-speech flags of proper nouns: person, place, organisation, other
+_PROPER_FLAGS = ("nr", "ns", "nt", "nz")
+
+
+def proper_nouns(text: str) -> list[str]:
+    """The Chinese proper nouns of ``text`` (people, places, organisations, other
+    names) as jieba's tagger finds them, two characters or longer, in order."""
+    if not has_cjk(text):
+        return []
+    _jieba()
+    import jieba.posseg
+
+    return [p.word for p in jieba.posseg.lcut(text)
+            if p.flag.startswith(_PROPER_FLAGS) and len(p.word) >= 2 and has_cjk(p.word)]

@@ -81,6 +81,14 @@ class KeywordIndex:
                             f"USING fts5vocab(main, {self.table}, row)")
             self._vocab_ready = True
 
+    def has_cjk_terms(self) -> bool:
+        """Whether any indexed term is Chinese (one range lookup in the vocabulary)."""
+        self._ensure_vocab()
+        with self.lock:
+            return self.db.execute(
+                f"SELECT 1 FROM temp.{self.table}_vocab WHERE term >= ? AND term < ? LIMIT 1",
+                ("\u3400", "\ua000")).fetchone() is not None
+
     def total_rows(self) -> int:
         """Rows in the index, read from FTS5's averages record (O(1); COUNT(*) takes
         ~0.5 s at 1M rows)."""

@@ -153,22 +153,52 @@ class Retriever:
             self._profiles[kb.id] = cached
         return cached[1]
 
+    def documents_with(self, term: str, kb_name: str | None = None) -> int:
+        """How many ready documents of the knowledge base hold ``term`` (analyzer tokens,
+        space-separated: a sequence) in their text; counted once until it changes."""
+        return self._documents_with(term, self._kb(kb_name))
+
+    def _documents_with(self, term: str, kb: KnowledgeBase) -> int:
+        self.profiles(kb)
+        counts = self._word_docs.setdefault(kb.id, ({}, None))
+        if counts[1] is not self._profiles[kb.id]:
+            counts = self._word_docs[kb.id] = ({}, self._profiles[kb.id])
+        if term not in counts[0]:
+            counts[0][term] = self.keyword_index(kb).documents_with(term)
+        return counts[0][term]
+
+    def text_contains(self, text: str, kb_name: str | None = None) -> bool:
+        """Whether some passage of the knowledge base holds ``text`` as written (a scan:
+        for the rare word a tokenizer may split unlike the passage, such as a Chinese
+        name)."""
+        kb = self._kb(kb_name)
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self.library.catalog._lock:
+            return self.library.catalog.db.execute(
+                "SELECT 1 FROM chunks WHERE kb_id = ? AND text LIKE ? ESCAPE '\\' LIMIT 1",
+                (kb.id, pattern)).fetchone() is not None
+
+    def holds_chinese(self, kb_name: str | None = None) -> bool:
+        """Whether the knowledge base's keyword index has Chinese words at all."""
+        try:
+            return self.keyword_index(self._kb(kb_name)).has_cjk_terms()
+        except Exception as exc:  # an index of another version: say yes, check nothing less
+            log.warning("keyword vocabulary unavailable: %s", exc)
+            return True
+
+    def document_count(self, kb_name: str | None = None) -> int:
+        return len(self._documents(self._kb(kb_name)))
+
+    def cover_words(self, kb_name: str | None = None) -> dict[int, set[str]]:
+        """Each file document's cover words: file name, title and the name-like words of
+        its first passages (:func:`retrieval.named_documents.build_profiles`)."""
+        return {p.doc_id: p.words for p in self.profiles(self._kb(kb_name))}
+
     def _named(self, query: str, kb: KnowledgeBase) -> Named | None:
         """The documents ``query`` names (see :mod:`retrieval.named_documents`).  How many
         documents hold a word is counted once per word until the library changes (the
         profiles' cache key): a search must not repeat the same FTS5 scans."""
-        profiles = self.profiles(kb)
-        counts = self._word_docs.setdefault(kb.id, ({}, None))
-        if counts[1] is not self._profiles[kb.id]:
-            counts = self._word_docs[kb.id] = ({}, self._profiles[kb.id])
-        index, seen = self.keyword_index(kb), counts[0]
-
-        def documents_with(word: str) -> int:
-            if word not in seen:
-                seen[word] = index.documents_with(word)
-            return seen[word]
-
-        return resolve(query, profiles, documents_with)
+        return resolve(query, self.profiles(kb), lambda word: self._documents_with(word, kb))
 
     def _doc_filter(self, kb: KnowledgeBase, docs: dict[int, tuple[str, str]],
                     documents: Sequence[int | str] | None) -> list[int] | None:

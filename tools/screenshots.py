@@ -14,6 +14,13 @@ opens the first citation, and saves PNGs:
   06-conversations.png the conversation list
   07-settings.png     the settings dialog
   08-chinese.png      the same window in the Chinese interface
+  09-checks.png       an answer's checks: a figure found nowhere, a reference to no
+                      source, a figure linked to its page, and a reasoning model's
+                      collapsed thinking (a saved chat with a written answer over the real
+                      Apple 10-Q pages, so the marks are certain to appear)
+  10-checks-zh.png    the same in the Chinese interface, the thinking opened
+
+``--checks-only`` makes only 09 and 10 (no ingest, a few seconds).
 
 ``--readme`` also copies the answer/document state to ``docs/screenshot.png``.
 """
@@ -43,6 +50,7 @@ def main() -> int:
     ap.add_argument("--home", type=Path, default=None,
                     help="data folder to use (default: a new temporary one; an earlier "
                          "run's folder skips the long ingest)")
+    ap.add_argument("--checks-only", action="store_true", help="only 09 and 10")
     args = ap.parse_args()
     if not args.docs.is_dir():
         print(f"{args.docs}: folder not found", file=sys.stderr)
@@ -83,6 +91,9 @@ def main() -> int:
         widget.grab().save(str(path))
         print(path, flush=True)
         return path
+
+    if args.checks_only:
+        return checks_shots(home, args.docs, wait, shot)
 
     window = MainWindow(Context(home=home, settings=Settings()))
     window.resize(1280, 800)
@@ -136,6 +147,65 @@ def main() -> int:
     chinese.close()
     if args.readme:
         shutil.copy(document, REPO / "docs" / "screenshot.png")
+    return checks_shots(home, args.docs, wait, shot)
+
+
+def _page_source(path: Path, n: int, page: int):
+    import pypdfium2
+
+    from answer.citations import Source
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        text = pdf[page - 1].get_textpage().get_text_range()
+    finally:
+        pdf.close()
+    return Source(n=n, chunk_id=f"shot{n}", doc_id=0, path=str(path), title=path.stem,
+                  page=page, heading=None, start=0, end=len(text), text=text,
+                  label=f"{path.name}, page {page}", coverage=1.0)
+
+
+CHECKED_ANSWER = ("According to source [7], Apple's total net sales for the quarter were "
+                  "$12.3 billion. Total net sales were $83.0 billion in the three months "
+                  "ended June 25, 2022 [1], and iPhone net sales were $40.7 billion [1].")
+THINKING = ("The question asks for total net sales. Source 1 is the statement of "
+            "operations: total net sales 82,959 for the three months ended June 25, 2022, "
+            "in millions. So about $83.0 billion.")
+
+
+def checks_shots(home, docs: Path, wait, shot) -> int:
+    """09 and 10: a saved chat whose answer has every kind of mark, in both languages."""
+    from answer.chats import ChatStore
+    from answer.checks import check_answer
+    from answer.citations import resolve_citations
+    from answer.engine import AnswerDone
+    from app.context import Context
+    from app.gui.main_window import MainWindow
+    from app.settings import Settings
+
+    pdf = docs / "2022 Q3 AAPL.pdf"
+    sources = [_page_source(pdf, 1, 4), _page_source(pdf, 2, 17)]
+    citations = resolve_citations(CHECKED_ANSWER, sources, [QUESTION])
+    done = AnswerDone(QUESTION, CHECKED_ANSWER, citations, sources, True, "en", QUESTION,
+                      generated=True, model="a reasoning model",
+                      check=check_answer(CHECKED_ANSWER, sources, citations, [QUESTION]),
+                      thinking=THINKING)
+    with ChatStore(home.chats_path) as chats:
+        chat_id = chats.create(kb="default").id
+        chats.add_message(chat_id, "user", QUESTION)
+        chats.add_answer(chat_id, done)
+    for language, name in (("en", "09-checks.png"), ("zh", "10-checks-zh.png")):
+        settings = Settings()
+        settings.ui.language = language
+        window = MainWindow(Context(home=home, settings=settings))
+        window.resize(1280, 800)
+        window.show()
+        wait(lambda: window.started, 600, "the window to load")
+        window.open_chat(chat_id)
+        if language == "zh":
+            window.chat.toggle_thinking(0)
+        shot(window, name)
+        window.close()
     return 0
 
 

@@ -82,7 +82,7 @@ def _load_model(ctx: Context, name: str | None, context: int | None):
 
 def _cited_mark(quoted: bool, inferred: bool) -> str:
     if quoted:
-        return "  [quoted: closest sentence, the answer cited nothing]"
+        return "  [quoted: its sentence closest to the question is shown with the answer]"
     return "  [cited, inferred]" if inferred else "  [cited]"
 
 

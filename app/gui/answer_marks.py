@@ -5,9 +5,10 @@ answer as the model wrote it, and the reader should see the answer as written, o
 underlined where it needs a second look.  After an answer's Markdown is rendered, each
 checked piece is found again in the rendered text (in answer order) and its character
 format is merged: a figure found in the sources becomes a link to the passage (dotted
-green underline), one found nowhere gets a red wavy underline, a reference to a source
-that does not exist is struck through, and sentences that are only partly or not at all
-supported get a faint underline.  Each mark has a tooltip that says why.
+green underline on a pale green ground), one found nowhere gets a red wavy underline, a
+reference to a source that does not exist is struck through, and sentences that are only
+partly or not at all supported get a faint underline.  Each mark has a tooltip that says
+why.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QToolTip
 
-from app.gui.markdown_render import cite_url
+from app.gui.markdown_render import figure_url
 
 FOUND = QColor("#2e7d32")
+FOUND_BACKGROUND = QColor("#e8f5e9")
 MISSING = QColor("#c62828")
 PARTLY = QColor("#c9a227")
 UNSUPPORTED = QColor("#9e9e9e")
@@ -31,7 +33,7 @@ _MARKUP = re.compile(r"[*_`#>|~\\]+|\[\d+(?:\s*[,，、;]\s*\d+)*\]|【\d+】")
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate("AnswerMarks", text)
+    return QCoreApplication.translate("", text)  # lupdate files module-level tr() under ""
 
 
 class ConversationView(QTextBrowser):
@@ -116,9 +118,10 @@ def mark_checks(doc, begin: int, answer: str, check, sources, index: int) -> int
         if f.found and f.n in by_n:
             src = by_n[f.n]
             fmt.setAnchor(True)
-            fmt.setAnchorHref(cite_url(index, f.n))
+            fmt.setAnchorHref(figure_url(index, f.n))
             fmt.setUnderlineStyle(QTextCharFormat.DotLine)
             fmt.setUnderlineColor(FOUND)
+            fmt.setBackground(FOUND_BACKGROUND)
             fmt.setToolTip(tr("Found in source {n} ({label}): “{excerpt}”").format(
                 n=f.n, label=src.label,
                 excerpt=_excerpt(src.text, f.source_start or 0, f.source_end or 0)))

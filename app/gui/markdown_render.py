@@ -26,8 +26,14 @@ def cite_url(answer_index: int, n: int) -> str:
     return f"cite:{answer_index}.{n}"
 
 
+def figure_url(answer_index: int, n: int) -> str:
+    """The link of a figure found in source ``n`` (opens it like a citation)."""
+    return f"figure:{answer_index}.{n}"
+
+
 def parse_cite_url(url: str) -> tuple[int, int] | None:
-    m = re.fullmatch(r"cite:(\d+)\.(\d+)", url)
+    """(answer, source) of a citation's or a found figure's link."""
+    m = re.fullmatch(r"(?:cite|figure):(\d+)\.(\d+)", url)
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 

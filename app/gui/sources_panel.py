@@ -178,8 +178,8 @@ class SourcesPanel(QWidget):
         if c is None:
             cited = self.tr("no")
         elif c.quoted:
-            cited = self.tr("quoted (the answer cited nothing; this passage's sentence closest "
-                            "to the question is quoted after it)")
+            cited = self.tr("quoted (this passage's sentence closest to the question is "
+                            "quoted with the answer)")
         elif c.inferred:
             cited = self.tr("inferred (the answer did not write [%1]; its sentence matches "
                             "this passage)").replace("%1", str(s.n))

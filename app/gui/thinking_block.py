@@ -17,7 +17,7 @@ from PySide6.QtGui import QTextCursor
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate("ThinkingBlock", text)
+    return QCoreApplication.translate("", text)  # lupdate files module-level tr() under ""
 
 
 def _words(text: str) -> int:

@@ -50,7 +50,7 @@ def test_export_markdown_lists_the_sources(tmp_path, m2_done):
     assert f"## Q: {M2_QUESTION}" in md
     assert "**Sources**" in md
     assert f"2022 Q3 AAPL.pdf (0000320193-22-000070), page {M2_PAGE}" in md
-    assert "— cited" in md, "the cited source is marked"
+    assert "— cited" in md or "— quoted" in md, "the cited source is marked"
     assert f"`{m2_done.sources[0].path}`" in md and "characters " in md
     assert m2_done.answer.strip()[:40] in md
 
@@ -144,4 +144,4 @@ def test_a_quoted_citation_survives_a_restart_and_is_named_in_the_export(tmp_pat
         (saved,) = [c for m in store.messages(chat.id) for c in m.citations]
         assert saved["quoted"] and saved["sentence"] == quote.sentence
         md = store.export_markdown(chat.id)
-    assert f"{quote.n}. " in md and "quoted (closest sentence; the answer cited nothing)" in md
+    assert f"{quote.n}. " in md and "quoted (its sentence closest to the question is shown with the answer)" in md

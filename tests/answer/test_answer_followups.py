@@ -17,6 +17,9 @@ def test_follow_up_detection():
                             "its developer conference in June?")
     assert not is_follow_up("其他国家的半导体公司在第三季度的营业收入分别是多少？")
     assert not is_follow_up("What was NVIDIA's data center revenue in fiscal 2023 first quarter?")
+    assert is_follow_up("why?") and is_follow_up("2023 revenue?")
+    assert not is_follow_up("FastAPI 怎么处理文件上传？")
+    assert not is_follow_up("How does FastAPI handle file uploads?")
     h = [{"role": "user", "content": "Apple revenue 2022"}, {"role": "assistant", "content": "x"}]
     assert retrieval_query("What was NVIDIA's gaming revenue last quarter?", h) == \
         "What was NVIDIA's gaming revenue last quarter?"

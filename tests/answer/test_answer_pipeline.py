@@ -29,7 +29,7 @@ def test_answer_streams_text_then_citations(m2_events, chat_manager):
     assert done.answer == "".join(p.text for p in pieces).strip()
     # English answers have no opener (the bundled model copied the worked example after it)
     assert not done.answer.startswith(OPENER["en"])
-    assert chat_manager.last_stats.generated_tokens >= 2
+    assert done.stats.generated_tokens >= 2
     # the prompt measured with the model's tokenizer leaves room for the answer
     assert done.prompt_tokens + 40 <= chat_manager.loaded.n_ctx
 
@@ -105,7 +105,7 @@ def test_an_answer_citing_nothing_is_followed_by_the_closest_source_sentence(eng
 
     from answer.prompts import QUOTE_NOTE
 
-    events = list(replace(engine, max_answer_tokens=1).ask(M2_QUESTION))
+    events = list(replace(engine, max_answer_tokens=1, document_first=False).ask(M2_QUESTION))
     done = _done(events)
     assert done.generated and done.quoted
     assert done.answer == "".join(e.text for e in events if isinstance(e, TextPiece)).strip()
@@ -116,9 +116,28 @@ def test_an_answer_citing_nothing_is_followed_by_the_closest_source_sentence(eng
     assert "M2" in quote.sentence
     assert quote.sentence.rstrip("…") in " ".join(quote.source.text.split())
     assert done.answer.endswith(QUOTE_NOTE["en"].format(quote=quote.sentence, n=quote.n).strip())
-    plain = _done(list(replace(engine, max_answer_tokens=1, quote_when_uncited=False)
-                       .ask(M2_QUESTION)))
+    plain = _done(list(replace(engine, max_answer_tokens=1, quote_when_uncited=False,
+                               document_first=False).ask(M2_QUESTION)))
     assert not plain.quoted and plain.citations == [] and "M2" not in plain.answer
+
+
+def test_a_base_models_answer_starts_with_the_documents_own_sentences(m2_events):
+    """The bundled model has no chat template: the reader first gets the source sentences
+    closest to the question, verbatim with their numbers, then the model's attempt."""
+    from answer.prompts import DOCUMENT_FIRST, MODEL_ATTEMPT
+
+    done = _done(m2_events)
+    pieces = [e.text for e in m2_events if isinstance(e, TextPiece)]
+    assert pieces[0].startswith(DOCUMENT_FIRST["en"]) and MODEL_ATTEMPT["en"] in pieces[0]
+    lead, _, attempt = done.answer.partition(MODEL_ATTEMPT["en"])
+    first = done.citations[0]
+    assert first.quoted and Path(first.source.path).name == "2022 Q3 AAPL.pdf"
+    assert first.source.page == M2_PAGE and "M2" in first.sentence
+    assert f"“{first.sentence}” [{first.n}]" in lead
+    assert first.sentence.rstrip("…") in " ".join(first.source.text.split())
+    # the checks look at the model's attempt only, where it stands in the whole answer
+    for f in done.check.figures:
+        assert done.answer[f.start:f.end] == f.text and f.start >= len(lead)
 
 
 # --- the loaded model's saved settings -------------------------------------------------

@@ -331,7 +331,7 @@ def test_answer_checks_are_marked_in_the_conversation(window, qtbot):
     assert missing.underlineStyle() == QTextCharFormat.WaveUnderline
     assert "Not in the sources" in missing.toolTip()
     found = fmt_at("$83.0 billion", 2)
-    assert found.isAnchor() and found.anchorHref() == "cite:0.1"
+    assert found.isAnchor() and found.anchorHref() == "figure:0.1"
     assert "82,959" in found.toolTip() and "page 4" in found.toolTip()
     assert window.chat.citation_urls(0) == ["cite:0.1"]
     footer = text[text.index("$83.0 billion"):]

@@ -2,6 +2,41 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name></name>
+    <message>
+        <source>Partly supported: some of this sentence is not in source {n}.</source>
+        <translation>部分有据：这句话有些内容不在资料 {n} 中。</translation>
+    </message>
+    <message>
+        <source>No source supports this sentence: check it before you rely on it.</source>
+        <translation>没有资料支持这句话：使用前请核对。</translation>
+    </message>
+    <message>
+        <source>Found in source {n} ({label}): “{excerpt}”</source>
+        <translation>见资料 {n}（{label}）：“{excerpt}”</translation>
+    </message>
+    <message>
+        <source>Not in the sources: no passage given to the model contains this figure. Check it before you rely on it.</source>
+        <translation>资料中没有：交给模型的段落都不含这个数字。使用前请核对。</translation>
+    </message>
+    <message>
+        <source>There is no source {n}: the model made up this reference.</source>
+        <translation>没有资料 {n}：这个引用是模型编造的。</translation>
+    </message>
+    <message>
+        <source>Thinking… ({n} words)</source>
+        <translation>思考中……（{n} 字）</translation>
+    </message>
+    <message>
+        <source>▸ Reasoning ({n} words) — show</source>
+        <translation>▸ 推理过程（{n} 字）— 展开</translation>
+    </message>
+    <message>
+        <source>▾ Reasoning ({n} words) — hide</source>
+        <translation>▾ 推理过程（{n} 字）— 收起</translation>
+    </message>
+</context>
+<context>
     <name>ChatPanel</name>
     <message>
         <source>Ask a question about your documents…  (Enter sends, Shift+Enter new line, Esc stops)</source>
@@ -78,6 +113,22 @@
     <message>
         <source>Inferred: the answer did not cite it; its sentence matches this passage</source>
         <translation>推断：回答未引用此段，但其句子与此段相符</translation>
+    </message>
+    <message>
+        <source>{n} figure not in the sources</source>
+        <translation>{n} 个数字不在资料中</translation>
+    </message>
+    <message>
+        <source>{n} figures not in the sources</source>
+        <translation>{n} 个数字不在资料中</translation>
+    </message>
+    <message>
+        <source>{n} reference to no source</source>
+        <translation>{n} 处引用了不存在的资料</translation>
+    </message>
+    <message>
+        <source>{n} references to no source</source>
+        <translation>{n} 处引用了不存在的资料</translation>
     </message>
     <message>
         <source>Answer copied</source>
@@ -963,8 +1014,8 @@ Data folder: {home}</source>
         <translation>否</translation>
     </message>
     <message>
-        <source>quoted (the answer cited nothing; this passage&apos;s sentence closest to the question is quoted after it)</source>
-        <translation>引用原文（回答没有注明出处；回答后引用了这段资料中最接近问题的一句）</translation>
+        <source>quoted (this passage&apos;s sentence closest to the question is quoted with the answer)</source>
+        <translation>引用原文（回答中引用了这段资料里最接近问题的一句）</translation>
     </message>
     <message>
         <source>inferred (the answer did not write [%1]; its sentence matches this passage)</source>
