@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
-from answer.citations import (_ATTRIBUTION, Citation, Source, _Evidence, _supported,
-                              echo_units, marker_spans, segment_spans)
+from answer.citations import (ATTRIBUTION, Citation, Evidence, Source, echo_units,
+                              is_supported, marker_spans, segment_spans)
 from answer.figures import Figure, figure_in, figures
 
 # A sentence whose best source holds at least this IDF-weighted share of its own words
@@ -143,14 +143,14 @@ def check_sentences(answer: str, sources: Sequence[Source], ignore: Sequence[str
     """
     if not sources:
         return []
-    ev, echo = _Evidence.of(sources), echo_units(ignore)
+    ev, echo = Evidence.of(sources), echo_units(ignore)
     out = []
     for start, end, text, _ in segment_spans(answer):
         own = [f for f in figure_checks if start <= f.start < end]
         words = answer[start:end]
         for f in sorted(own, key=lambda f: -f.start):
             words = words[:f.start - start] + " " + words[f.end - start:]
-        support = ev.support(_without_markers(_ATTRIBUTION.sub("", words)), echo)
+        support = ev.support(_without_markers(ATTRIBUTION.sub("", words)), echo)
         figures_ok = bool(own) and all(f.found for f in own)
         if not support:
             if own:
@@ -159,8 +159,8 @@ def check_sentences(answer: str, sources: Sequence[Source], ignore: Sequence[str
                                          own[0].n, 1.0 if figures_ok else 0.0))
             continue
         share, shared, verbatim, s = max(support, key=lambda x: (
-            _supported(*x[:3]), x[2], x[0], -x[3].n))
-        if _supported(share, shared, verbatim):
+            is_supported(*x[:3]), x[2], x[0], -x[3].n))
+        if is_supported(share, shared, verbatim):
             level = "supported" if not own or figures_ok else "partly"
         elif share >= PARTLY_OVERLAP and shared >= 1:
             level = "supported" if figures_ok else "partly"

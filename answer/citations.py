@@ -165,7 +165,7 @@ def _flat(text: str) -> str:
 
 
 @dataclass
-class _Evidence:
+class Evidence:
     """The sources as evidence units with an IDF-like weight among them."""
 
     sources: Sequence[Source]
@@ -174,7 +174,7 @@ class _Evidence:
     weight: dict[str, float]
 
     @classmethod
-    def of(cls, sources: Sequence[Source]) -> "_Evidence":
+    def of(cls, sources: Sequence[Source]) -> "Evidence":
         units = [evidence_units(f"{s.title} {s.heading or ''} {s.text}") for s in sources]
         df: dict[str, int] = {}
         for u in units:
@@ -208,14 +208,15 @@ class _Evidence:
         return out
 
 
-def _supported(share: float, shared: int, verbatim: bool) -> bool:
+def is_supported(share: float, shared: int, verbatim: bool) -> bool:
+    """Whether a source supports a sentence, from :meth:`Evidence.support`'s measures."""
     return (verbatim and shared >= 1) or (share >= MIN_OVERLAP and shared >= MIN_SHARED)
 
 
 # "根据资料[2]，" / "According to source [2]," at a sentence's start (the answer opener of
 # base models): it names the source, it is no evidence, and it would keep a copied
 # phrase from matching its source verbatim
-_ATTRIBUTION = re.compile(
+ATTRIBUTION = re.compile(
     r"^\s*(?:(?:根据|依据|据)(?:资料|来源|文档)\s*(?:" + _MARKS.pattern + r")?\s*"
     r"(?:所示|所述|中|显示)?\s*[，,：:]?"
     r"|according\s+to\s+(?:the\s+)?sources?\s*(?:" + _MARKS.pattern + r")?\s*[,:]?)",
@@ -229,7 +230,7 @@ def segment_spans(answer: str) -> list[tuple[int, int, str, list[int]]]:
     for m in list(_SEGMENT_END.finditer(answer)) + [None]:
         end = len(answer) if m is None else m.start()
         seg = answer[start:end]
-        text = _MARKS.sub(" ", _ATTRIBUTION.sub("", seg)).strip()
+        text = _MARKS.sub(" ", ATTRIBUTION.sub("", seg)).strip()
         nums = cited_numbers(seg)
         if text or nums:
             out.append((start, end, text, nums))
@@ -282,7 +283,7 @@ def infer_citations(answer: str, sources: Sequence[Source],
     """
     if not sources:
         return []
-    ev, echo = _Evidence.of(sources), echo_units(ignore)
+    ev, echo = Evidence.of(sources), echo_units(ignore)
     found: dict[int, Citation] = {}
     for text, _ in _segments(answer):
         best = _best(ev.support(text, echo))
@@ -297,7 +298,7 @@ def infer_citations(answer: str, sources: Sequence[Source],
 def _best(support) -> tuple[float, Source] | None:
     """The supporting source with the highest share (verbatim first, then rank order)."""
     ok = [(verbatim, share, -s.n, s) for share, shared, verbatim, s in support
-          if _supported(share, shared, verbatim)]
+          if is_supported(share, shared, verbatim)]
     if not ok:
         return None
     verbatim, share, _, s = max(ok, key=lambda x: x[:3])
@@ -314,7 +315,7 @@ def resolve_citations(answer: str, sources: Sequence[Source],
     (:mod:`answer.figures`: "$83.0 billion" for "82,959" in millions) is supported by it."""
     if not sources:
         return []
-    ev, echo = _Evidence.of(sources), echo_units(ignore)
+    ev, echo = Evidence.of(sources), echo_units(ignore)
     by_n = {s.n: i for i, s in enumerate(sources)}
     found: dict[int, Citation] = {}
     for text, nums in _segments(answer):
@@ -323,7 +324,7 @@ def resolve_citations(answer: str, sources: Sequence[Source],
             continue
         figs = figures(text)
         confirmed = [n for n in nums if n in by_n and (
-            _supported(*support[by_n[n]][:3])
+            is_supported(*support[by_n[n]][:3])
             or (figs and all(figure_in(f, sources[by_n[n]].text) for f in figs)))]
         for n in confirmed:
             c = found.get(n)
@@ -398,7 +399,7 @@ def closest_sentences(question: str, sources: Sequence[Source], k: int = 2,
     sources = [s for s in sources if s.coverage >= min_source_coverage]
     if not sources:
         return []
-    ev = _Evidence.of(sources)
+    ev = Evidence.of(sources)
     # the question's words no source uses (question words: 什么, 哪些, "which" ...) can
     # be covered by no sentence, so they do not count
     asked = evidence_units(question)
