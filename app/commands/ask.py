@@ -120,7 +120,7 @@ def run_ask(args, ctx: Context) -> int:
     from app.services import make_embedder, open_library
     from answer.checks import summary
     from answer.conversation import Conversation
-    from answer.engine import AnswerDone, AnswerEngine, Retrieved, TextPiece
+    from answer.engine import AnswerDone, AnswerEngine, Retrieved, TextPiece, ThinkingPiece
     from answer.chats import ChatError
     from models.generator import GenerationError
     from retrieval.retriever import RetrievalError, Retriever
@@ -154,8 +154,15 @@ def run_ask(args, ctx: Context) -> int:
         done = None
         try:
             with _ctrl_c_stops(cancel):
+                thinking = False
                 for event in exchange.stream(engine, cancel):
-                    if isinstance(event, TextPiece):
+                    if isinstance(event, ThinkingPiece):  # a reasoning model's thinking
+                        if ctx.verbose:
+                            sys.stderr.write(event.text)
+                        elif not thinking:
+                            print("(thinking…)", file=sys.stderr, flush=True)
+                        thinking = True
+                    elif isinstance(event, TextPiece):
                         sys.stdout.write(event.text)
                         sys.stdout.flush()
                     elif isinstance(event, AnswerDone):
