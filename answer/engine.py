@@ -56,6 +56,7 @@ from answer.prompts import (ANSWER_HINT, DOCUMENT_FIRST, EXAMPLE, EXAMPLE_OPENED
 from answer.stream_guards import answer_end, label_tail, shown_end, stop_strings
 from answer.thinking import ThinkSplitter
 from ingest.analyzer import tokenize
+from models import cpu_share
 from models.generator import GenerationError, Generator
 
 CLOSEST_SHOWN = 3  # passages shown with "not in your documents"
@@ -310,6 +311,12 @@ class AnswerEngine:
         """Stream the answer to ``question``: :class:`Retrieved`, :class:`TextPiece`\\ s,
         then :class:`AnswerDone`.  ``history``: earlier turns, oldest first (dicts with
         ``role`` and ``content``, or :class:`answer.history.Turn`\\ s)."""
+        with cpu_share.foreground():  # background work yields the cores meanwhile
+            yield from self._ask(question, history, cancel_event, kb_name)
+
+    def _ask(self, question: str, history: Sequence,
+             cancel_event: threading.Event | None, kb_name: str | None
+             ) -> Iterator[AnswerEvent]:
         question = (question or "").strip()
         lang = question_language(question)
         turns = as_turns(history)

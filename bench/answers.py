@@ -101,6 +101,10 @@ def main() -> int:
     ap.add_argument("--store", help="--gate: a library folder holding the 20 SEC filings "
                                     "(default: built in a temporary folder)")
     ap.add_argument("--kb", default="qa", help="--gate: its knowledge base (default qa)")
+    ap.add_argument("--busy", action="store_true",
+                    help="time to first token and tokens/s quiet, then while the SEC folder "
+                         "is being added in the same process (with and without sharing the "
+                         "cores: models/cpu_share.py)")
     args = ap.parse_args()
     if args.gate:
         return gate_main(args)
@@ -153,6 +157,9 @@ def main() -> int:
                           quote_when_uncited=not args.no_quote,
                           document_first=not args.no_lead,
                           **({"opener": None} if args.no_opener else {}))
+
+    if args.busy:
+        return busy_main(args, engine, [queries[q] for q in sample], model_path)
 
     n = contains = cited = cited_written = wrong_only = retrieved = given = no_answer = 0
     figures_all = figures_found = sentences_all = sentences_ok = invalid = generated = 0
@@ -279,6 +286,88 @@ def main() -> int:
         dump.close()
     manager.unload()
     library.close()
+    return 0
+
+
+def busy_main(args, engine, questions: list[str], model_path) -> int:
+    """``--busy``: the same questions quiet, then while documents are added."""
+    import threading
+
+    from bench.machine_info import machine
+    from ingest.pipeline import Ingestor
+    from ingest.store.library import Library
+    from models import cpu_share
+    from models.embedder_pair import open_embedder
+
+    sec_docs = REPO.parent / "shared" / "data" / "sec10q" / "docs"
+    ingest_embedder = open_embedder(None)
+    ingest_embedder.load()
+
+    def ask_all(label: str) -> dict:
+        ttft, rate, wall = [], [], []
+        for q in questions:
+            engine.models.model.reset_cache()  # no prompt reuse between passes
+            t = time.perf_counter()
+            done = engine.answer(q)
+            seconds = time.perf_counter() - t
+            # only answers the model wrote ("not in your documents" takes no generation)
+            if done.generated and done.stats is not None and done.stats.generated_tokens >= 2:
+                ttft.append(done.stats.time_to_first_token)
+                rate.append(done.stats.tokens_per_second)
+                wall.append(seconds)
+            st = done.stats
+            print(f"[{label}] {seconds:5.1f}s ttft {getattr(st, 'time_to_first_token', 0):.2f} "
+                  f"tok/s {getattr(st, 'tokens_per_second', 0):.1f} "
+                  f"n {getattr(st, 'generated_tokens', 0)} {q[:30]}", flush=True)
+        return {"ttft": statistics.median(ttft), "rate": statistics.median(rate),
+                "wall": statistics.median(wall), "n": len(ttft)}
+
+    def busy(label: str, share: bool) -> dict:
+        cpu_share.enabled = share
+        cancel, started = threading.Event(), threading.Event()
+        library = Library(Path(tempfile.mkdtemp(prefix="wenji-busy-")) / "store")
+
+        def on_progress(p):
+            if getattr(p, "chunks_done", 0):
+                started.set()
+
+        worker = threading.Thread(target=lambda: Ingestor(library, ingest_embedder).run(
+            [sec_docs], kb_name="busy", on_progress=on_progress, cancel=cancel), daemon=True)
+        worker.start()
+        started.wait(120)
+        try:
+            return ask_all(label)
+        finally:
+            cancel.set()
+            worker.join(60)
+            library.close()
+            cpu_share.enabled = True
+
+    quiet = ask_all("quiet")
+    shared = busy("busy, cores shared", True)
+    unshared = busy("busy, no sharing", False)
+    lines = [f"## Answers while documents are added ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+             "", f"- Machine: {machine()}",
+             f"- Model {Path(str(model_path)).name}, {len(questions)} CMRC questions, each asked "
+             "with an empty KV cache; the busy passes add the 20 SEC filings with the default "
+             "embedder in the same process (as the window does); medians", "",
+             "| pass | time to first token s | tokens/s | seconds per answer |", "|---|---|---|---|"]
+    for label, r in (("quiet", quiet), ("busy, cores shared", shared),
+                     ("busy, no sharing", unshared)):
+        lines.append(f"| {label} | {r['ttft']:.2f} | {r['rate']:.1f} | {r['wall']:.1f} |")
+    lines += ["", f"- busy / quiet, cores shared: time to first token "
+              f"**{shared['ttft'] / quiet['ttft']:.2f}**, tokens/s "
+              f"**{quiet['rate'] / shared['rate']:.2f}** (slower by), seconds per answer "
+              f"{shared['wall'] / quiet['wall']:.2f} (target <= 1.5)",
+              f"- busy / quiet, no sharing: time to first token "
+              f"{unshared['ttft'] / quiet['ttft']:.2f}, tokens/s {quiet['rate'] / unshared['rate']:.2f}, "
+              f"seconds per answer {unshared['wall'] / quiet['wall']:.2f}", ""]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
+            fh.write("\n" + text + "\n")
+    engine.models.unload()
     return 0
 
 

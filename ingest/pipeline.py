@@ -33,6 +33,7 @@ from ingest.pdf import PdfOptions
 from ingest.prepare import Cancelled, Prepared, file_hash, prepare, worker_init
 from ingest.store.catalog import DocumentRow, KnowledgeBase
 from ingest.store.library import Library, LibraryError
+from models import cpu_share
 
 log = logging.getLogger(__name__)
 
@@ -359,9 +360,13 @@ class Ingestor:
             # embedder has every core for the rest of the run.
             limit = max(4, self.parse_workers * 4)
             while (queue or in_flight) and not cancel.is_set():
-                while queue and len(in_flight) < limit:
+                # while an answer is written, parsers get no new file (models.cpu_share)
+                while queue and len(in_flight) < limit and not cpu_share.answering():
                     item = queue.pop(0)
                     in_flight[pool.submit(prepare, *args(item[0], item[1]))] = item
+                if not in_flight:  # nothing handed out while an answer is written
+                    cpu_share.wait_while_answering(cancel)
+                    continue
                 done, _ = cf.wait(list(in_flight), timeout=0.2,
                                   return_when=cf.FIRST_COMPLETED)
                 self._drain_ocr_news(news[0], progress, emit)
@@ -487,6 +492,8 @@ class Ingestor:
             while i < len(flat):
                 if cancel.is_set():
                     raise _Cancelled
+                # an answer being written gets the cores (models.cpu_share)
+                cpu_share.wait_while_answering(cancel)
                 # two batches per embedding thread in each call: the ONNX embedder runs
                 # them side by side, and a thread waits less for the other at the end
                 threads = self._embed_threads()

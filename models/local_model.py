@@ -319,6 +319,9 @@ class LocalModel:
             finally:
                 done.set()
                 if gen is not None:
+                    # the caller may have stopped reading (an answer cut by a stream guard)
+                    if not stats.generation_seconds and stats.generated_tokens:
+                        stats.generation_seconds = t_last - t_first
                     gen.close()
                 self._abort.set(False)
 

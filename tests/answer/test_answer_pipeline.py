@@ -205,3 +205,15 @@ def test_an_explicit_answer_length_wins_over_the_saved_one(saved_settings_answer
     # without saved settings (a model loaded by path, no registry): Wenji's defaults
     plain = AnswerEngine.for_loaded_model(engine.retriever, engine.models)
     assert plain.system_prompt == "" and plain.max_answer_tokens == AnswerEngine.max_answer_tokens
+
+
+def test_background_work_yields_while_an_answer_is_written(engine):
+    """From retrieval to the last token the answer holds the cores (models.cpu_share)."""
+    from models import cpu_share
+
+    assert not cpu_share.answering()
+    gen = engine.ask(M2_QUESTION)
+    first = next(gen)
+    assert isinstance(first, Retrieved) and cpu_share.answering()
+    gen.close()
+    assert not cpu_share.answering()
