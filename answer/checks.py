@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
-from answer.citations import (ATTRIBUTION, Citation, Evidence, Source, echo_units,
-                              is_supported, marker_spans, segment_spans)
+from answer.citations import (Citation, Evidence, Source, cited_numbers, echo_units,
+                              is_supported, marker_spans, segment_spans, sentence_text)
 from answer.figures import Figure, figure_in, figures
 
 # A sentence whose best source holds at least this IDF-weighted share of its own words
@@ -150,7 +150,7 @@ def check_sentences(answer: str, sources: Sequence[Source], ignore: Sequence[str
         words = answer[start:end]
         for f in sorted(own, key=lambda f: -f.start):
             words = words[:f.start - start] + " " + words[f.end - start:]
-        support = ev.support(_without_markers(ATTRIBUTION.sub("", words)), echo)
+        support = ev.support(sentence_text(words), echo)
         figures_ok = bool(own) and all(f.found for f in own)
         if not support:
             if own:
@@ -169,12 +169,6 @@ def check_sentences(answer: str, sources: Sequence[Source], ignore: Sequence[str
         out.append(SentenceCheck(start, end, level, s.n if shared else None,
                                  round(1.0 if verbatim else share, 3)))
     return out
-
-
-def _without_markers(text: str) -> str:
-    for a, b, _ in reversed(marker_spans(text)):
-        text = text[:a] + " " + text[b:]
-    return text
 
 
 def check_answer(answer: str, sources: Sequence[Source],
@@ -211,7 +205,7 @@ def marked_text(answer: str, check: AnswerCheck, style: str = "plain") -> str:
             continue
         bad = [x.n for x in check.invalid_refs if (x.start, x.end) == (a, b)]
         marker = answer[a:b]
-        good = [n for n in _numbers(marker) if n not in bad]
+        good = [n for n in cited_numbers(marker) if n not in bad]
         kept = f"[{', '.join(map(str, good))}]" if good else ""
         edits[(a, b)] = " ".join([kept] + [ref_mark.format(n=n) for n in bad]).strip()
     for f in check.missing_figures:
@@ -221,10 +215,6 @@ def marked_text(answer: str, check: AnswerCheck, style: str = "plain") -> str:
     for (a, b), replacement in sorted(edits.items(), reverse=True):
         out = out[:a] + replacement + out[b:]
     return out
-
-
-def _numbers(marker: str) -> list[int]:
-    return [n for _, _, nums in marker_spans(marker) for n in nums]
 
 
 def summary(check: AnswerCheck) -> str:

@@ -223,6 +223,12 @@ ATTRIBUTION = re.compile(
     re.IGNORECASE)
 
 
+def sentence_text(segment: str) -> str:
+    """A sentence's own words: without its source markers and its attribution
+    ("根据资料[2]，"), which are no evidence."""
+    return _MARKS.sub(" ", ATTRIBUTION.sub("", segment)).strip()
+
+
 def segment_spans(answer: str) -> list[tuple[int, int, str, list[int]]]:
     """Answer sentences (lines for lists) as (start, end, text, source numbers written in
     it); ``text`` is the sentence without its markers and attribution ("根据资料[2]，")."""
@@ -230,7 +236,7 @@ def segment_spans(answer: str) -> list[tuple[int, int, str, list[int]]]:
     for m in list(_SEGMENT_END.finditer(answer)) + [None]:
         end = len(answer) if m is None else m.start()
         seg = answer[start:end]
-        text = _MARKS.sub(" ", ATTRIBUTION.sub("", seg)).strip()
+        text = sentence_text(seg)
         nums = cited_numbers(seg)
         if text or nums:
             out.append((start, end, text, nums))

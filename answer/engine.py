@@ -55,7 +55,7 @@ from answer.prompts import (ANSWER_HINT, DOCUMENT_FIRST, EXAMPLE, EXAMPLE_OPENED
                             user_message)
 from answer.stream_guards import answer_end, label_tail, shown_end, stop_strings
 from answer.thinking import ThinkSplitter
-from ingest.analyzer import tokenize
+from ingest.analyzer import has_cjk, tokenize
 from models import cpu_share
 from models.generator import GenerationError, Generator
 
@@ -240,7 +240,8 @@ class AnswerEngine:
         """What the knowledge base knows of the names in ``query`` (:mod:`answer.names`)."""
         if not self.check_names:
             return NameCheck()
-        names = question_names(query, chinese=self.retriever.holds_chinese(kb_name))
+        names = question_names(query, chinese=has_cjk(query)
+                               and self.retriever.holds_chinese(kb_name))
         if not names:
             return NameCheck()
         covers = self.retriever.cover_words(kb_name)

@@ -79,9 +79,11 @@ class GroundingGate:
         only some documents hold (:mod:`answer.names`)."""
         if self.names.unknown or not self.names.holds(doc_id, passage):
             return False
+        # past the test above, a question with distinctive names names this document
+        anchored = bool(self.names.distinctive)
         similarity = None if dense_distance is None else 1.0 - dense_distance
         return (coverage >= self.min_coverage
-                or (coverage >= NAMED_COVERAGE and self.names.anchors(doc_id, passage))
+                or (coverage >= NAMED_COVERAGE and anchored)
                 or (bool(self.rare) and self.rare in passage
                     and coverage >= RARE_TERM_COVERAGE)
                 or (self.dense_trust >= 0.5 and similarity is not None

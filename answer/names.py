@@ -74,11 +74,6 @@ class NameCheck:
     distinctive: list[str] = field(default_factory=list)
     cover_words: Callable[[int], set[str]] = lambda doc_id: set()
 
-    def anchors(self, doc_id: int, passage: str) -> bool:
-        """Whether the passage's document is one the question names by a distinctive
-        name (so a passage about it needs less of the question's other words)."""
-        return bool(self.distinctive) and self.holds(doc_id, passage)
-
     def holds(self, doc_id: int, passage: str) -> bool:
         """Whether the passage (or its document's cover) holds a distinctive name; True
         when there is none to hold."""

@@ -85,7 +85,6 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-
 # jieba part-of-speech flags of proper nouns: person, place, organisation, other
 _PROPER_FLAGS = ("nr", "ns", "nt", "nz")
 

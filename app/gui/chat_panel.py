@@ -361,12 +361,7 @@ class ChatPanel(QWidget):
         if record.think_cursor is not None:
             record.think_cursor = thinking_block.replace(record.think_cursor, html)
             return
-        cursor = self._end_cursor()
-        a = cursor.position()
-        cursor.insertHtml(html)
-        record.think_cursor = QTextCursor(self.view.document())
-        record.think_cursor.setPosition(a)
-        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+        record.think_cursor = thinking_block.insert(self._end_cursor(), html)
         self._follow(self._at_bottom())
 
     def toggle_thinking(self, index: int) -> None:
@@ -402,12 +397,8 @@ class ChatPanel(QWidget):
         cursor.removeSelectedText()
         known = {s.n for s in record.sources}
         if record.thinking:
-            a = cursor.position()
-            cursor.insertHtml(thinking_block.block_html(record.thinking, index,
-                                                        record.think_open))
-            record.think_cursor = QTextCursor(self.view.document())
-            record.think_cursor.setPosition(a)
-            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+            record.think_cursor = thinking_block.insert(
+                cursor, thinking_block.block_html(record.thinking, index, record.think_open))
         if record.answer.strip():
             begin = cursor.position()
             insert_markdown(cursor, link_citations(record.answer, index, known))

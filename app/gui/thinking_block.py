@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QTextBlockFormat, QTextCharFormat, QTextCursor
 
 
 def tr(text: str) -> str:
@@ -44,6 +44,17 @@ def block_html(text: str, index: int, expanded: bool) -> str:
     body = html.escape(text.strip()).replace("\n", "<br>")
     return (f"<a href='think:{index}' style='color:#777; text-decoration:none'>"
             f"<i>{label}</i></a><br><span style='color:#777; font-size:small'>{body}</span>")
+
+
+def insert(cursor: QTextCursor, fragment: str) -> QTextCursor:
+    """Insert ``fragment`` at ``cursor`` as a block of its own (the cursor ends in the
+    next block); returns a cursor at the new block's start, for :func:`replace`."""
+    start = cursor.position()
+    cursor.insertHtml(fragment)
+    kept = QTextCursor(cursor.document())
+    kept.setPosition(start)
+    cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+    return kept
 
 
 def replace(cursor: QTextCursor, fragment: str) -> QTextCursor:
