@@ -73,15 +73,17 @@ def test_sentences_are_supported_partly_or_not_at_all(sales_sources):
     assert check.sentences[0].n == table.n
 
 
-def test_the_export_never_shows_an_invalid_reference_as_a_citation(tmp_path, sales_sources):
+def test_the_export_and_the_terminal_never_show_an_invalid_reference_as_a_citation(
+        wenji_home, sales_sources, capsys):
     from answer.chats import ChatStore
     from answer.engine import AnswerDone
+    from app.cli import main
 
     answer = "Net sales were $12.3 billion [9]."
     check = check_answer(answer, sales_sources[:2])
     done = AnswerDone(QUESTION, answer, [], sales_sources[:2], True, "en", QUESTION,
                       generated=True, check=check)
-    with ChatStore(tmp_path / "chats.sqlite") as chats:
+    with ChatStore(wenji_home / "chats.sqlite3") as chats:
         chat = chats.create(kb="default")
         chats.add_message(chat.id, "user", QUESTION)
         chats.add_answer(chat.id, done)
@@ -89,6 +91,12 @@ def test_the_export_never_shows_an_invalid_reference_as_a_citation(tmp_path, sal
     assert "~~[9]~~ *(no source 9)*" in text
     assert "**$12.3 billion** ⚠ *(not in the sources)*" in text
     assert "Checks: 0 of 1 figures found" in text
+    # wenji chats show: the same marks, as plain text
+    assert main(["chats", "show", str(chat.id)]) == 0
+    shown = capsys.readouterr().out
+    assert "A: Net sales were $12.3 billion (not in the sources) [9?]." in shown
+    assert "Checks: 0 of 1 figures found in the sources; not in the sources: $12.3 billion; " \
+           "no such source: [9]" in shown
 
 
 def test_a_real_answer_is_checked_where_it_stands(m2_events):
