@@ -45,6 +45,7 @@ from answer.checks import AnswerCheck, check_answer
 from answer.citations import (Citation, Source, adds_to, closest_sentence,
                               closest_sentences, echo_units,
                               resolve_citations)
+from answer.cross_language import CrossLanguageCheck, cross_language_check
 from answer.followups import is_follow_up, retrieval_query
 from answer.grounding import MIN_COVERAGE, GroundingGate, grounded_sources
 from answer.history import Turn, as_turns, copies_earlier
@@ -233,11 +234,24 @@ class AnswerEngine:
                              self.min_coverage,
                              self.min_similarity if self.min_similarity is not None
                              else self.retriever.relevant_similarity_for(query, kb_name),
-                             names=self.names(query, kb_name))
+                             names=self.names(query, kb_name),
+                             cross=self.cross_language(query, kb_name))
         return grounded_sources(hits, gate, lang)
+
+    def cross_language(self, query: str, kb_name: str | None = None
+                       ) -> CrossLanguageCheck | None:
+        """The word-by-word check of a Chinese question on a knowledge base without
+        Chinese text (:mod:`answer.cross_language`); None for any other question, or
+        without a multilingual embedder."""
+        kb_name = kb_name or self.kb_name
+        if not (self.check_names and has_cjk(query)) or self.retriever.holds_chinese(kb_name):
+            return None
+        return cross_language_check(query, self.retriever.word_embedder(kb_name),
+                                    self.retriever.cover_names(kb_name))
 
     def names(self, query: str, kb_name: str | None = None) -> NameCheck:
         """What the knowledge base knows of the names in ``query`` (:mod:`answer.names`)."""
+        kb_name = kb_name or self.kb_name
         if not self.check_names:
             return NameCheck()
         names = question_names(query, chinese=has_cjk(query)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from answer.citations import Source, keyword_coverage
+from answer.cross_language import CrossLanguageCheck
 from answer.names import NameCheck
 from answer.prompts import source_label
 from ingest.analyzer import has_cjk
@@ -62,6 +63,8 @@ class GroundingGate:
     min_coverage: float = MIN_COVERAGE
     min_similarity: float | None = MIN_SIMILARITY  # None: similarity never admits
     names: NameCheck = field(default_factory=NameCheck)  # the question's names
+    # a question in another language than the library's: words matched across languages
+    cross: CrossLanguageCheck | None = None
     rare: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -76,9 +79,15 @@ class GroundingGate:
         """Whether ``passage`` (with its ``coverage`` and embedding distance) is relevant
         enough to answer from.  Never when the question names something the library does
         not know, or when the passage (of document ``doc_id``) holds none of the names
-        only some documents hold (:mod:`answer.names`)."""
+        only some documents hold (:mod:`answer.names`).  A question asked in another
+        language than the library's is judged word by word across the languages
+        (:mod:`answer.cross_language`)."""
         if self.names.unknown or not self.names.holds(doc_id, passage):
             return False
+        if self.cross is not None:
+            # no keyword is shared and similarity does not separate: words across languages
+            share, names_known = self.cross.judge(passage)
+            return names_known and share >= self.min_coverage
         # past the test above, a question with distinctive names names this document
         anchored = bool(self.names.distinctive)
         similarity = None if dense_distance is None else 1.0 - dense_distance

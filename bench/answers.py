@@ -374,7 +374,7 @@ def busy_main(args, engine, questions: list[str], model_path) -> int:
 def gate_main(args) -> int:
     """``--gate``: the grounding gate on the 20 filings (bench/gate_questions.py)."""
     from answer.engine import AnswerEngine
-    from bench.gate_questions import build_library, run_gate
+    from bench.gate_questions import build_library, run_docs_gate, run_gate
     from bench.machine_info import machine
     from retrieval.qa_eval import load_qa
     from retrieval.retriever import Retriever
@@ -385,6 +385,11 @@ def gate_main(args) -> int:
     engine = AnswerEngine(Retriever(library, embedder), None, kb_name=args.kb, top_k=6)
     dev = [item.question for item in load_qa(sec / "qna_dev.csv")]
     lines, figures = run_gate(engine, args.kb, dev)
+    fastapi = REPO.parent / "shared" / "data" / "fastapi_docs_md"
+    build_library(home, fastapi / "en" / "docs", "fastapi-en", "*.md", (library, embedder))
+    lines += ["Held out (the cross-language rule was not designed on it): Chinese questions "
+              "on the English FastAPI docs (knowledge base fastapi-en).", "",
+              *run_docs_gate(engine, "fastapi-en", fastapi)]
     head = [f"## Grounding gate: look-alike and off-topic questions "
             f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
             f"- Machine: {machine()}",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -55,6 +55,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
     "december".split())}
 _EN_DATE = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2}),?\s+((?:19|20)\d\d)\b", re.I)
 _NAME_LIKE = re.compile(r"\b[A-Z][\w&'.-]*|\b\w*\d\w*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LETTER_WORD = re.compile(r"[A-Za-z][A-Za-z-]{2,}")
 _ZH_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 
 
@@ -64,6 +65,9 @@ class Profile:
     path: str
     words: set[str]
     when: tuple  # sortable: (year, quarter or month, day), () when unknown
+    # the same name-like words as written (lower case, not stemmed): what a question in
+    # another language is matched against (answer.cross_language)
+    names: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -123,7 +127,9 @@ def build_profiles(documents: dict[int, tuple[str, str]], openings: dict[int, st
         named_in_opening = " ".join(_NAME_LIKE.findall(opening))
         words = set(tokenize(f"{stem} {title if title != path else ''} {named_in_opening}"))
         words |= {f"q{m[2] or m[3]}" for m in _PERIOD.finditer(stem)}
-        profiles.append(Profile(doc_id, path, words, document_period(path, opening)))
+        written = f"{stem} {title if title != path else ''} {named_in_opening}"
+        names = {w.lower() for w in _LETTER_WORD.findall(written)}
+        profiles.append(Profile(doc_id, path, words, document_period(path, opening), names))
     return profiles
 
 

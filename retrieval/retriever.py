@@ -194,6 +194,20 @@ class Retriever:
         its first passages (:func:`retrieval.named_documents.build_profiles`)."""
         return {p.doc_id: p.words for p in self.profiles(self._kb(kb_name))}
 
+    def cover_names(self, kb_name: str | None = None) -> set[str]:
+        """The name-like words of every file document's cover as written (lower case, not
+        stemmed): what a question asked in another language is matched against."""
+        return set().union(*(p.names for p in self.profiles(self._kb(kb_name))))
+
+    def word_embedder(self, kb_name: str | None = None):
+        """The knowledge base's embedder when it places words of different languages in
+        one space (a multilingual model, or the multilingual half of the default pair);
+        None otherwise."""
+        embedder = self.for_kb(kb_name).embedder
+        if not getattr(embedder, "multilingual", False):
+            return None
+        return getattr(embedder, "wide", embedder)
+
     def _named(self, query: str, kb: KnowledgeBase) -> Named | None:
         """The documents ``query`` names (see :mod:`retrieval.named_documents`).  How many
         documents hold a word is counted once per word until the library changes (the
