@@ -151,6 +151,19 @@ def pair(shared_cache, multilingual):
     return e
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.getbasetemp() / "wenji-model-cache"
+
+
+@pytest.fixture(scope="session")
+def bundled_gguf(model_cache) -> Path:
+    """The bundled chat model's GGUF, assembled once per session."""
+    from models.bundled import ensure_chat_model
+
+    return ensure_chat_model(model_cache / "models")
+
+
 def require(path: Path) -> Path:
     if not path.exists():
         pytest.fail(f"test data missing: {path} (is ../shared/data next to the checkout?)")

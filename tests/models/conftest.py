@@ -16,7 +16,6 @@ from pathlib import Path
 import gguf
 import pytest
 
-from models.bundled import ensure_chat_model
 from models.gguf_header import read_header
 
 # A Gemma-style template (the instruction-tuned Gemma 3 format, simplified).
@@ -53,15 +52,6 @@ def add_string_metadata(src: Path, dst: Path, items: dict[str, str]) -> Path:
         shutil.copyfileobj(fin, out, 1 << 22)
     return dst
 
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.getbasetemp() / "wenji-model-cache"
-
-
-@pytest.fixture(scope="session")
-def bundled_gguf(model_cache) -> Path:
-    return ensure_chat_model(model_cache / "models")
 
 
 @pytest.fixture(scope="session")
