@@ -60,6 +60,9 @@ class ModelSettings:
     chat_model: str = ""  # empty = the bundled gemma-3-270m
     extra_model_dirs: list[str] = field(default_factory=list)
     threads: int = 0  # 0 = number of physical cores
+    # where model downloads come from: empty = Hugging Face (or HF_ENDPOINT, if set); a
+    # mirror's base URL such as https://hf-mirror.com
+    hub_endpoint: str = ""
 
 
 @dataclass
@@ -140,6 +143,10 @@ class Settings:
             ("models", "embedder_backend", self.models.embedder_backend in EMBEDDER_BACKENDS,
              f"must be {', '.join(EMBEDDER_BACKENDS[:-1])} or {EMBEDDER_BACKENDS[-1]}"),
             ("models", "threads", 0 <= self.models.threads <= 256, "must be between 0 and 256"),
+            ("models", "hub_endpoint",
+             self.models.hub_endpoint == ""
+             or self.models.hub_endpoint.startswith(("http://", "https://")),
+             "must be empty or a URL starting with http:// or https://"),
             ("ui", "language", self.ui.language in ("en", "zh"), "must be en or zh"),
         ]
         for section, key, ok, problem in checks:

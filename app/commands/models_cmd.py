@@ -1,4 +1,5 @@
-"""``wenji models list|add|remove|show``: the GGUF chat models Wenji can use.
+"""``wenji models list|add|remove|show|catalog|download``: the GGUF chat models Wenji
+can use, and the catalog of models it can download (:mod:`models.catalog`).
 
 Listing reads GGUF headers only (instant), and assembles the bundled gemma-3-270m into
 the models folder first so a fresh data folder always has one working model.  A broken
@@ -10,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import time
 
 from app.context import Context, UserError
 
@@ -37,6 +39,19 @@ def register(sub) -> None:
     show.add_argument("name", metavar="NAME")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(func=run_show)
+
+    cat = msub.add_parser("catalog", help="models Wenji can download, and whether they fit "
+                                          "this machine")
+    cat.add_argument("--json", action="store_true", help="machine-readable output")
+    cat.set_defaults(func=run_catalog)
+
+    dl = msub.add_parser("download", help="download a catalog model (the only network use; "
+                                          "Ctrl-C pauses, run again to resume)")
+    dl.add_argument("name", metavar="NAME", help="a name from `wenji models catalog`")
+    dl.add_argument("--use", action="store_true", help="make it the chat model afterwards")
+    dl.add_argument("--cancel", action="store_true",
+                    help="delete a paused download of NAME instead of resuming it")
+    dl.set_defaults(func=run_download)
 
 
 def _usage(parser) -> int:
@@ -144,4 +159,101 @@ def run_show(args, ctx: Context) -> int:
         rows.append((f"setting {key}", repr(value) if isinstance(value, str) else str(value)))
     for label, value in rows:
         print(f"{label:<24} {value}")
+    return 0
+
+
+def _catalog(ctx: Context):
+    from models.catalog import CatalogError, full_catalog
+
+    try:
+        return full_catalog(ctx.home.root / "catalog.toml")
+    except CatalogError as exc:
+        raise UserError(f"the model catalog is broken: {exc}") from None
+
+
+def run_catalog(args, ctx: Context) -> int:
+    from models.catalog import MachineInfo, fit, speed_class
+    from models.download import partial_downloads
+
+    entries = _catalog(ctx)
+    machine = MachineInfo.detect()
+    have = {m.name for m in _registry(ctx).list()}
+    paused = partial_downloads(ctx.home.models_dir)
+    rows = []
+    for e in entries:
+        f = fit(e, machine)
+        state = ("downloaded" if e.file in have else
+                 f"paused at {_size(paused[e.file])}" if e.file in paused else "")
+        rows.append((e, f, speed_class(e, machine.gpu_offload), state))
+    if args.json:
+        print(json.dumps([dict(dataclasses.asdict(e), fit=f.level, fit_reason=f.reason,
+                               speed=speed, state=state) for e, f, speed, state in rows],
+                         indent=2, ensure_ascii=False))
+        return 0
+    print(f"  {'NAME':<36} {'PARAMS':>6} {'SIZE':>7}  {'LANG':<6} {'FIT':<8} {'SPEED':<10} "
+          "NOTES")
+    for e, f, speed, state in rows:
+        langs = "zh+en" if e.chinese and "en" in e.languages else ",".join(e.languages[:2])
+        mark = "*" if state == "downloaded" else " "
+        extra = f"[{state}] " if state and state != "downloaded" else ""
+        think = "reasoning; " if e.reasoning else ""
+        print(f"{mark} {e.name:<36} {e.params_b:>5.1f}B {_size(e.size_bytes):>7}  {langs:<6} "
+              f"{f.level.replace('_', ' '):<8} {speed:<10} {extra}{think}{e.notes}")
+    print(f"* = downloaded.  Fit: this machine has {_size(machine.total_ram_bytes)} of memory"
+          f"{'' if machine.gpu_offload else ' and no GPU offload'}.  "
+          "Get one: wenji models download NAME")
+    return 0
+
+
+def run_download(args, ctx: Context) -> int:
+    from models.catalog import CatalogError, find
+    from models.download import DownloadError, DownloadStopped, ModelDownload, human_duration
+
+    try:
+        entry = find(args.name, _catalog(ctx))
+    except CatalogError as exc:
+        raise UserError(str(exc)) from None
+    last = [0.0]
+
+    def show(p) -> None:
+        now = time.monotonic()
+        if p.stage == "downloading" and now - last[0] < 0.5 and p.done < p.total:
+            return
+        last[0] = now
+        if p.stage == "downloading":
+            eta = f", {human_duration(p.eta)} left" if p.eta is not None else ""
+            line = (f"{entry.file}: {p.fraction:5.1%} of {_size(p.total)} "
+                    f"({_size(p.rate)}/s{eta})")
+        else:
+            line = f"{entry.file}: {p.stage}"
+        print(f"\r{line:<78}", end="", file=sys.stderr, flush=True)
+
+    dl = ModelDownload(entry, ctx.home.models_dir,
+                       endpoint=ctx.settings.models.hub_endpoint or None, progress=show)
+    if args.cancel:
+        dl.discard()
+        print(f"deleted the paused download of {entry.file}")
+        return 0
+    if dl.partial_size():
+        print(f"resuming {entry.file} at {_size(dl.partial_size())}", file=sys.stderr)
+    try:
+        path = dl.run()
+    except KeyboardInterrupt:
+        print(f"\npaused: {_size(dl.partial_size())} of {entry.file} kept; run the same "
+              "command to go on", file=sys.stderr)
+        return 130
+    except DownloadStopped as exc:
+        print(file=sys.stderr)
+        raise UserError(str(exc)) from None
+    except DownloadError as exc:
+        print(file=sys.stderr)
+        raise UserError(f"{entry.name}: {exc}") from None
+    print(file=sys.stderr)
+    print(f"downloaded {entry.display} to {path}")
+    if args.use:
+        ctx.settings.models.chat_model = path.name
+        ctx.settings.save(ctx.home.settings_path)
+        print(f"it is now the chat model (models.chat_model = {path.name!r})")
+    else:
+        print(f"use it: wenji ask --model {path.name} \"...\" (or pick it in the window)")
     return 0

@@ -77,3 +77,64 @@ def test_broken_file_in_folder_is_listed_not_fatal(tmp_path, bundled_gguf, broke
     assert result.returncode == 0, result.stderr
     assert "half.gguf" in result.stdout and "ERROR" in result.stdout and \
         "truncated" in result.stdout
+
+
+def test_catalog_and_download_from_a_hub_on_loopback(tmp_path, bundled_gguf):
+    """`wenji models catalog` and `download` against a real HTTP server that answers as
+    the hub does, named in settings as the mirror; the entry is the person's own
+    catalog.toml in the data folder."""
+    from tests.hub_server import FakeHub
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with FakeHub() as hub:
+        hub.add_file("wenji-test/tiny-GGUF", bundled_gguf.name, bundled_gguf)
+        (home / "settings.toml").write_text(
+            f'[models]\nhub_endpoint = "{hub.endpoint}"\n', encoding="utf-8")
+        (home / "catalog.toml").write_text(f'''
+[[model]]
+name = "tiny-test"
+display = "Tiny test model"
+repo = "wenji-test/tiny-GGUF"
+file = "{bundled_gguf.name}"
+params_b = 0.27
+quant = "Q4_K_M"
+size_bytes = {bundled_gguf.stat().st_size}
+context = 32768
+languages = ["en"]
+licence = "Gemma"
+reasoning = false
+
+[[model]]
+name = "gone-test"
+display = "A file the hub does not have"
+repo = "wenji-test/tiny-GGUF"
+file = "gone.gguf"
+params_b = 0.27
+quant = "Q4_K_M"
+size_bytes = 1000
+context = 2048
+languages = ["en"]
+licence = "MIT"
+reasoning = false
+''', encoding="utf-8")
+        listed = wenji(home, "models", "catalog")
+        assert listed.returncode == 0, listed.stderr
+        line = next(l for l in listed.stdout.splitlines() if "tiny-test" in l)
+        assert "fits" in line and "fast" in line
+        assert "qwen2.5-7b-instruct-q4_k_m" in listed.stdout  # the shipped entries too
+
+        gone = wenji(home, "models", "download", "gone-test")
+        assert gone.returncode != 0 and "has no file gone.gguf (404)" in gone.stderr
+        typo = wenji(home, "models", "download", "tiny-tset")
+        assert typo.returncode != 0 and "did you mean tiny-test" in typo.stderr
+
+        done = wenji(home, "models", "download", "tiny-test", "--use")
+        assert done.returncode == 0, done.stderr
+        assert (home / "models" / bundled_gguf.name).stat().st_size == bundled_gguf.stat().st_size
+        assert "verifying" in done.stderr and "100.0%" in done.stderr
+        assert f"models.chat_model = '{bundled_gguf.name}'" in done.stdout
+    assert f'chat_model = "{bundled_gguf.name}"' in (home / "settings.toml").read_text()
+    again = wenji(home, "models", "catalog", "--json")
+    tiny = next(r for r in json.loads(again.stdout) if r["name"] == "tiny-test")
+    assert tiny["state"] == "downloaded" and tiny["fit"] == "fits"
