@@ -19,8 +19,12 @@ opens the first citation, and saves PNGs:
                       collapsed thinking (a saved chat with a written answer over the real
                       Apple 10-Q pages, so the marks are certain to appear)
   10-checks-zh.png    the same in the Chinese interface, the thinking opened
+  11-get-models.png   the "Get models" dialog: the catalog, fit markers, a download in
+                      progress (from a local server that answers as the hub does)
+  12-get-models-zh.png the same in the Chinese interface
 
-``--checks-only`` makes only 09 and 10 (no ingest, a few seconds).
+``--checks-only`` makes only 09 and 10 (no ingest, a few seconds); ``--models-only`` only
+11 and 12.
 
 ``--readme`` also copies the answer/document state to ``docs/screenshot.png``.
 """
@@ -51,6 +55,7 @@ def main() -> int:
                     help="data folder to use (default: a new temporary one; an earlier "
                          "run's folder skips the long ingest)")
     ap.add_argument("--checks-only", action="store_true", help="only 09 and 10")
+    ap.add_argument("--models-only", action="store_true", help="only 11 and 12")
     args = ap.parse_args()
     if not args.docs.is_dir():
         print(f"{args.docs}: folder not found", file=sys.stderr)
@@ -94,6 +99,8 @@ def main() -> int:
 
     if args.checks_only:
         return checks_shots(home, args.docs, wait, shot)
+    if args.models_only:
+        return models_shots(home, wait, shot)
 
     window = MainWindow(Context(home=home, settings=Settings()))
     window.resize(1280, 800)
@@ -206,6 +213,43 @@ def checks_shots(home, docs: Path, wait, shot) -> int:
             window.chat.toggle_thinking(0)
         shot(window, name)
         window.close()
+    return 0
+
+
+def models_shots(home, wait, shot) -> int:
+    """11 and 12: the catalog with a download under way.  The bytes come from a server on
+    127.0.0.1 that answers as the hub does (the bundled GGUF under a catalog entry's
+    name, slowed down); the download is cancelled after the picture."""
+    from app.context import Context
+    from app.gui.main_window import MainWindow
+    from app.settings import Settings
+    from models.bundled import ensure_chat_model
+    from models.catalog import find, load_catalog
+    from tests.hub_server import FakeHub
+
+    entry = find("qwen2.5-1.5b-instruct-q4_k_m", load_catalog())
+    gguf = ensure_chat_model(home.models_dir)
+    with FakeHub() as hub:
+        hub.add_file(entry.repo, entry.file, gguf)
+        hub.throttle(3_000_000)
+        for language, name in (("en", "11-get-models.png"), ("zh", "12-get-models-zh.png")):
+            settings = Settings()
+            settings.ui.language = language
+            settings.models.hub_endpoint = hub.endpoint
+            window = MainWindow(Context(home=home, settings=settings))
+            window.resize(1280, 800)
+            window.show()
+            wait(lambda: window.started, 600, "the window to load")
+            dialog = window.open_model_catalog()
+            dialog.select(entry.name)
+            dialog.download_button.click()
+            wait(lambda: dialog.progress.value() > 150 and "/" in dialog.status.text(), 120,
+                 "the download to be under way")
+            shot(dialog, name)
+            dialog.cancel_button.click()
+            wait(lambda: dialog.download is None, 60, "the download to stop")
+            dialog.close()
+            window.close()
     return 0
 
 

@@ -144,6 +144,10 @@ class MainWindow(QMainWindow):
         self.add_model_action = QAction(self.tr("Add model…"), self)
         self.add_model_action.setToolTip(self.tr("Add a GGUF chat model file and switch to it"))
         self.add_model_action.triggered.connect(lambda: self.add_model())
+        self.get_models_action = QAction(self.tr("Get models…"), self)
+        self.get_models_action.setToolTip(self.tr("Download a better chat model from the "
+                                                  "catalog"))
+        self.get_models_action.triggered.connect(lambda: self.open_model_catalog())
         self.new_chat_action = QAction(self.tr("New chat"), self)
         self.new_chat_action.setShortcut(QKeySequence("Ctrl+N"))
         self.new_chat_action.triggered.connect(self.new_chat)
@@ -176,6 +180,7 @@ class MainWindow(QMainWindow):
         self.model_picker.setMinimumWidth(360)
         self.model_picker.activated.connect(self._on_model_chosen)
         toolbar.addWidget(self.model_picker)
+        toolbar.addAction(self.get_models_action)
         toolbar.addAction(self.add_model_action)
         toolbar.addSeparator()
         toolbar.addAction(self.new_chat_action)
@@ -198,6 +203,7 @@ class MainWindow(QMainWindow):
         chat_menu.addAction(self.new_chat_action)
         chat_menu.addAction(self.export_chat_action)
         model_menu = bar.addMenu(self.tr("&Models"))
+        model_menu.addAction(self.get_models_action)
         model_menu.addAction(self.add_model_action)
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
@@ -591,6 +597,27 @@ class MainWindow(QMainWindow):
                               .format(file=name, reason=reason), self.tr("Add model"))
 
         self.background.run(lambda _op: registry.add(path), added, failed, name="add model")
+
+    def open_model_catalog(self):
+        """The "Get models…" dialog (one at a time; it keeps running downloads shown)."""
+        from app.gui.model_catalog_dialog import ModelCatalogDialog
+
+        dialog = getattr(self, "_catalog_dialog", None)
+        if dialog is None:
+            try:
+                dialog = ModelCatalogDialog(self.services, self.background, self)
+            except Exception as exc:  # a broken catalog file: say which and why
+                self.show_problem(self.tr("Cannot show the model catalog: {reason}")
+                                  .format(reason=exc), self.tr("Get models"))
+                return None
+            dialog.downloaded.connect(lambda _path: self.refresh_models())
+            dialog.use_model.connect(self.switch_model)
+            self._catalog_dialog = dialog
+        else:
+            dialog.refresh()
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     @property
     def loading_model(self) -> bool:

@@ -209,6 +209,11 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Embedder:"), embedder_col)
         form.addRow(self.tr("Embedder runtime:"), self.embedder_backend)
         form.addRow(self.tr("Interface language:"), self.language)
+        self.hub_endpoint = QLineEdit(s.models.hub_endpoint)
+        self.hub_endpoint.setObjectName("hubEndpoint")
+        self.hub_endpoint.setPlaceholderText(self.tr("Hugging Face; or a mirror such as "
+                                                     "https://hf-mirror.com"))
+        form.addRow(self.tr("Model downloads from:"), self.hub_endpoint)
 
         self.error_label = QLabel()
         self.error_label.setObjectName("settingsError")
@@ -286,6 +291,7 @@ class SettingsDialog(QDialog):
         new.models.embedder = self.embedder_value()
         new.models.embedder_backend = self.embedder_backend.currentData()
         new.ui.language = self.language.currentData()
+        new.models.hub_endpoint = self.hub_endpoint.text().strip()
         return new
 
     def edited_model_settings(self):

@@ -488,6 +488,14 @@ The files on disk are not touched.</source>
         <translation>添加 GGUF 对话模型文件并切换到它</translation>
     </message>
     <message>
+        <source>Get models…</source>
+        <translation>获取模型…</translation>
+    </message>
+    <message>
+        <source>Download a better chat model from the catalog</source>
+        <translation>从模型目录下载更好的对话模型</translation>
+    </message>
+    <message>
         <source>New chat</source>
         <translation>新建对话</translation>
     </message>
@@ -692,6 +700,14 @@ Data folder: {home}</source>
         <translation>添加模型</translation>
     </message>
     <message>
+        <source>Cannot show the model catalog: {reason}</source>
+        <translation>无法显示模型目录：{reason}</translation>
+    </message>
+    <message>
+        <source>Get models</source>
+        <translation>获取模型</translation>
+    </message>
+    <message>
         <source>A model is still loading…</source>
         <translation>仍有模型在加载…</translation>
     </message>
@@ -730,6 +746,185 @@ Data folder: {home}</source>
     <message>
         <source>Settings</source>
         <translation>设置</translation>
+    </message>
+</context>
+<context>
+    <name>ModelCatalogDialog</name>
+    <message>
+        <source>Get models</source>
+        <translation>获取模型</translation>
+    </message>
+    <message>
+        <source>Instruction-tuned models that answer from your documents. This computer has {ram} of memory{gpu}. Downloading is the only time Wenji uses the network; it comes from {source}.</source>
+        <translation>能根据你的文档回答问题的指令微调模型。本机有 {ram} 内存{gpu}。下载是文集唯一使用网络的时候，来源：{source}。</translation>
+    </message>
+    <message>
+        <source> and no GPU offload</source>
+        <translation>，没有 GPU 加速</translation>
+    </message>
+    <message>
+        <source>Hugging Face (or the mirror in HF_ENDPOINT)</source>
+        <translation>Hugging Face（或 HF_ENDPOINT 指定的镜像）</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Languages</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Fits this computer</source>
+        <translation>适合本机</translation>
+    </message>
+    <message>
+        <source>Speed here</source>
+        <translation>本机速度</translation>
+    </message>
+    <message>
+        <source>Licence</source>
+        <translation>许可证</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Cancel download</source>
+        <translation>取消下载</translation>
+    </message>
+    <message>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>✓ fits</source>
+        <translation>✓ 合适</translation>
+    </message>
+    <message>
+        <source>tight</source>
+        <translation>勉强</translation>
+    </message>
+    <message>
+        <source>✗ too big</source>
+        <translation>✗ 太大</translation>
+    </message>
+    <message>
+        <source>fast</source>
+        <translation>快</translation>
+    </message>
+    <message>
+        <source>moderate</source>
+        <translation>中等</translation>
+    </message>
+    <message>
+        <source>slow</source>
+        <translation>慢</translation>
+    </message>
+    <message>
+        <source>very slow</source>
+        <translation>很慢</translation>
+    </message>
+    <message>
+        <source>downloaded</source>
+        <translation>已下载</translation>
+    </message>
+    <message>
+        <source>downloading…</source>
+        <translation>下载中…</translation>
+    </message>
+    <message>
+        <source>paused at {size}</source>
+        <translation>已暂停于 {size}</translation>
+    </message>
+    <message>
+        <source>  · reasoning</source>
+        <translation>  · 推理模型</translation>
+    </message>
+    <message>
+        <source>{notes} — {params:.1f}B parameters, {quant}, context {ctx:,} tokens; {fit}. From {repo}.</source>
+        <translation>{notes} — {params:.1f}B 参数，{quant}，上下文 {ctx:,} 词元；{fit}。来自 {repo}。</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>needs about {needed} of {total} memory</source>
+        <translation>约需 {needed}（共 {total} 内存）</translation>
+    </message>
+    <message>
+        <source>{h} h {m} min</source>
+        <translation>{h} 小时 {m} 分</translation>
+    </message>
+    <message>
+        <source>{m} min {s} s</source>
+        <translation>{m} 分 {s} 秒</translation>
+    </message>
+    <message>
+        <source>{s} s</source>
+        <translation>{s} 秒</translation>
+    </message>
+    <message>
+        <source>Connecting to {source}…</source>
+        <translation>正在连接 {source}…</translation>
+    </message>
+    <message>
+        <source>Pausing…</source>
+        <translation>正在暂停…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Deleted the paused download of {name}.</source>
+        <translation>已删除 {name} 暂停的下载。</translation>
+    </message>
+    <message>
+        <source>, {time} left</source>
+        <translation>，剩余 {time}</translation>
+    </message>
+    <message>
+        <source>{done} of {total} · {rate}/s{left}</source>
+        <translation>{done} / {total} · {rate}/秒{left}</translation>
+    </message>
+    <message>
+        <source>Checking the file against the hub&apos;s checksum…</source>
+        <translation>正在用模型库给出的校验和核对文件…</translation>
+    </message>
+    <message>
+        <source>{name} is downloaded and checked. Use it now, or pick it later in the model list.</source>
+        <translation>{name} 已下载并校验。现在就用，或稍后在模型列表中选择。</translation>
+    </message>
+    <message>
+        <source>Paused; the part downloaded is kept. Resume at any time, also after restarting Wenji.</source>
+        <translation>已暂停；已下载的部分会保留。随时可以继续，重启文集后也可以。</translation>
+    </message>
+    <message>
+        <source>Download cancelled; the partial file was deleted.</source>
+        <translation>下载已取消；未完成的文件已删除。</translation>
+    </message>
+    <message>
+        <source>Download failed: {reason}</source>
+        <translation>下载失败：{reason}</translation>
     </message>
 </context>
 <context>
@@ -896,6 +1091,14 @@ Data folder: {home}</source>
     <message>
         <source>Interface language:</source>
         <translation>界面语言：</translation>
+    </message>
+    <message>
+        <source>Hugging Face; or a mirror such as https://hf-mirror.com</source>
+        <translation>Hugging Face；或镜像，例如 https://hf-mirror.com</translation>
+    </message>
+    <message>
+        <source>Model downloads from:</source>
+        <translation>模型下载来源：</translation>
     </message>
     <message>
         <source>Browse…</source>
