@@ -16,6 +16,7 @@ registry never lists a half or a wrong file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -216,7 +217,7 @@ class ModelDownload:
             sha256 = sha256 if _SHA256.match(sha256) else ""
             self._forget_other_file(sha256, size)
             self._check_space(size - self.partial_size())
-            self._fetch(meta.location or url, size, sha256)
+            self._fetch(meta.location or url, size)
         self._check_stop()
         self.progress(Progress("verifying", size, size))
         if sha256:
@@ -260,7 +261,7 @@ class ModelDownload:
                                 f"{_gb(needed)} more and {_gb(free)} is free on "
                                 f"{self.models_dir}")
 
-    def _fetch(self, url: str, size: int, sha256: str) -> None:
+    def _fetch(self, url: str, size: int) -> None:
         """The bytes, resumed from the partial file; dropped connections are resumed
         again up to RETRIES times in a row."""
         import httpx
@@ -287,6 +288,10 @@ class ModelDownload:
                 raise DownloadError(describe_error(exc, self.entry, self.endpoint)
                                     + "; the part already downloaded is kept") from exc
             except (httpx.HTTPError, OSError) as exc:
+                if getattr(exc, "errno", None) == errno.ENOSPC:
+                    raise DownloadError(f"the disk filled up while downloading "
+                                        f"{self.entry.file}; {_gb(self.partial_size())} is "
+                                        "kept: free some space and resume") from exc
                 grew = self.partial_size() > have
                 failures = 0 if grew else failures + 1
                 if failures >= RETRIES:

@@ -193,3 +193,30 @@ def test_the_downloaded_model_loads_and_answers(hub, bundled_gguf, tmp_path):
         assert manager.generate("The capital of France is", max_tokens=8).strip()
     finally:
         manager.unload()
+
+
+def test_a_disk_that_fills_up_mid_file_is_named_and_the_part_kept(hub, bundled_gguf,
+                                                                   tmp_path):
+    """A small filesystem (tmpfs, 40 MB) fills during the download: the person is told
+    the disk is full, and what came is kept for a resume."""
+    import subprocess
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small filesystem here (needs root)")
+    try:
+        import models.download as download
+
+        dl = ModelDownload(entry_for(bundled_gguf), mount, endpoint=hub.endpoint)
+        old = download.SPARE_BYTES
+        download.SPARE_BYTES = -bundled_gguf.stat().st_size  # pass the up-front check
+        try:
+            with pytest.raises(DownloadError, match="disk filled up.*is kept"):
+                dl.run()
+        finally:
+            download.SPARE_BYTES = old
+        assert dl.partial_size() > 0
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True)
