@@ -205,8 +205,9 @@ class AnswerEngine:
                          max_answer_tokens: int | None = None, **options) -> AnswerEngine:
         """An engine that answers with the loaded model's saved settings
         (:class:`models.registry.GenerationSettings`, models/model_settings.json): its
-        ``max_tokens`` is the answer's length unless ``max_answer_tokens`` is given, and
-        a non-empty ``system_prompt`` replaces Wenji's default instructions.
+        ``max_tokens`` is the answer's length unless ``max_answer_tokens`` is given,
+        ``thinking_tokens`` a reasoning model's room to think, and a non-empty
+        ``system_prompt`` replaces Wenji's default instructions.
         ``options``: the other fields."""
         loaded = models.loaded
         saved = loaded.settings if loaded is not None else {}
@@ -214,6 +215,8 @@ class AnswerEngine:
         if answer_tokens:
             options["max_answer_tokens"] = int(answer_tokens)
         options.setdefault("system_prompt", saved.get("system_prompt") or "")
+        if saved.get("thinking_tokens") is not None:
+            options.setdefault("thinking_tokens", int(saved["thinking_tokens"]))
         return cls(retriever, models, **options)
 
     # --- retrieval and relevance -----------------------------------------------------

@@ -105,9 +105,15 @@ def main() -> int:
                     help="time to first token and tokens/s quiet, then while the SEC folder "
                          "is being added in the same process (with and without sharing the "
                          "cores: models/cpu_share.py)")
+    ap.add_argument("--sec", action="store_true",
+                    help="answer the SEC 10-Q dev questions on the 20 filings (--store, --kb) "
+                         "and report the answer checks and where the gold figures appear: "
+                         "in the documents' sentences shown first or in the model's attempt")
     args = ap.parse_args()
     if args.gate:
         return gate_main(args)
+    if args.sec:
+        return sec_main(args)
 
     from ingest.store.library import Library
     from ingest.pipeline import Ingestor
@@ -403,6 +409,91 @@ def gate_main(args) -> int:
     if not args.no_write:
         with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
             fh.write("\n" + text)
+    library.close()
+    return 0
+
+
+def sec_main(args) -> int:
+    """``--sec``: the bundled (or ``--model``) model on the SEC dev questions: the answer
+    checks, and which block holds the gold answer's figures -- the documents' sentences
+    shown first, or the model's attempt below them (which order to trust)."""
+    from answer.engine import AnswerEngine
+    from answer.figures import figure_in, figures
+    from answer.prompts import MODEL_ATTEMPT
+    from bench.gate_questions import build_library
+    from bench.machine_info import machine
+    from models.bundled import ensure_chat_model
+    from models.model_manager import ModelManager
+    from retrieval.qa_eval import load_qa
+    from retrieval.retriever import Retriever
+
+    sec = REPO.parent / "shared" / "data" / "sec10q"
+    home = Path(args.store) if args.store else Path(tempfile.mkdtemp(prefix="wenji-sec-"))
+    library, embedder = build_library(home, sec / "docs", args.kb)
+    cache = Path(os.environ.get("WENJI_BENCH_CACHE", Path(tempfile.gettempdir()) / "wenji-bench"))
+    manager = ModelManager(threads=args.threads)
+    model_path = args.model or ensure_chat_model(cache / "models")
+    manager.load(model_path, context_length=2048, seed=1234)
+    engine = AnswerEngine(Retriever(library, embedder), manager, kb_name=args.kb,
+                          top_k=args.top_k, max_answer_tokens=args.max_tokens,
+                          max_context_tokens=args.context_tokens,
+                          sampling={"temperature": 0.0}, document_first=not args.no_lead)
+    items = load_qa(sec / "qna_dev.csv")[:args.n]
+    n = refused = generated = invalid = 0
+    figs_all = figs_found = sents_all = sents_ok = 0
+    gold_all = gold_lead = gold_attempt = q_lead = q_attempt = q_gold = 0
+    seconds = []
+    for i, item in enumerate(items, 1):
+        t = time.perf_counter()
+        done = engine.answer(item.question)
+        seconds.append(time.perf_counter() - t)
+        n += 1
+        refused += not done.grounded
+        generated += done.generated
+        figs_all += len(done.check.figures)
+        figs_found += len(done.check.figures) - len(done.check.missing_figures)
+        sents_all += len(done.check.sentences)
+        sents_ok += done.check.count("supported")
+        invalid += len(done.check.invalid_refs)
+        lead, marked, attempt = done.answer.partition(MODEL_ATTEMPT["en"])
+        if not marked:
+            lead, attempt = "", done.answer
+        # the gold answer's amounts and percentages (its dates say which filing, not what)
+        gold = [f for f in figures(item.answer) if f.kind in ("number", "percent")]
+        in_lead = sum(figure_in(f, lead) is not None for f in gold)
+        in_attempt = sum(figure_in(f, attempt) is not None for f in gold)
+        gold_all += len(gold)
+        gold_lead += in_lead
+        gold_attempt += in_attempt
+        q_gold += bool(gold)
+        q_lead += bool(in_lead)
+        q_attempt += bool(in_attempt)
+        print(f"[{i}/{len(items)}] {seconds[-1]:5.1f}s grounded={done.grounded} gold figures "
+              f"{len(gold)}: lead {in_lead}, attempt {in_attempt}", flush=True)
+    pct = lambda a, b: f"{a}/{b} = {a / max(1, b):.0%}"  # noqa: E731
+    lines = [f"## Answers: SEC 10-Q dev questions ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+             "", f"- Machine: {machine()}",
+             f"- Model: {Path(str(model_path)).name}, greedy, answer <= {args.max_tokens} "
+             f"tokens, sources capped at {args.context_tokens} prompt tokens, top_k "
+             f"{args.top_k}; library: the 20 filings, embedder {embedder.name}; "
+             f"{'documents first (base model)' if not args.no_lead else 'no lead block'}",
+             "", "| measure | value |", "|---|---:|",
+             f"| questions | {n} ({refused} answered \"not in your documents\") |",
+             f"| answer figures found in the sources (answer.checks) | {pct(figs_found, figs_all)} |",
+             f"| answer sentences supported by a source | {pct(sents_ok, sents_all)} |",
+             f"| references to no source, per generated answer | "
+             f"{invalid / max(1, generated):.2f} ({invalid} in {generated}) |",
+             f"| gold-answer figures (amounts, percentages) in the documents' sentences shown first | {pct(gold_lead, gold_all)} |",
+             f"| ... in the model's attempt | {pct(gold_attempt, gold_all)} |",
+             f"| questions with a gold figure in the sentences shown first | {pct(q_lead, q_gold)} |",
+             f"| ... in the model's attempt | {pct(q_attempt, q_gold)} |",
+             f"| seconds per question (median) | {statistics.median(seconds):.1f} |", ""]
+    text = "\n".join(lines)
+    print("\n" + text)
+    if not args.no_write:
+        with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
+            fh.write("\n" + text)
+    manager.unload()
     library.close()
     return 0
 

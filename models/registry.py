@@ -153,6 +153,8 @@ class GenerationSettings:
     top_p: float = 0.95
     repeat_penalty: float = 1.1
     max_tokens: int = 256  # the longest answer, in tokens
+    # a reasoning model's room to think before the answer, on top of max_tokens
+    thinking_tokens: int = 1024
     system_prompt: str = ""
 
     def validate(self, name: str) -> None:
@@ -167,6 +169,8 @@ class GenerationSettings:
             problems.append("repeat_penalty must be between 0.5 and 3")
         if self.max_tokens < 1:
             problems.append("max_tokens must be at least 1")
+        if self.thinking_tokens < 0:
+            problems.append("thinking_tokens must be 0 or more")
         if problems:
             raise RegistryError(f"settings for {name}: " + "; ".join(problems))
 

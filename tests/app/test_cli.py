@@ -127,3 +127,26 @@ def test_ctrl_c_stops_the_answer_and_saves_it_as_stopped(wenji_home):
         saved_question, answer = chats.messages(chat.id)
     assert saved_question.content == question
     assert answer.role == "assistant" and answer.meta["cancelled"]
+
+
+def test_ask_with_a_reasoning_model_shows_thinking_apart(wenji_home, bundled_gguf):
+    """A model whose chat template opens a thinking block (as DeepSeek-R1 distills' do):
+    `wenji ask` says "(thinking…)" on stderr instead of printing the thinking, and the
+    answer on stdout carries no <think> tag."""
+    from tests.answer.test_answer_thinking import THINKING_TEMPLATE
+    from tests.models.conftest import add_string_metadata
+
+    models = wenji_home / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    add_string_metadata(bundled_gguf, models / "gemma-thinking.gguf",
+                        {"tokenizer.chat_template": THINKING_TEMPLATE})
+    (models / "model_settings.json").write_text(
+        '{"gemma-thinking.gguf": {"max_tokens": 16, "thinking_tokens": 16, "context_length": 2048}}')
+    res = wenji("ingest", "--quiet", str(MD_DIR / "en/docs/tutorial/first-steps.md"),
+                home=wenji_home)
+    assert res.returncode == 0, res.stderr
+    res = wenji("ask", "--model", "gemma-thinking.gguf", "How do I create a FastAPI app?",
+                home=wenji_home)
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.count("(thinking…)") == 1, res.stderr
+    assert "<think>" not in res.stdout and "</think>" not in res.stdout
