@@ -199,6 +199,9 @@ class AnswerEngine:
     check_names: bool = True
     # reasoning models: room for the thinking on top of max_answer_tokens
     thinking_tokens: int = 1024
+    # the chat's scope: document ids or paths (a folder: every document under it) that
+    # retrieval keeps to; None: the whole knowledge base
+    documents: Sequence[int | str] | None = None
 
     @classmethod
     def for_loaded_model(cls, retriever, models: Generator, *,
@@ -230,7 +233,8 @@ class AnswerEngine:
         base, empty question) with a message for the user.
         """
         kb_name = kb_name or self.kb_name
-        hits = self.retriever.search(query, kb_name=kb_name, k=self.top_k)
+        hits = self.retriever.search(query, kb_name=kb_name, k=self.top_k,
+                                     documents=self.documents)
         terms = set(tokenize(query))
         gate = GroundingGate(terms, self.retriever.term_weights(terms, kb_name),
                              self.retriever.dense_trust(query, kb_name),

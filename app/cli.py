@@ -19,7 +19,8 @@ from app.settings import SettingsError
 log = logging.getLogger(__name__)
 
 # Order here is the order in ``wenji --help``.
-COMMAND_MODULES = ["doctor", "gui", "knowledge", "search", "evaluate", "models_cmd", "ask"]
+COMMAND_MODULES = ["doctor", "gui", "knowledge", "search", "evaluate", "models_cmd", "ask",
+                   "summarize"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -65,6 +65,11 @@ class Home:
     def chats_path(self) -> Path:
         return self.root / "chats.sqlite3"
 
+    @property
+    def summaries_path(self) -> Path:
+        """Section summaries kept for the next question on the same document."""
+        return self.root / "summaries.sqlite3"
+
     def load_settings(self) -> Settings:
         return Settings.load(self.settings_path)
 

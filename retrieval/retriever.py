@@ -214,6 +214,12 @@ class Retriever:
         profiles' cache key): a search must not repeat the same FTS5 scans."""
         return resolve(query, self.profiles(kb), lambda word: self._documents_with(word, kb))
 
+    def scope(self, kb_name: str | None, documents: Sequence[int | str]) -> list[int]:
+        """The ids of the ready documents ``documents`` names (ids, paths, folders);
+        :class:`RetrievalError` when it names none of them."""
+        kb = self._kb(kb_name)
+        return self._doc_filter(kb, self._documents(kb), documents) or []
+
     def _doc_filter(self, kb: KnowledgeBase, docs: dict[int, tuple[str, str]],
                     documents: Sequence[int | str] | None) -> list[int] | None:
         if documents is None:

@@ -26,6 +26,9 @@ def register(subparsers) -> None:
     p.add_argument("--kb", metavar="NAME", help="knowledge base (default: 'default')")
     p.add_argument("--model", metavar="NAME",
                    help="chat model name or .gguf path (default: settings, else the bundled model)")
+    p.add_argument("--doc", metavar="PATH", action="append",
+                   help="only this document or folder (repeat for more): the answer comes "
+                        "from these alone")
     p.add_argument("--chat", metavar="ID", type=int,
                    help="continue this conversation (see: wenji chats list)")
     p.add_argument("--max-tokens", type=int, metavar="N",
@@ -143,12 +146,17 @@ def run_ask(args, ctx: Context) -> int:
         retriever = Retriever(library, make_embedder(ctx), ctx.settings.retrieval)
         try:  # check the knowledge base before spending seconds on loading a model
             retriever.check_kb(kb)
+            if args.doc:
+                scoped = retriever.scope(kb, args.doc)
+                print(f"(only {len(scoped)} document{'s' if len(scoped) != 1 else ''} of "
+                      f"the knowledge base: {', '.join(args.doc)})", file=sys.stderr)
         except RetrievalError as exc:
             raise UserError(str(exc)) from exc
         manager = _load_model(ctx, args.model, args.context)
         engine = AnswerEngine.for_loaded_model(retriever, manager, kb_name=kb,
                                                top_k=ctx.settings.retrieval.top_k,
-                                               max_answer_tokens=args.max_tokens)
+                                               max_answer_tokens=args.max_tokens,
+                                               documents=args.doc)
         exchange = conversation.ask(args.question, kb)
         cancel = threading.Event()
         done = None

@@ -393,6 +393,11 @@ class Catalog:
                 f" WHERE c.id IN ({marks}) AND d.status = 'ready'", part).fetchall()
         return {r["id"]: _chunk_row(r) for r in rows}
 
+    def document_chunks(self, doc_id: int) -> list[ChunkRow]:
+        """A document's chunks in reading order (a whole-document summary reads them)."""
+        return [_chunk_row(r) for r in self.db.execute(
+            "SELECT * FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,)).fetchall()]
+
     def chunks_at(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], ChunkRow]:
         """Chunks by (document id, position), e.g. the neighbours of a passage."""
         places = list(places)

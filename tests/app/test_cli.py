@@ -150,3 +150,32 @@ def test_ask_with_a_reasoning_model_shows_thinking_apart(wenji_home, bundled_ggu
     assert res.returncode == 0, res.stderr
     assert res.stderr.count("(thinking…)") == 1, res.stderr
     assert "<think>" not in res.stdout and "</think>" not in res.stdout
+
+
+def test_summarize_and_ask_about_chosen_documents(wenji_home):
+    """`wenji summarize` prints a summary whose lines cite sections, then the sources;
+    `wenji ask --doc` keeps to the chosen document; both name a document they do not
+    know, and a file name two documents share."""
+    en = MD_DIR / "en/docs/tutorial/first-steps.md"
+    zh = MD_DIR / "zh/docs/tutorial/first-steps.md"
+    res = wenji("ingest", "--quiet", str(en), str(zh), home=wenji_home)
+    assert res.returncode == 0, res.stderr
+    res = wenji("summarize", str(en), home=wenji_home)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("# ") and "[1]" in res.stdout and "Sources:" in res.stdout
+    assert "[section " in res.stderr and "summarized now" in res.stderr
+    again = wenji("summarize", str(en), home=wenji_home)
+    assert again.returncode == 0 and "0 summarized now" in again.stderr
+    both = wenji("summarize", "first-steps.md", home=wenji_home)
+    assert both.returncode != 0 and "several documents are named first-steps.md" in both.stderr
+    gone = wenji("summarize", "nothing.pdf", home=wenji_home)
+    assert gone.returncode != 0 and "not a ready document" in gone.stderr
+
+    res = wenji("ask", "--doc", str(zh), "--max-tokens", "8", "How do I run the app?",
+                home=wenji_home)
+    assert res.returncode == 0, res.stderr
+    assert "(only 1 document" in res.stderr
+    listed = [l for l in res.stdout.splitlines() if l.strip().startswith("/")]
+    assert listed and all(str(zh) in l for l in listed)
+    bad = wenji("ask", "--doc", "/no/such.pdf", "anything", home=wenji_home)
+    assert bad.returncode != 0 and "none of the chosen documents" in bad.stderr
