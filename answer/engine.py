@@ -49,12 +49,14 @@ from answer.cross_language import CrossLanguageCheck, cross_language_check
 from answer.followups import is_follow_up, retrieval_query
 from answer.grounding import MIN_COVERAGE, GroundingGate, grounded_sources
 from answer.history import Turn, as_turns, copies_earlier
+from answer.intent import whole_document_request
 from answer.names import NameCheck, check_names, question_names
 from answer.prompts import (ANSWER_HINT, DOCUMENT_FIRST, EXAMPLE, EXAMPLE_OPENED,
                             MODEL_ATTEMPT, NO_ANSWER, OPENER, QUOTE_NOTE, completion_prompt,
                             document_lead, question_language, source_block, system_message,
                             user_message)
 from answer.stream_guards import answer_end, label_tail, shown_end, stop_strings
+from answer.summaries import Summarizer, Summary, SummaryCancelled, section_line
 from answer.thinking import ThinkSplitter
 from ingest.analyzer import has_cjk, tokenize
 from models import cpu_share
@@ -202,6 +204,9 @@ class AnswerEngine:
     # the chat's scope: document ids or paths (a folder: every document under it) that
     # retrieval keeps to; None: the whole knowledge base
     documents: Sequence[int | str] | None = None
+    # section summaries kept between questions (answer.summaries.SummaryCache), for a
+    # question about a whole document; None: summarized afresh each time
+    summary_cache: object = None
 
     @classmethod
     def for_loaded_model(cls, retriever, models: Generator, *,
@@ -272,6 +277,43 @@ class AnswerEngine:
                            lambda doc_id: covers.get(doc_id, set()), vocabulary,
                            lambda text: self.retriever.text_contains(text, kb_name))
 
+    # --- the whole document ----------------------------------------------------------
+
+    def whole_document(self, question: str, kb_name: str | None = None):
+        """The document a summary-style question is about (:mod:`answer.intent`): the
+        chat's scope if it holds one document, else the one document the question names;
+        None for any other question."""
+        if not whole_document_request(question):
+            return None
+        kb_name = kb_name or self.kb_name
+        ids = (self.retriever.scope(kb_name, self.documents) if self.documents
+               else self.retriever.named_documents(question, kb_name))
+        if len(ids) != 1:
+            return None
+        catalog = self.retriever.library.catalog
+        return next((d for d in catalog.documents() if d.id == ids[0]), None)
+
+    def _summarize(self, question: str, lang: str, document,
+                   cancel_event: threading.Event | None) -> Iterator[AnswerEvent]:
+        """The document summarized section by section (:mod:`answer.summaries`): each
+        section's line streams in as it is done; the sources are its sections."""
+        catalog = self.retriever.library.catalog
+        loaded = self.models.loaded
+        summarizer = Summarizer(self.models, self.summary_cache,
+                                model_name=loaded.name if loaded else "")
+        chunks = catalog.document_chunks(document.id)
+        yield Retrieved(question, question, [], True, lang)
+        try:
+            for i, item in enumerate(summarizer.stream(document, chunks, lang, cancel_event), 1):
+                if isinstance(item, Summary):
+                    yield AnswerDone(question, item.text, item.citations, item.sources, True,
+                                     lang, question, generated=item.generated > 0,
+                                     model=loaded.name if loaded else "", check=item.check)
+                    return
+                yield TextPiece(("" if i == 1 else "\n") + section_line(i, item))
+        except SummaryCancelled:
+            yield AnswerDone(question, "", [], [], True, lang, question, cancelled=True)
+
     # --- prompt --------------------------------------------------------------------
 
     def _system(self, lang: str) -> str:
@@ -341,6 +383,10 @@ class AnswerEngine:
              ) -> Iterator[AnswerEvent]:
         question = (question or "").strip()
         lang = question_language(question)
+        document = self.whole_document(question, kb_name)
+        if document is not None:
+            yield from self._summarize(question, lang, document, cancel_event)
+            return
         turns = as_turns(history)
         query = retrieval_query(question, turns)
         sources, grounded = self.find_sources(query, lang, kb_name)

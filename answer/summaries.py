@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from answer.checks import AnswerCheck, check_answer
 from answer.citations import Citation, Source, resolve_citations
@@ -172,6 +172,16 @@ class Summarizer:
                   progress: Callable[[SummaryProgress], None] | None = None) -> Summary:
         """Summarize ``document`` (an :class:`ingest.store.catalog.DocumentRow`) from its
         ``chunks``.  Raises :class:`SummaryCancelled` when ``cancel`` is set."""
+        for item in self.stream(document, chunks, lang, cancel, progress):
+            if isinstance(item, Summary):
+                return item
+        raise AssertionError("stream() ends with the Summary")
+
+    def stream(self, document, chunks: Sequence, lang: str = "en",
+               cancel: threading.Event | None = None,
+               progress: Callable[[SummaryProgress], None] | None = None
+               ) -> Iterator[SectionSummary | Summary]:
+        """Each section's summary as it is done, then the whole :class:`Summary`."""
         t0 = time.perf_counter()
         sections = self.sections(chunks)
         if not sections:
@@ -199,6 +209,7 @@ class Summarizer:
                 done.append(SectionSummary(s, text, False))
             else:
                 done.append(SectionSummary(s, text, True))
+            yield done[-1]
         if progress:
             progress(SummaryProgress(len(done), len(sections), "", 0.0))
         sources = [self._source(document, s, i + 1) for i, s in enumerate(sections)]
@@ -211,7 +222,7 @@ class Summarizer:
                           seconds=time.perf_counter() - t0, generated=generated)
         summary.citations = resolve_citations(text, sources)
         summary.check = check_answer(text, sources, summary.citations)
-        return summary
+        yield summary
 
     # --- one call each ----------------------------------------------------------------
 
@@ -279,6 +290,13 @@ def find_document(library, kb_name: str | None, path: str):
     raise ValueError(f"{path} is not a ready document of the knowledge base {kb.name!r}{hint}")
 
 
+def section_line(i: int, d: SectionSummary) -> str:
+    """One section's line of the summary: title, pages, what it says, its citation."""
+    pages = d.section.pages
+    where = d.section.title + (f" ({pages})" if pages and pages != d.section.title else "")
+    return f"- **{where}**: {d.text or '…'} [{i}]"
+
+
 def render(done: list[SectionSummary], overview: str, lang: str) -> str:
     """The summary as Markdown: the overview (if any), then one line per section with
     its title, pages and citation."""
@@ -286,8 +304,5 @@ def render(done: list[SectionSummary], overview: str, lang: str) -> str:
     parts = []
     if overview:
         parts += [f"**{first}**", "", overview, "", f"**{second}**", ""]
-    for i, d in enumerate(done, 1):
-        pages = d.section.pages
-        where = d.section.title + (f" ({pages})" if pages and pages != d.section.title else "")
-        parts.append(f"- **{where}**: {d.text or '…'} [{i}]")
+    parts += [section_line(i, d) for i, d in enumerate(done, 1)]
     return "\n".join(parts)

@@ -208,6 +208,12 @@ class Retriever:
             return None
         return getattr(embedder, "wide", embedder)
 
+    def named_documents(self, query: str, kb_name: str | None = None) -> list[int]:
+        """The ids of the documents ``query`` names by file name, title or period
+        ("the Q2 2023 AAPL filing"); [] when it names none."""
+        named = self._named(query, self._kb(kb_name))
+        return list(named.doc_ids) if named else []
+
     def _named(self, query: str, kb: KnowledgeBase) -> Named | None:
         """The documents ``query`` names (see :mod:`retrieval.named_documents`).  How many
         documents hold a word is counted once per word until the library changes (the

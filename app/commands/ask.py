@@ -125,6 +125,7 @@ def run_ask(args, ctx: Context) -> int:
     from answer.conversation import Conversation
     from answer.engine import AnswerDone, AnswerEngine, Retrieved, TextPiece, ThinkingPiece
     from answer.chats import ChatError
+    from answer.summaries import SummaryCache
     from models.generator import GenerationError
     from retrieval.retriever import RetrievalError, Retriever
 
@@ -156,7 +157,9 @@ def run_ask(args, ctx: Context) -> int:
         engine = AnswerEngine.for_loaded_model(retriever, manager, kb_name=kb,
                                                top_k=ctx.settings.retrieval.top_k,
                                                max_answer_tokens=args.max_tokens,
-                                               documents=args.doc)
+                                               documents=args.doc,
+                                               summary_cache=SummaryCache(
+                                                   ctx.home.summaries_path))
         exchange = conversation.ask(args.question, kb)
         cancel = threading.Event()
         done = None

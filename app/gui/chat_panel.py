@@ -18,13 +18,14 @@ shows its sources.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import (QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence,
                            QShortcut, QTextBlockFormat, QTextCharFormat, QTextCursor)
-from PySide6.QtWidgets import (QHBoxLayout, QPlainTextEdit, QPushButton, QSplitter,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from app.gui.answer_marks import ConversationView, mark_checks
 from app.gui import thinking_block
@@ -142,9 +143,24 @@ class ChatPanel(QWidget):
         col.addWidget(self.stop_button)
         col.addWidget(self.copy_button)
         buttons.addLayout(col)
+        self.scope: list[str] = []  # documents the chat keeps to; empty: the whole base
+        self.scope_bar = QWidget()
+        self.scope_bar.setObjectName("scopeBar")
+        self.scope_label = QLabel()
+        self.scope_label.setObjectName("scopeLabel")
+        clear_scope = QPushButton(self.tr("Ask the whole knowledge base"))
+        clear_scope.setObjectName("clearScope")
+        clear_scope.clicked.connect(lambda: self.set_scope([]))
+        bar = QHBoxLayout(self.scope_bar)
+        bar.setContentsMargins(6, 2, 6, 2)
+        bar.addWidget(self.scope_label, 1)
+        bar.addWidget(clear_scope)
+        self.scope_bar.setStyleSheet("#scopeBar { background: #e8f0fe; border-radius: 4px; }")
+        self.scope_bar.setVisible(False)
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.scope_bar)
         lay.addWidget(self.view, 1)
         lay.addLayout(buttons)
         split = QSplitter()
@@ -176,6 +192,22 @@ class ChatPanel(QWidget):
     @property
     def busy(self) -> bool:
         return self._answering is not None
+
+    def set_scope(self, paths: list[str]) -> None:
+        """Answer from these documents only (empty: the whole knowledge base); the bar
+        above the chat says so, with a button to ask the whole knowledge base again."""
+        self.scope = list(paths)
+        names = ", ".join(Path(p).name for p in self.scope[:3])
+        more = len(self.scope) - 3
+        if more > 0:
+            names += self.tr(" and {n} more").format(n=more)
+        self.scope_label.setText(self.tr("Asking about: {names}").format(names=names))
+        self.scope_bar.setVisible(bool(self.scope))
+
+    def ask(self, question: str) -> None:
+        """Put ``question`` in the box and send it (the library's "Summarize")."""
+        self.question.setPlainText(question)
+        self.send()
 
     def send(self) -> None:
         from answer.conversation import Conversation

@@ -74,7 +74,17 @@ class Services:
             raise RuntimeError("no chat model is loaded yet (see the status bar)")
         retriever = Retriever(self.library(), self.embedder(), self.ctx.settings.retrieval)
         return AnswerEngine.for_loaded_model(retriever, manager, kb_name=kb_name,
-                                             top_k=self.ctx.settings.retrieval.top_k)
+                                             top_k=self.ctx.settings.retrieval.top_k,
+                                             summary_cache=self.summaries())
+
+    def summaries(self):
+        """Section summaries kept for the next question on the same document."""
+        from answer.summaries import SummaryCache
+
+        with self._lock:
+            if getattr(self, "_summaries", None) is None:
+                self._summaries = SummaryCache(self.ctx.home.summaries_path)
+            return self._summaries
 
     def chats(self):
         with self._lock:

@@ -43,6 +43,8 @@ class LibraryPanel(QWidget):
     reindexRequested = Signal(list, str)  # paths, knowledge base
     reembedRequested = Signal(str)  # re-embed this knowledge base with the current embedder
     viewRequested = Signal(str)  # show this document inside the app
+    askAboutRequested = Signal(list)  # scope the chat to these documents
+    summarizeRequested = Signal(str)  # summarize this document in the chat
     changed = Signal()  # documents or knowledge bases were changed here
     message = Signal(str)  # for the status bar
     problem = Signal(str)  # something failed: file (or knowledge base) and reason
@@ -73,6 +75,14 @@ class LibraryPanel(QWidget):
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.itemActivated.connect(self._on_activated)
 
+        self.ask_about_action = QAction(self.tr("Ask about these"), self)
+        self.ask_about_action.setToolTip(self.tr("Answer the chat's questions from the "
+                                                 "selected documents only"))
+        self.ask_about_action.triggered.connect(
+            lambda: self.askAboutRequested.emit(self.selected_paths()))
+        self.summarize_action = QAction(self.tr("Summarize"), self)
+        self.summarize_action.triggered.connect(
+            lambda: self.selected_paths() and self.summarizeRequested.emit(self.selected_paths()[0]))
         self.open_action = QAction(self.tr("Open"), self)
         self.open_action.triggered.connect(lambda: [self.viewRequested.emit(p)
                                                     for p in self.selected_paths()[:1]])
@@ -211,6 +221,10 @@ class LibraryPanel(QWidget):
             return
         menu = QMenu(self)
         if item.data(0, DOC_ROLE):
+            menu.addAction(self.summarize_action)
+            menu.addAction(self.ask_about_action)
+            self.summarize_action.setEnabled(len(self.selected_paths()) == 1)
+            menu.addSeparator()
             menu.addAction(self.open_action)
             menu.addAction(self.open_external_action)
             menu.addAction(self.reindex_action)

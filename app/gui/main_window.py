@@ -219,6 +219,8 @@ class MainWindow(QMainWindow):
             lambda paths, kb: self.ingest(paths, kb, force=True))
         self.library_panel.reembedRequested.connect(self.reembed)
         self.library_panel.viewRequested.connect(self.chat.show_document)
+        self.library_panel.askAboutRequested.connect(self.chat.set_scope)
+        self.library_panel.summarizeRequested.connect(self.summarize_document)
         self.conversations.message.connect(lambda m: sb.showMessage(m))
         self.conversations.chatChosen.connect(self.open_chat)
         self.conversations.newChatRequested.connect(self.new_chat)
@@ -402,7 +404,17 @@ class MainWindow(QMainWindow):
                     "current {new}, so it cannot be searched. Re-embed it first: click "
                     "“Re-embed now” above the chat, or right-click it in the library and "
                     "choose “Re-embed knowledge base”.").format(kb=kb, old=built, new=current))
-        return self.services.answer_engine(kb)
+        engine = self.services.answer_engine(kb)
+        engine.documents = self.chat.scope or None
+        return engine
+
+    def summarize_document(self, path: str) -> None:
+        """Summarize one document in the chat: scoped to it, asked as a summary."""
+        if self.chat.busy:
+            self.statusBar().showMessage(self.tr("An answer is still being written…"))
+            return
+        self.chat.set_scope([path])
+        self.chat.ask(self.tr("Summarize {name}").format(name=Path(path).name))
 
     def _choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(

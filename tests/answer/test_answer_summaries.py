@@ -121,3 +121,21 @@ def test_a_scoped_chat_retrieves_only_its_documents(engine, answer_library):
         engine.retriever.scope("default", ["/no/such/file.pdf"])
     with pytest.raises(ValueError, match="not a ready document"):
         find_document(answer_library, "default", "/no/such/file.pdf")
+
+
+def test_summary_questions_go_to_the_whole_document(engine):
+    from answer.intent import whole_document_request
+
+    for q in ["Summarize this filing", "Give me an overview of the report",
+              "What is this document about?", "总结一下这份文件", "这篇文档的主要内容是什么？"]:
+        assert whole_document_request(q), q
+    for q in ["What were Apple's total net sales?", "Which chip did Apple announce?",
+              "苹果的净销售额是多少？"]:
+        assert not whole_document_request(q), q
+    scoped = dataclasses.replace(engine, documents=[str(AAPL)])
+    assert scoped.whole_document("Summarize this filing").path == str(AAPL)
+    assert scoped.whole_document("What were the total net sales?") is None
+    # without a scope, only a question that names one document
+    assert engine.whole_document("Summarize this filing") is None
+    both = dataclasses.replace(engine, documents=[str(AAPL), str(NVDA)])
+    assert both.whole_document("Summarize these filings") is None

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QPushButton
 
 from app.context import Context
 from app.home import Home
@@ -132,3 +133,36 @@ def test_closing_during_an_answer_and_during_ingest_is_clean(qtbot, wenji_home, 
     assert not w.background.running
     counts = check_store_in_fresh_process(wenji_home / "store")
     assert 1 <= counts["default"]["ready"] < 5, counts  # the note plus some filings
+
+
+def test_summarize_a_document_and_ask_about_chosen_ones(window, qtbot, tmp_path):
+    """The library's "Summarize" scopes the chat to the document and answers with its
+    summary: one line per section, cited, the sections as sources; "Ask about these" keeps
+    the next question to the chosen documents until the scope is cleared."""
+    en = tmp_path / "first-steps.md"
+    other = tmp_path / "bigger-applications.md"
+    shutil.copy(require(MD_DIR / "en/docs/tutorial/first-steps.md"), en)
+    shutil.copy(require(MD_DIR / "en/docs/tutorial/bigger-applications.md"), other)
+    window.ingest([str(en), str(other)])
+    qtbot.waitUntil(lambda: window.last_report is not None, timeout=300_000)
+    window.library_panel.summarizeRequested.emit(str(en))
+    assert window.chat.busy and window.chat.scope_bar.isVisible()
+    assert "first-steps.md" in window.chat.scope_label.text()
+    qtbot.waitUntil(lambda: window.chat.last_done is not None and not window.chat.busy,
+                    timeout=300_000)
+    done = window.chat.last_done
+    assert done.question == "Summarize first-steps.md"
+    assert done.sources and {s.path for s in done.sources} == {str(en)}
+    assert "[1]" in done.answer and done.answer.count("\n- **") + 1 == len(done.sources)
+    assert "First Steps" in window.chat.view.toPlainText()
+    assert window.chat.sources.count() == len(done.sources)
+    # ask about the other document only
+    window.library_panel.askAboutRequested.emit([str(other)])
+    assert "bigger-applications.md" in window.chat.scope_label.text()
+    window.chat.last_done = None
+    window.chat.ask("How do I use APIRouter?")
+    qtbot.waitUntil(lambda: window.chat.last_done is not None and not window.chat.busy,
+                    timeout=300_000)
+    assert {s.path for s in window.chat.last_done.sources} == {str(other)}
+    window.chat.findChild(QPushButton, "clearScope").click()
+    assert not window.chat.scope_bar.isVisible() and window.chat.scope == []

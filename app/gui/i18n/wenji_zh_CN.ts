@@ -67,6 +67,18 @@
         <translation>文档</translation>
     </message>
     <message>
+        <source>Ask the whole knowledge base</source>
+        <translation>改为询问整个知识库</translation>
+    </message>
+    <message>
+        <source> and {n} more</source>
+        <translation> 等另外 {n} 个</translation>
+    </message>
+    <message>
+        <source>Asking about: {names}</source>
+        <translation>提问范围：{names}</translation>
+    </message>
+    <message>
         <source>Could not save the chat: %1</source>
         <translation>无法保存对话：%1</translation>
     </message>
@@ -325,6 +337,18 @@
     <message>
         <source>Reason</source>
         <translation>原因</translation>
+    </message>
+    <message>
+        <source>Ask about these</source>
+        <translation>只问这些文档</translation>
+    </message>
+    <message>
+        <source>Answer the chat&apos;s questions from the selected documents only</source>
+        <translation>对话中的问题只根据所选文档回答</translation>
+    </message>
+    <message>
+        <source>Summarize</source>
+        <translation>总结</translation>
     </message>
     <message>
         <source>Open</source>
@@ -614,6 +638,14 @@ Data folder: {home}</source>
     <message>
         <source>The knowledge base “{kb}” was built with the embedder {old}, not the current {new}, so it cannot be searched. Re-embed it first: click “Re-embed now” above the chat, or right-click it in the library and choose “Re-embed knowledge base”.</source>
         <translation>知识库“{kb}”是用向量模型 {old} 而非当前的 {new} 建立的，因此无法检索。请先重新嵌入：点击对话上方的“立即重新嵌入”，或在文档库中右键单击它并选择“重新嵌入知识库”。</translation>
+    </message>
+    <message>
+        <source>An answer is still being written…</source>
+        <translation>仍在写上一个回答…</translation>
+    </message>
+    <message>
+        <source>Summarize {name}</source>
+        <translation>总结 {name}</translation>
     </message>
     <message>
         <source>Add documents</source>
