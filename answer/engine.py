@@ -45,11 +45,12 @@ from answer.checks import AnswerCheck, check_answer
 from answer.citations import (Citation, Source, adds_to, closest_sentence,
                               closest_sentences, echo_units,
                               resolve_citations)
+from answer.compare import Comparer
 from answer.cross_language import CrossLanguageCheck, cross_language_check
 from answer.followups import is_follow_up, retrieval_query
 from answer.grounding import MIN_COVERAGE, GroundingGate, grounded_sources
 from answer.history import Turn, as_turns, copies_earlier
-from answer.intent import whole_document_request
+from answer.intent import comparison_request, whole_document_request
 from answer.names import NameCheck, check_names, question_names
 from answer.prompts import (ANSWER_HINT, DOCUMENT_FIRST, EXAMPLE, EXAMPLE_OPENED,
                             MODEL_ATTEMPT, NO_ANSWER, OPENER, QUOTE_NOTE, completion_prompt,
@@ -283,15 +284,49 @@ class AnswerEngine:
         """The document a summary-style question is about (:mod:`answer.intent`): the
         chat's scope if it holds one document, else the one document the question names;
         None for any other question."""
-        if not whole_document_request(question):
+        if not whole_document_request(question) or comparison_request(question):
             return None
+        docs = self._asked_documents(question, kb_name)
+        return docs[0] if len(docs) == 1 else None
+
+    def documents_to_compare(self, question: str, kb_name: str | None = None) -> list:
+        """The two documents a comparison question is about (the chat's scope, else the
+        ones the question names); [] for any other question."""
+        if not comparison_request(question):
+            return []
+        docs = self._asked_documents(question, kb_name)
+        return docs if len(docs) == 2 else []
+
+    def _asked_documents(self, question: str, kb_name: str | None) -> list:
         kb_name = kb_name or self.kb_name
         ids = (self.retriever.scope(kb_name, self.documents) if self.documents
                else self.retriever.named_documents(question, kb_name))
-        if len(ids) != 1:
-            return None
+        if not 1 <= len(ids) <= 2:
+            return []
+        by_id = {d.id: d for d in self.retriever.library.catalog.documents()}
+        return sorted((by_id[i] for i in ids if i in by_id), key=lambda d: d.path)
+
+    def _compare(self, question: str, lang: str, documents: list,
+                 cancel_event: threading.Event | None) -> Iterator[AnswerEvent]:
+        """Two documents compared section by section (:mod:`answer.compare`)."""
         catalog = self.retriever.library.catalog
-        return next((d for d in catalog.documents() if d.id == ids[0]), None)
+        loaded = self.models.loaded
+        summarizer = Summarizer(self.models, self.summary_cache,
+                                model_name=loaded.name if loaded else "")
+        first, second = documents
+        yield Retrieved(question, question, [], True, lang)
+        try:
+            result = Comparer(summarizer).compare(
+                first, catalog.document_chunks(first.id), second,
+                catalog.document_chunks(second.id), lang, cancel=cancel_event)
+        except SummaryCancelled:
+            yield AnswerDone(question, "", [], [], True, lang, question, cancelled=True)
+            return
+        yield TextPiece(result.text)
+        citations = resolve_citations(result.text, result.sources)
+        yield AnswerDone(question, result.text, citations, result.sources, True, lang,
+                         question, generated=True, model=loaded.name if loaded else "",
+                         check=check_answer(result.text, result.sources, citations))
 
     def _summarize(self, question: str, lang: str, document,
                    cancel_event: threading.Event | None) -> Iterator[AnswerEvent]:
@@ -383,6 +418,10 @@ class AnswerEngine:
              ) -> Iterator[AnswerEvent]:
         question = (question or "").strip()
         lang = question_language(question)
+        pair = self.documents_to_compare(question, kb_name)
+        if pair:
+            yield from self._compare(question, lang, pair, cancel_event)
+            return
         document = self.whole_document(question, kb_name)
         if document is not None:
             yield from self._summarize(question, lang, document, cancel_event)

@@ -21,3 +21,14 @@ _ZH = re.compile(r"(总结|概括|摘要|概述|综述|要点|大意|主要内�
 def whole_document_request(question: str) -> bool:
     """Whether ``question`` asks for the whole document rather than a fact in it."""
     return bool(_EN.search(question) or _ZH.search(question))
+
+
+_COMPARE_EN = re.compile(r"\b(compare|comparison|differences?|differ|what changed|what has "
+                         r"changed|changes between|versus|vs\.?)\b", re.I)
+_COMPARE_ZH = re.compile(r"(比较|对比|区别|差异|变化|有何不同|有什么不同)")
+
+
+def comparison_request(question: str) -> bool:
+    """Whether ``question`` asks how documents differ ("what changed between the Q1 and
+    Q2 reports?", "对比这两份报告")."""
+    return bool(_COMPARE_EN.search(question) or _COMPARE_ZH.search(question))

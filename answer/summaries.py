@@ -137,6 +137,13 @@ def clean_summary(text: str) -> str:
         else "".join(kept).strip()
 
 
+def document_name(document) -> str:
+    """What to call a document: its title, unless that is an identifier (SEC filings'
+    titles are accession numbers: "0000320193-23-000064"), then its file name."""
+    title = (document.title or "").strip()
+    return title if re.search(r"[^\W\d_]", title) else Path(document.path).name
+
+
 def opening_sentence(text: str, limit: int = 240) -> str:
     """The section's first sentence, quoted: what a summary line says when the model
     wrote nothing usable (the document's own words, never an invention)."""
@@ -217,7 +224,7 @@ class Summarizer:
         if self.models.has_chat_template and len(done) > 1:
             overview = self._overview(done, lang, cancel)
         text = render(done, overview, lang)
-        summary = Summary(document.path, document.title or Path(document.path).name, text,
+        summary = Summary(document.path, document_name(document), text,
                           sources, done, overview, whole=len(sections) == 1,
                           seconds=time.perf_counter() - t0, generated=generated)
         summary.citations = resolve_citations(text, sources)
@@ -236,7 +243,9 @@ class Summarizer:
                                     repeat_penalty=1.15, stop=["\n\n"])
         if cancel is not None and cancel.is_set():
             raise SummaryCancelled("summary stopped")
-        return clean_summary(text) or opening_sentence(s.text)
+        text = clean_summary(text)
+        # a few characters ("1.", a lone heading) say nothing: the section's own words do
+        return text if len(text.split()) >= 4 or len(text) >= 16 else opening_sentence(s.text)
 
     def _overview(self, done: list[SectionSummary], lang: str, cancel) -> str:
         lines = [f"[{i}] {d.section.title} ({d.section.pages}): {d.text}"
@@ -255,7 +264,7 @@ class Summarizer:
 
     @staticmethod
     def _source(document, s: Section, n: int) -> Source:
-        title = document.title or Path(document.path).name
+        title = document_name(document)
         label = f"{title}, {s.title}" + (f", {s.pages}" if s.pages else "")
         return Source(n=n, chunk_id="", doc_id=document.id, path=document.path, title=title,
                       page=s.first_page, heading=s.title, start=0, end=len(s.text),

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 # Order here is the order in ``wenji --help``.
 COMMAND_MODULES = ["doctor", "gui", "knowledge", "search", "evaluate", "models_cmd", "ask",
-                   "summarize"]
+                   "summarize", "compare"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,6 +45,7 @@ class LibraryPanel(QWidget):
     viewRequested = Signal(str)  # show this document inside the app
     askAboutRequested = Signal(list)  # scope the chat to these documents
     summarizeRequested = Signal(str)  # summarize this document in the chat
+    compareRequested = Signal(list)  # compare these two documents in the chat
     changed = Signal()  # documents or knowledge bases were changed here
     message = Signal(str)  # for the status bar
     problem = Signal(str)  # something failed: file (or knowledge base) and reason
@@ -83,6 +84,12 @@ class LibraryPanel(QWidget):
         self.summarize_action = QAction(self.tr("Summarize"), self)
         self.summarize_action.triggered.connect(
             lambda: self.selected_paths() and self.summarizeRequested.emit(self.selected_paths()[0]))
+        self.compare_action = QAction(self.tr("Compare"), self)
+        self.compare_action.setToolTip(self.tr("Select two documents of one kind: their "
+                                               "differing figures and sections"))
+        self.compare_action.triggered.connect(
+            lambda: len(self.selected_paths()) == 2
+            and self.compareRequested.emit(self.selected_paths()))
         self.open_action = QAction(self.tr("Open"), self)
         self.open_action.triggered.connect(lambda: [self.viewRequested.emit(p)
                                                     for p in self.selected_paths()[:1]])
@@ -222,8 +229,10 @@ class LibraryPanel(QWidget):
         menu = QMenu(self)
         if item.data(0, DOC_ROLE):
             menu.addAction(self.summarize_action)
+            menu.addAction(self.compare_action)
             menu.addAction(self.ask_about_action)
             self.summarize_action.setEnabled(len(self.selected_paths()) == 1)
+            self.compare_action.setEnabled(len(self.selected_paths()) == 2)
             menu.addSeparator()
             menu.addAction(self.open_action)
             menu.addAction(self.open_external_action)

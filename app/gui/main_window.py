@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
         self.library_panel.viewRequested.connect(self.chat.show_document)
         self.library_panel.askAboutRequested.connect(self.chat.set_scope)
         self.library_panel.summarizeRequested.connect(self.summarize_document)
+        self.library_panel.compareRequested.connect(self.compare_documents)
         self.conversations.message.connect(lambda m: sb.showMessage(m))
         self.conversations.chatChosen.connect(self.open_chat)
         self.conversations.newChatRequested.connect(self.new_chat)
@@ -415,6 +416,15 @@ class MainWindow(QMainWindow):
             return
         self.chat.set_scope([path])
         self.chat.ask(self.tr("Summarize {name}").format(name=Path(path).name))
+
+    def compare_documents(self, paths: list[str]) -> None:
+        """Compare two documents in the chat: scoped to them, asked as a comparison."""
+        if self.chat.busy:
+            self.statusBar().showMessage(self.tr("An answer is still being written…"))
+            return
+        self.chat.set_scope(paths)
+        self.chat.ask(self.tr("Compare {a} and {b}").format(a=Path(paths[0]).name,
+                                                           b=Path(paths[1]).name))
 
     def _choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(

@@ -139,3 +139,58 @@ def test_summary_questions_go_to_the_whole_document(engine):
     assert engine.whole_document("Summarize this filing") is None
     both = dataclasses.replace(engine, documents=[str(AAPL), str(NVDA)])
     assert both.whole_document("Summarize these filings") is None
+
+
+@pytest.fixture(scope="module")
+def two_quarters(tmp_path_factory, embedder):
+    """Two 10-Qs of one company (Apple, 2023 Q1 and Q2) in their own library."""
+    from ingest.pipeline import Ingestor
+    from ingest.store.library import Library
+    from tests.conftest import SEC_DIR, require
+
+    lib = Library(tmp_path_factory.mktemp("quarters"))
+    paths = [require(SEC_DIR / "2023 Q1 AAPL.pdf"), require(SEC_DIR / "2023 Q2 AAPL.pdf")]
+    Ingestor(lib, embedder).run(paths, kb_name="default")
+    docs = [find_document(lib, "default", str(p)) for p in paths]
+    yield lib, docs
+    lib.close()
+
+
+@pytest.mark.slow
+def test_two_10qs_compared_section_by_section(two_quarters, chat_manager, tmp_path):
+    from answer.compare import Comparer
+
+    lib, (q1, q2) = two_quarters
+    chunks = [lib.catalog.document_chunks(d.id) for d in (q1, q2)]
+    comparer = Comparer(Summarizer(chat_manager, SummaryCache(tmp_path / "s.sqlite3"), "g"))
+    result = comparer.compare(q1, chunks[0], q2, chunks[1], summaries=False)
+    assert {"item 1", "item 2"} <= set(result.matched)
+    by_label = {d.label: d for d in result.differences}
+    total = by_label["total assets"]  # the balance sheets: 346,747 against 332,160
+    assert (total.a.value, total.b.value) == ("346,747", "332,160")
+    n_first = sum(1 for s in result.sources if s.path == q1.path)
+    for d in result.differences:  # each value is in the section its citation names
+        a_source, b_source = result.sources[d.a.section], result.sources[n_first + d.b.section]
+        assert d.a.value in a_source.text and d.b.value in b_source.text
+        assert f"[{d.a.section + 1}]" in result.text or len(result.differences) > 40
+    assert "| total assets | 346,747 (p." in result.text and "2023 Q1 AAPL.pdf" in result.text
+    # with the model: the shared sections' summaries, each cited (first pages only: time)
+    small = comparer.compare(q1, chunks[0][:12], q2, chunks[1][:12], summaries=True)
+    by_section = small.text.split("**Section by section**")[1]
+    assert "2023 Q1 AAPL.pdf: " in by_section and "2023 Q2 AAPL.pdf: " in by_section
+    import re
+    assert re.search(r"\[\d+\]", by_section)
+
+
+def test_comparison_questions_go_to_two_documents(engine):
+    from answer.intent import comparison_request
+
+    assert comparison_request("What changed between the Q1 and Q2 reports?")
+    assert comparison_request("对比这两份报告的区别")
+    assert not comparison_request("What were Apple's total net sales?")
+    both = dataclasses.replace(engine, documents=[str(AAPL), str(NVDA)])
+    assert [d.path for d in both.documents_to_compare("Compare these two filings")] == \
+        sorted([str(AAPL), str(NVDA)])
+    assert both.whole_document("Summarize the differences") is None
+    one = dataclasses.replace(engine, documents=[str(AAPL)])
+    assert one.documents_to_compare("Compare it") == []

@@ -164,5 +164,12 @@ def test_summarize_a_document_and_ask_about_chosen_ones(window, qtbot, tmp_path)
     qtbot.waitUntil(lambda: window.chat.last_done is not None and not window.chat.busy,
                     timeout=300_000)
     assert {s.path for s in window.chat.last_done.sources} == {str(other)}
+    # "Compare" on two documents that share no section says so
+    window.chat.last_done = None
+    window.library_panel.compareRequested.emit([str(en), str(other)])
+    qtbot.waitUntil(lambda: window.chat.last_done is not None and not window.chat.busy,
+                    timeout=300_000)
+    assert window.chat.last_done.question.startswith("Compare first-steps.md and")
+    assert "share no section" in window.chat.last_done.answer
     window.chat.findChild(QPushButton, "clearScope").click()
     assert not window.chat.scope_bar.isVisible() and window.chat.scope == []

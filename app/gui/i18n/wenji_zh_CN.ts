@@ -351,6 +351,14 @@
         <translation>总结</translation>
     </message>
     <message>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <source>Select two documents of one kind: their differing figures and sections</source>
+        <translation>选择两份同类文档：比较其不同的数字和章节</translation>
+    </message>
+    <message>
         <source>Open</source>
         <translation>打开</translation>
     </message>
@@ -646,6 +654,10 @@ Data folder: {home}</source>
     <message>
         <source>Summarize {name}</source>
         <translation>总结 {name}</translation>
+    </message>
+    <message>
+        <source>Compare {a} and {b}</source>
+        <translation>比较 {a} 和 {b}</translation>
     </message>
     <message>
         <source>Add documents</source>
