@@ -184,3 +184,19 @@ def _join_short(sections: list[Section], max_tokens: int, count_tokens) -> list[
     for i, s in enumerate(out):
         s.index = i
     return out
+
+
+def as_one_section(sections: list[Section]) -> list[Section]:
+    """All of ``sections`` as one (a document a model can read whole), spanning their
+    pages, titled by the first."""
+    if len(sections) <= 1:
+        return sections
+    first, last = sections[0], sections[-1]
+    paged = [x for x in sections if x.first_page is not None]
+    one = Section(0, first.title, "\n".join(x.text for x in sections),
+                  paged[0].first_page if paged else None, paged[-1].last_page if paged else None,
+                  paged[0].first_label if paged else None, paged[-1].last_label if paged else None,
+                  first.key)
+    if one.first_page is not None and first.title == first.pages:
+        one.title = one.pages
+    return [one]

@@ -26,7 +26,7 @@ from typing import Callable, Iterator, Sequence
 
 from answer.checks import AnswerCheck, check_answer
 from answer.citations import Citation, Source, resolve_citations
-from answer.sections import Section, document_sections
+from answer.sections import Section, as_one_section, document_sections, joined_pages
 from models.generator import GenerationError
 
 PROMPT_VERSION = "1"  # part of the cache key: a new prompt summarizes again
@@ -172,6 +172,11 @@ class Summarizer:
         return max(200, min(SECTION_TOKENS, self.n_ctx - MAP_TOKENS - PROMPT_ROOM))
 
     def sections(self, chunks: Sequence) -> list[Section]:
+        """The document in sections the model can read; one, the whole document, when
+        it fits the model's context with room for the summary."""
+        whole = sum(self.models.count_tokens(p.text) for p in joined_pages(chunks))
+        if whole <= self.n_ctx - OVERVIEW_TOKENS - PROMPT_ROOM:
+            return as_one_section(document_sections(chunks, whole + 1, self.models.count_tokens))
         return document_sections(chunks, self.section_tokens(), self.models.count_tokens)
 
     def summarize(self, document, chunks: Sequence, lang: str = "en",
@@ -208,7 +213,8 @@ class Summarizer:
             text = self.cache.get(key) if self.cache else None
             if text is None:
                 t = time.perf_counter()
-                text = self._summarize_section(s, lang, cancel)
+                text = self._summarize_section(s, lang, cancel,
+                                               OVERVIEW_TOKENS if len(sections) == 1 else MAP_TOKENS)
                 spent.append(time.perf_counter() - t)
                 generated += 1
                 if self.cache and text:
@@ -233,13 +239,14 @@ class Summarizer:
 
     # --- one call each ----------------------------------------------------------------
 
-    def _summarize_section(self, s: Section, lang: str, cancel) -> str:
+    def _summarize_section(self, s: Section, lang: str, cancel, max_tokens: int = MAP_TOKENS
+                           ) -> str:
         if self.models.has_chat_template:
             request = [{"role": "system", "content": MAP_INSTRUCTION[lang]},
                        {"role": "user", "content": s.text}]
         else:
             request = f"{s.text}\n\n{BASE_LEAD[lang]}"
-        text = self.models.generate(request, cancel, max_tokens=MAP_TOKENS, temperature=0.0,
+        text = self.models.generate(request, cancel, max_tokens=max_tokens, temperature=0.0,
                                     repeat_penalty=1.15, stop=["\n\n"])
         if cancel is not None and cancel.is_set():
             raise SummaryCancelled("summary stopped")

@@ -194,3 +194,16 @@ def test_comparison_questions_go_to_two_documents(engine):
     assert both.whole_document("Summarize the differences") is None
     one = dataclasses.replace(engine, documents=[str(AAPL)])
     assert one.documents_to_compare("Compare it") == []
+
+
+def test_a_document_that_fits_is_read_whole(answer_library, chat_manager, tmp_path):
+    from tests.answer.conftest import MD_EN
+
+    doc = find_document(answer_library, "default", str(MD_EN))
+    chunks = answer_library.catalog.document_chunks(doc.id)[:5]  # its first part
+    summarizer = Summarizer(chat_manager, None, "g")
+    assert sum(chat_manager.count_tokens(p.text) for p in joined_pages(chunks)) < 1500
+    [whole] = summarizer.sections(chunks)
+    assert whole.text.split()[0] in chunks[0].text and chunks[-1].text[-20:] in whole.text
+    summary = summarizer.summarize(doc, chunks, "en")
+    assert summary.whole and summary.text.count("[1]") == 1 and len(summary.sources) == 1
