@@ -39,6 +39,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.results import append_results  # noqa: E402  (needs the path above)
 DATA = REPO.parent / "shared" / "data" / "cmrc2018_zh"
 
 
@@ -286,8 +288,7 @@ def main() -> int:
     text = "\n".join(lines)
     print("\n" + text)
     if not args.no_write:
-        with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        append_results(text)
     if dump:
         dump.close()
     manager.unload()
@@ -407,8 +408,7 @@ def gate_main(args) -> int:
     text = "\n".join(head + lines) + "\n"
     print(text)
     if not args.no_write:
-        with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        append_results(text)
     library.close()
     return 0
 
@@ -491,8 +491,7 @@ def sec_main(args) -> int:
     text = "\n".join(lines)
     print("\n" + text)
     if not args.no_write:
-        with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        append_results(text)
     manager.unload()
     library.close()
     return 0

@@ -20,6 +20,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.results import append_results  # noqa: E402  (needs the path above)
 SEC = REPO.parent / "shared" / "data" / "sec10q" / "docs"
 
 
@@ -88,8 +90,7 @@ def main() -> int:
     print(text)
     print(cold.text[:1500])
     if not args.no_write:
-        with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        append_results(text)
     manager.unload()
     library.close()
     return 0

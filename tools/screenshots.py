@@ -22,9 +22,12 @@ opens the first citation, and saves PNGs:
   11-get-models.png   the "Get models" dialog: the catalog, fit markers, a download in
                       progress (from a local server that answers as the hub does)
   12-get-models-zh.png the same in the Chinese interface
+  13-summary.png      "Summarize" on a 10-Q: one cited line per section, the sections as
+                      sources, the scope bar above the chat
+  14-compare.png      "Compare" on two of Apple's 10-Qs: the differing figures, both pages
 
 ``--checks-only`` makes only 09 and 10 (no ingest, a few seconds); ``--models-only`` only
-11 and 12.
+11 and 12; ``--summary-only`` only 13 and 14 (a few minutes: the model reads two filings).
 
 ``--readme`` also copies the answer/document state to ``docs/screenshot.png``.
 """
@@ -56,6 +59,7 @@ def main() -> int:
                          "run's folder skips the long ingest)")
     ap.add_argument("--checks-only", action="store_true", help="only 09 and 10")
     ap.add_argument("--models-only", action="store_true", help="only 11 and 12")
+    ap.add_argument("--summary-only", action="store_true", help="only 13 and 14")
     args = ap.parse_args()
     if not args.docs.is_dir():
         print(f"{args.docs}: folder not found", file=sys.stderr)
@@ -101,6 +105,8 @@ def main() -> int:
         return checks_shots(home, args.docs, wait, shot)
     if args.models_only:
         return models_shots(home, wait, shot)
+    if args.summary_only:
+        return summary_shots(home, args.docs, wait, shot)
 
     window = MainWindow(Context(home=home, settings=Settings()))
     window.resize(1280, 800)
@@ -250,6 +256,31 @@ def models_shots(home, wait, shot) -> int:
             wait(lambda: dialog.download is None, 60, "the download to stop")
             dialog.close()
             window.close()
+    return 0
+
+
+def summary_shots(home, docs: Path, wait, shot) -> int:
+    """13 and 14: a filing summarized, two filings compared, from the library's actions."""
+    from app.context import Context
+    from app.gui.main_window import MainWindow
+    from app.settings import Settings
+
+    first, second = docs / "2023 Q1 AAPL.pdf", docs / "2023 Q2 AAPL.pdf"
+    window = MainWindow(Context(home=home, settings=Settings()))
+    window.resize(1280, 800)
+    window.show()
+    wait(lambda: window.started, 600, "the window to load")
+    window.ingest([str(first), str(second)])
+    wait(lambda: window.last_report is not None, 900, "the filings to be added")
+    for name, act in (("13-summary.png", lambda: window.summarize_document(str(second))),
+                      ("14-compare.png",
+                       lambda: window.compare_documents([str(first), str(second)]))):
+        window.chat.last_done = None
+        act()
+        wait(lambda: window.chat.last_done is not None and not window.chat.busy, 1800,
+             "the model to finish")
+        shot(window, name)
+    window.close()
     return 0
 
 
