@@ -33,7 +33,7 @@ def main() -> int:
     ap.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
     args = ap.parse_args()
 
-    from answer.figures import figure_in
+    from answer.figures import figure_in, figures
     from answer.summaries import SummaryCache, Summarizer
     from bench.machine_info import machine
     from ingest.pipeline import Ingestor
@@ -63,8 +63,10 @@ def main() -> int:
 
     document_text = "\n".join(s.text for s in cold.sources)
     check = cold.check
-    in_doc = sum(figure_in(f, document_text) is not None for f in check.figures)
-    in_section = len(check.figures) - len(check.missing_figures)
+    # each figure of the summary, read again, looked for in the whole document
+    in_doc = sum(any(figure_in(f, document_text) is not None for f in figures(fc.text))
+                 for fc in check.figures)
+    in_section = sum(fc.found and fc.where == "cited" for fc in check.figures)
     sentences = len(check.sentences)
     supported = check.count("supported")
     partly = check.count("partly")
