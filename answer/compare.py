@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from answer.citations import Source
 from answer.figures import figures
 from answer.sections import Section, joined_pages
-from answer.summaries import SummaryProgress, Summarizer, document_name
+from answer.summaries import SectionSummary, SummaryProgress, Summarizer, document_name
 
 # a table line: a label, then its first figure ("Total net sales $ 94,836 $ 97,278")
 _ROW = re.compile(r"^\s*([A-Za-z][A-Za-z ,'’()&/\-]{2,80}?)[\s:]+\(?\$?\s*\(?(\d[\d,]*(?:\.\d+)?)\)?"
@@ -133,7 +133,7 @@ class Comparer:
             return {}
         out: dict[int, str] = {}
         for item in self.summarizer.stream(document, chunks, lang, cancel, progress):
-            if hasattr(item, "section"):
+            if isinstance(item, SectionSummary):
                 out[item.section.index] = item.text
         return out
 

@@ -57,7 +57,8 @@ from answer.prompts import (ANSWER_HINT, DOCUMENT_FIRST, EXAMPLE, EXAMPLE_OPENED
                             document_lead, question_language, source_block, system_message,
                             user_message)
 from answer.stream_guards import answer_end, label_tail, shown_end, stop_strings
-from answer.summaries import Summarizer, Summary, SummaryCancelled, section_line
+from answer.summaries import (Summarizer, Summary, SummaryCancelled, SummaryProgress,
+                              section_line)
 from answer.thinking import ThinkSplitter
 from ingest.analyzer import has_cjk, tokenize
 from models import cpu_share
@@ -78,6 +79,17 @@ class Retrieved:
     sources: list[Source]  # the numbered sources in the prompt (closest passages if not grounded)
     grounded: bool  # False: "not in your documents", the model will not be called
     language: str
+
+
+@dataclass
+class Working:
+    """Where a long answer stands (a whole-document summary): ``done`` of ``total``
+    sections read, about ``eta`` seconds left (None: not known yet)."""
+
+    done: int
+    total: int
+    eta: float | None
+    what: str = ""
 
 
 @dataclass
@@ -126,7 +138,7 @@ class AnswerDone:
         return any(c.quoted for c in self.citations)
 
 
-AnswerEvent = Union[Retrieved, ThinkingPiece, TextPiece, AnswerDone]
+AnswerEvent = Union[Retrieved, Working, ThinkingPiece, TextPiece, AnswerDone]
 
 
 def _merged(quotes: list[Citation], citations: list[Citation]) -> list[Citation]:
@@ -339,13 +351,18 @@ class AnswerEngine:
         chunks = catalog.document_chunks(document.id)
         yield Retrieved(question, question, [], True, lang)
         try:
-            for i, item in enumerate(summarizer.stream(document, chunks, lang, cancel_event), 1):
-                if isinstance(item, Summary):
+            lines = 0
+            for item in summarizer.stream(document, chunks, lang, cancel_event):
+                if isinstance(item, SummaryProgress):
+                    yield Working(item.done, item.total, item.eta, item.section)
+                elif isinstance(item, Summary):
                     yield AnswerDone(question, item.text, item.citations, item.sources, True,
                                      lang, question, generated=item.generated > 0,
                                      model=loaded.name if loaded else "", check=item.check)
                     return
-                yield TextPiece(("" if i == 1 else "\n") + section_line(i, item))
+                else:
+                    lines += 1
+                    yield TextPiece(("" if lines == 1 else "\n") + section_line(lines, item))
         except SummaryCancelled:
             yield AnswerDone(question, "", [], [], True, lang, question, cancelled=True)
 

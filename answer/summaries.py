@@ -192,8 +192,9 @@ class Summarizer:
     def stream(self, document, chunks: Sequence, lang: str = "en",
                cancel: threading.Event | None = None,
                progress: Callable[[SummaryProgress], None] | None = None
-               ) -> Iterator[SectionSummary | Summary]:
-        """Each section's summary as it is done, then the whole :class:`Summary`."""
+               ) -> Iterator[SummaryProgress | SectionSummary | Summary]:
+        """Before each section where it stands, each section's summary as it is done,
+        then the whole :class:`Summary`."""
         t0 = time.perf_counter()
         sections = self.sections(chunks)
         if not sections:
@@ -205,10 +206,12 @@ class Summarizer:
         for s in sections:
             if cancel is not None and cancel.is_set():
                 raise SummaryCancelled("summary stopped")
+            left = len(sections) - len(done)
+            eta = (sum(spent) / len(spent)) * left if spent else None
+            step = SummaryProgress(len(done), len(sections), s.title, eta)
             if progress:
-                left = len(sections) - len(done)
-                eta = (sum(spent) / len(spent)) * left if spent else None
-                progress(SummaryProgress(len(done), len(sections), s.title, eta))
+                progress(step)
+            yield step
             key = SummaryCache.key(version, self.model_name, lang, s.text)
             text = self.cache.get(key) if self.cache else None
             if text is None:

@@ -264,7 +264,7 @@ class ChatPanel(QWidget):
             self._set_idle()
 
     def _on_event(self, ev) -> None:
-        from answer.engine import AnswerDone, Retrieved, TextPiece, ThinkingPiece
+        from answer.engine import AnswerDone, Retrieved, TextPiece, ThinkingPiece, Working
 
         record = self.answers[-1] if self.answers else None
         if record is None or record.complete:
@@ -273,6 +273,10 @@ class ChatPanel(QWidget):
         if isinstance(ev, Retrieved):
             record.sources, record.grounded, record.query = ev.sources, ev.grounded, ev.retrieval_query
             self.show_answer_sources(index)
+        elif isinstance(ev, Working):  # a whole document being read: where it stands
+            left = (self.tr(", about {s} s left").format(s=int(ev.eta)) if ev.eta else "")
+            self.message.emit(self.tr("Reading section {done} of {total}{left}").format(
+                done=min(ev.done + 1, ev.total), total=ev.total, left=left))
         elif isinstance(ev, ThinkingPiece):
             record.thinking += ev.text
             self._stream_thinking(record)

@@ -145,12 +145,15 @@ def test_summarize_a_document_and_ask_about_chosen_ones(window, qtbot, tmp_path)
     shutil.copy(require(MD_DIR / "en/docs/tutorial/bigger-applications.md"), other)
     window.ingest([str(en), str(other)])
     qtbot.waitUntil(lambda: window.last_report is not None, timeout=300_000)
+    said = []
+    window.statusBar().messageChanged.connect(said.append)
     window.library_panel.summarizeRequested.emit(str(en))
     assert window.chat.busy and window.chat.scope_bar.isVisible()
     assert "first-steps.md" in window.chat.scope_label.text()
     qtbot.waitUntil(lambda: window.chat.last_done is not None and not window.chat.busy,
                     timeout=300_000)
     done = window.chat.last_done
+    assert any(m.startswith("Reading section 1 of ") for m in said), said
     assert done.question == "Summarize first-steps.md"
     assert done.sources and {s.path for s in done.sources} == {str(en)}
     assert "[1]" in done.answer and done.answer.count("\n- **") + 1 == len(done.sources)

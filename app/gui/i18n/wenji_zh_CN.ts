@@ -87,6 +87,14 @@
         <translation>正在停止回答…</translation>
     </message>
     <message>
+        <source>, about {s} s left</source>
+        <translation>，约剩 {s} 秒</translation>
+    </message>
+    <message>
+        <source>Reading section {done} of {total}{left}</source>
+        <translation>正在阅读第 {done}/{total} 节{left}</translation>
+    </message>
+    <message>
         <source>You:</source>
         <translation>你：</translation>
     </message>
