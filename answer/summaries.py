@@ -275,7 +275,7 @@ class Summarizer:
     @staticmethod
     def _source(document, s: Section, n: int) -> Source:
         title = document_name(document)
-        label = f"{title}, {s.title}" + (f", {s.pages}" if s.pages else "")
+        label = f"{title}, {s.title}" + (f", {s.pages}" if s.pages and s.pages != s.title else "")
         return Source(n=n, chunk_id="", doc_id=document.id, path=document.path, title=title,
                       page=s.first_page, heading=s.title, start=0, end=len(s.text),
                       text=s.text, label=label, page_label=s.first_label)
@@ -313,7 +313,8 @@ def section_line(i: int, d: SectionSummary) -> str:
     """One section's line of the summary: title, pages, what it says, its citation."""
     pages = d.section.pages
     where = d.section.title + (f" ({pages})" if pages and pages != d.section.title else "")
-    return f"- **{where}**: {d.text or '…'} [{i}]"
+    said = " ".join(d.text.split())  # one line: a model's "1. … 2. …" is not a list here
+    return f"- **{where}**: {said or '…'} [{i}]"
 
 
 def render(done: list[SectionSummary], overview: str, lang: str) -> str:
