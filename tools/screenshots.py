@@ -275,10 +275,12 @@ def summary_shots(home, docs: Path, wait, shot) -> int:
     for name, act in (("13-summary.png", lambda: window.summarize_document(str(second))),
                       ("14-compare.png",
                        lambda: window.compare_documents([str(first), str(second)]))):
+        window.chat.new_chat()  # each in its own chat: the picture shows its start
         window.chat.last_done = None
         act()
         wait(lambda: window.chat.last_done is not None and not window.chat.busy, 1800,
              "the model to finish")
+        window.chat.view.verticalScrollBar().setValue(0)  # the answer's start, not its sources
         shot(window, name)
     window.close()
     return 0

@@ -277,6 +277,7 @@ class ChatPanel(QWidget):
             left = (self.tr(", about {s} s left").format(s=int(ev.eta)) if ev.eta else "")
             self.message.emit(self.tr("Reading section {done} of {total}{left}").format(
                 done=min(ev.done + 1, ev.total), total=ev.total, left=left))
+            record.working = True
         elif isinstance(ev, ThinkingPiece):
             record.thinking += ev.text
             self._stream_thinking(record)
@@ -294,6 +295,8 @@ class ChatPanel(QWidget):
             self.copy_button.setEnabled(True)
             self.chatsChanged.emit()  # the conversation saved the answer before passing it on
             self.answered.emit(ev)
+            if getattr(record, "working", False):  # the reading is over: clear its line
+                self.message.emit("")
 
     def _on_failed(self, message: str) -> None:
         if self.answers and not self.answers[-1].complete:
