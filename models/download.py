@@ -258,7 +258,7 @@ class ModelDownload:
         free = shutil.disk_usage(self.models_dir).free
         if needed + SPARE_BYTES > free:
             raise DownloadError(f"not enough free disk space for {self.entry.file}: it needs "
-                                f"{_gb(needed)} more and {_gb(free)} is free on "
+                                f"{human_size(needed)} more and {human_size(free)} is free on "
                                 f"{self.models_dir}")
 
     def _fetch(self, url: str, size: int) -> None:
@@ -290,14 +290,14 @@ class ModelDownload:
             except (httpx.HTTPError, OSError) as exc:
                 if getattr(exc, "errno", None) == errno.ENOSPC:
                     raise DownloadError(f"the disk filled up while downloading "
-                                        f"{self.entry.file}; {_gb(self.partial_size())} is "
+                                        f"{self.entry.file}; {human_size(self.partial_size())} is "
                                         "kept: free some space and resume") from exc
                 grew = self.partial_size() > have
                 failures = 0 if grew else failures + 1
                 if failures >= RETRIES:
                     raise DownloadError(f"the connection to {self.endpoint} keeps failing "
-                                        f"({exc}); {_gb(self.partial_size())} of "
-                                        f"{_gb(size)} is kept: resume later") from exc
+                                        f"({exc}); {human_size(self.partial_size())} of "
+                                        f"{human_size(size)} is kept: resume later") from exc
                 log.warning("download of %s interrupted (%s); resuming", self.entry.file, exc)
                 time.sleep(min(2 ** failures, 8) * 0.25)
                 self._check_stop()
@@ -352,8 +352,9 @@ def _file_sha256(path: Path, check_stop: Callable[[], None]) -> str:
     return digest.hexdigest()
 
 
-def _gb(n: int) -> str:
-    return f"{n / 1e9:.2f} GB" if n >= 1e8 else f"{n / 1e6:.0f} MB"
+def human_size(n: float) -> str:
+    """A file size or rate as people read it: "4.7 GB", "312 MB"."""
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
 def human_duration(seconds: float) -> str:

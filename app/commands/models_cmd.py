@@ -14,6 +14,7 @@ import sys
 import time
 
 from app.context import Context, UserError
+from models.download import human_size
 
 
 def register(sub) -> None:
@@ -75,10 +76,6 @@ def _ensure_bundled(ctx: Context) -> str:
         return ""
 
 
-def _size(n: int) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
-
-
 def run_list(args, ctx: Context) -> int:
     bundled_name = _ensure_bundled(ctx)
     models = _registry(ctx).list()
@@ -99,7 +96,7 @@ def run_list(args, ctx: Context) -> int:
             print(f"{mark} {m.name:<40} ERROR: {m.error}")
             continue
         print(f"{mark} {m.name:<40} {m.architecture:<10} {m.size_label:>7} {m.quantization:<8} "
-              f"{_size(m.size_bytes):>8} {m.context_length:>8}  "
+              f"{human_size(m.size_bytes):>8} {m.context_length:>8}  "
               f"{'yes' if m.has_chat_template else 'no (plain-text prompts)'}")
     print("* = the chat model in use")
     return 0
@@ -151,7 +148,7 @@ def run_show(args, ctx: Context) -> int:
         rows += [("display name", info.display_name), ("architecture", info.architecture),
                  ("parameters", f"{info.parameter_count:,} ({info.size_label})"),
                  ("quantization", info.quantization),
-                 ("file size", f"{info.size_bytes:,} bytes ({_size(info.size_bytes)})"),
+                 ("file size", f"{info.size_bytes:,} bytes ({human_size(info.size_bytes)})"),
                  ("trained context", f"{info.context_length:,} tokens"),
                  ("chat template", "yes" if info.has_chat_template else
                   "no (Wenji uses its plain-text prompt format)")]
@@ -172,7 +169,7 @@ def _catalog(ctx: Context):
 
 
 def run_catalog(args, ctx: Context) -> int:
-    from models.catalog import MachineInfo, fit, speed_class
+    from models.catalog import MachineInfo, fit, memory_size, speed_class
     from models.download import partial_downloads
 
     entries = _catalog(ctx)
@@ -183,7 +180,7 @@ def run_catalog(args, ctx: Context) -> int:
     for e in entries:
         f = fit(e, machine)
         state = ("downloaded" if e.file in have else
-                 f"paused at {_size(paused[e.file])}" if e.file in paused else "")
+                 f"paused at {human_size(paused[e.file])}" if e.file in paused else "")
         rows.append((e, f, speed_class(e, machine.gpu_offload), state))
     if args.json:
         print(json.dumps([dict(dataclasses.asdict(e), fit=f.level, fit_reason=f.reason,
@@ -197,9 +194,10 @@ def run_catalog(args, ctx: Context) -> int:
         mark = "*" if state == "downloaded" else " "
         extra = f"[{state}] " if state and state != "downloaded" else ""
         think = "reasoning; " if e.reasoning else ""
-        print(f"{mark} {e.name:<36} {e.params_b:>5.1f}B {_size(e.size_bytes):>7}  {langs:<6} "
+        print(f"{mark} {e.name:<36} {e.params_b:>5.1f}B {human_size(e.size_bytes):>7}  {langs:<6} "
               f"{f.level.replace('_', ' '):<8} {speed:<10} {extra}{think}{e.notes}")
-    print(f"* = downloaded.  Fit: this machine has {_size(machine.total_ram_bytes)} of memory"
+    print(f"* = downloaded.  Fit: this machine has "
+          f"{memory_size(machine.total_ram_bytes, whole=True)} of memory"
           f"{'' if machine.gpu_offload else ' and no GPU offload'}.  "
           "Get one: wenji models download NAME")
     return 0
@@ -222,8 +220,8 @@ def run_download(args, ctx: Context) -> int:
         last[0] = now
         if p.stage == "downloading":
             eta = f", {human_duration(p.eta)} left" if p.eta is not None else ""
-            line = (f"{entry.file}: {p.fraction:5.1%} of {_size(p.total)} "
-                    f"({_size(p.rate)}/s{eta})")
+            line = (f"{entry.file}: {p.fraction:5.1%} of {human_size(p.total)} "
+                    f"({human_size(p.rate)}/s{eta})")
         else:
             line = f"{entry.file}: {p.stage}"
         print(f"\r{line:<78}", end="", file=sys.stderr, flush=True)
@@ -235,11 +233,11 @@ def run_download(args, ctx: Context) -> int:
         print(f"deleted the paused download of {entry.file}")
         return 0
     if dl.partial_size():
-        print(f"resuming {entry.file} at {_size(dl.partial_size())}", file=sys.stderr)
+        print(f"resuming {entry.file} at {human_size(dl.partial_size())}", file=sys.stderr)
     try:
         path = dl.run()
     except KeyboardInterrupt:
-        print(f"\npaused: {_size(dl.partial_size())} of {entry.file} kept; run the same "
+        print(f"\npaused: {human_size(dl.partial_size())} of {entry.file} kept; run the same "
               "command to go on", file=sys.stderr)
         return 130
     except DownloadStopped as exc:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderV
                                QVBoxLayout, QWidget)
 
 from models.catalog import memory_size
-from models.download import DownloadStopped
+from models.download import DownloadStopped, human_size
 
 FIT_COLOURS = {"fits": "#1e7d32", "tight": "#b26a00", "too_big": "#c62828"}
 COLUMNS = 7
@@ -29,10 +29,6 @@ def _languages(codes) -> str:
     shown = [name for code, name in (("zh", "中文"), ("en", "English")) if code in codes]
     more = len(codes) - len(shown)
     return " · ".join(shown or list(codes[:2])) + (f" +{more}" if more > 0 and shown else "")
-
-
-def _size(n: float) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
 class ModelCatalogDialog(QDialog):
@@ -145,12 +141,12 @@ class ModelCatalogDialog(QDialog):
             elif self.download is not None and self.download.entry.name == e.name:
                 state = self.tr("downloading…")
             elif e.file in paused:
-                state = self.tr("paused at {size}").format(size=_size(paused[e.file]))
+                state = self.tr("paused at {size}").format(size=human_size(paused[e.file]))
             else:
                 state = ""
             said = "think" in e.display.lower() or "reason" in e.display.lower()
             name = e.display + (self.tr("  · reasoning") if e.reasoning and not said else "")
-            cells = [name, _size(e.size_bytes), langs, fit_text, speed, e.licence, state]
+            cells = [name, human_size(e.size_bytes), langs, fit_text, speed, e.licence, state]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 0:
@@ -281,7 +277,8 @@ class ModelCatalogDialog(QDialog):
         if p.stage == "downloading":
             left = self.tr(", {time} left").format(time=self._duration(p.eta)) if p.eta else ""
             self._set_status(self.tr("{done} of {total} · {rate}/s{left}").format(
-                done=_size(p.done), total=_size(p.total), rate=_size(p.rate), left=left),
+                done=human_size(p.done), total=human_size(p.total), rate=human_size(p.rate),
+                left=left),
                 error=False)
         elif p.stage == "verifying":
             self._set_status(self.tr("Checking the file against the hub's checksum…"),
