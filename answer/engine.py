@@ -318,17 +318,22 @@ class AnswerEngine:
         by_id = {d.id: d for d in self.retriever.library.catalog.documents()}
         return sorted((by_id[i] for i in ids if i in by_id), key=lambda d: d.path)
 
+    def _model_name(self) -> str:
+        loaded = self.models.loaded
+        return loaded.name if loaded else ""
+
+    def _summarizer(self) -> Summarizer:
+        """The loaded model's summarizer, with the cache kept between questions."""
+        return Summarizer(self.models, self.summary_cache, model_name=self._model_name())
+
     def _compare(self, question: str, lang: str, documents: list,
                  cancel_event: threading.Event | None) -> Iterator[AnswerEvent]:
         """Two documents compared section by section (:mod:`answer.compare`)."""
         catalog = self.retriever.library.catalog
-        loaded = self.models.loaded
-        summarizer = Summarizer(self.models, self.summary_cache,
-                                model_name=loaded.name if loaded else "")
         first, second = documents
         yield Retrieved(question, question, [], True, lang)
         try:
-            result = Comparer(summarizer).compare(
+            result = Comparer(self._summarizer()).compare(
                 first, catalog.document_chunks(first.id), second,
                 catalog.document_chunks(second.id), lang, cancel=cancel_event)
         except SummaryCancelled:
@@ -337,28 +342,24 @@ class AnswerEngine:
         yield TextPiece(result.text)
         citations = resolve_citations(result.text, result.sources)
         yield AnswerDone(question, result.text, citations, result.sources, True, lang,
-                         question, generated=True, model=loaded.name if loaded else "",
+                         question, generated=True, model=self._model_name(),
                          check=check_answer(result.text, result.sources, citations))
 
     def _summarize(self, question: str, lang: str, document,
                    cancel_event: threading.Event | None) -> Iterator[AnswerEvent]:
         """The document summarized section by section (:mod:`answer.summaries`): each
         section's line streams in as it is done; the sources are its sections."""
-        catalog = self.retriever.library.catalog
-        loaded = self.models.loaded
-        summarizer = Summarizer(self.models, self.summary_cache,
-                                model_name=loaded.name if loaded else "")
-        chunks = catalog.document_chunks(document.id)
+        chunks = self.retriever.library.catalog.document_chunks(document.id)
         yield Retrieved(question, question, [], True, lang)
         try:
             lines = 0
-            for item in summarizer.stream(document, chunks, lang, cancel_event):
+            for item in self._summarizer().stream(document, chunks, lang, cancel_event):
                 if isinstance(item, SummaryProgress):
                     yield Working(item.done, item.total, item.eta, item.section)
                 elif isinstance(item, Summary):
                     yield AnswerDone(question, item.text, item.citations, item.sources, True,
                                      lang, question, generated=item.generated > 0,
-                                     model=loaded.name if loaded else "", check=item.check)
+                                     model=self._model_name(), check=item.check)
                     return
                 else:
                     lines += 1
