@@ -50,7 +50,8 @@ from answer.cross_language import CrossLanguageCheck, cross_language_check
 from answer.followups import is_follow_up, retrieval_query
 from answer.grounding import MIN_COVERAGE, GroundingGate, grounded_sources
 from answer.history import Turn, as_turns, copies_earlier
-from answer.intent import comparison_request, whole_document_request
+from answer.intent import comparison_request, list_request, whole_document_request
+from answer.listing import list_mentions
 from answer.names import NameCheck, check_names, question_names
 from answer.prompts import (ANSWER_HINT, DOCUMENT_FIRST, EXAMPLE, EXAMPLE_OPENED,
                             MODEL_ATTEMPT, NO_ANSWER, OPENER, QUOTE_NOTE, completion_prompt,
@@ -58,7 +59,7 @@ from answer.prompts import (ANSWER_HINT, DOCUMENT_FIRST, EXAMPLE, EXAMPLE_OPENED
                             user_message)
 from answer.stream_guards import answer_end, label_tail, shown_end, stop_strings
 from answer.summaries import (Summarizer, Summary, SummaryCancelled, SummaryProgress,
-                              section_line)
+                              document_name, section_line)
 from answer.thinking import ThinkSplitter
 from ingest.analyzer import has_cjk, tokenize
 from models import cpu_share
@@ -66,6 +67,7 @@ from models.generator import GenerationError, Generator
 
 CLOSEST_SHOWN = 3  # passages shown with "not in your documents"
 HISTORY_CHARS = 400  # each earlier turn is shortened to this in the prompt
+LIST_DOCUMENTS = 10  # "list every …" reads at most this many documents of a scope
 
 
 # --- events ---------------------------------------------------------------------------
@@ -309,11 +311,21 @@ class AnswerEngine:
         docs = self._asked_documents(question, kb_name)
         return docs if len(docs) == 2 else []
 
-    def _asked_documents(self, question: str, kb_name: str | None) -> list:
+    def documents_to_list(self, question: str, kb_name: str | None = None
+                          ) -> tuple[str, list]:
+        """What a "list every …" question asks for and the documents to read for it (the
+        chat's scope, else the ones the question names; :mod:`answer.listing`);
+        ("", []) for any other question."""
+        thing = list_request(question)
+        if not thing or whole_document_request(question) or comparison_request(question):
+            return "", []
+        return thing, self._asked_documents(question, kb_name, most=LIST_DOCUMENTS)
+
+    def _asked_documents(self, question: str, kb_name: str | None, most: int = 2) -> list:
         kb_name = kb_name or self.kb_name
         ids = (self.retriever.scope(kb_name, self.documents) if self.documents
                else self.retriever.named_documents(question, kb_name))
-        if not 1 <= len(ids) <= 2:
+        if not 1 <= len(ids) <= most:
             return []
         by_id = {d.id: d for d in self.retriever.library.catalog.documents()}
         return sorted((by_id[i] for i in ids if i in by_id), key=lambda d: d.path)
@@ -344,6 +356,24 @@ class AnswerEngine:
         yield AnswerDone(question, result.text, citations, result.sources, True, lang,
                          question, generated=True, model=self._model_name(),
                          check=check_answer(result.text, result.sources, citations))
+
+    def _list(self, question: str, lang: str, thing: str, documents: list
+              ) -> Iterator[AnswerEvent]:
+        """Every sentence of the documents that mentions ``thing``, cited by page
+        (:mod:`answer.listing`); no model call."""
+        catalog = self.retriever.library.catalog
+        yield Retrieved(question, question, [], True, lang)
+        texts: list[str] = []
+        sources: list[Source] = []
+        for document in documents:
+            found = list_mentions(document, catalog.document_chunks(document.id), thing,
+                                  lang, title=document_name(document), first=len(sources) + 1)
+            texts.append(found.text)
+            sources += found.sources
+        text = "\n\n".join(texts)
+        yield TextPiece(text)
+        yield AnswerDone(question, text, resolve_citations(text, sources), sources, True,
+                         lang, question)
 
     def _summarize(self, question: str, lang: str, document,
                    cancel_event: threading.Event | None) -> Iterator[AnswerEvent]:
@@ -439,6 +469,10 @@ class AnswerEngine:
         pair = self.documents_to_compare(question, kb_name)
         if pair:
             yield from self._compare(question, lang, pair, cancel_event)
+            return
+        thing, documents = self.documents_to_list(question, kb_name)
+        if documents:
+            yield from self._list(question, lang, thing, documents)
             return
         document = self.whole_document(question, kb_name)
         if document is not None:

@@ -21,7 +21,8 @@ _FILING_LINE = re.compile(r"^\s*(PART\s+[IVX]+\b|Item\s+\d+[A-Z]?\s*\.|ITEM\s+\d
                           r"[^\n]{0,120}$", re.M)
 _ZH_LINE = re.compile(r"^\s*第[一二三四五六七八九十百零\d]+[章节部分]\s*[^\n]{0,60}$", re.M)
 _ANCHOR = re.compile(r"\s*\{\s*#[^}]*\}")  # Markdown heading ids: "First Steps { #first-steps }"
-# a page listing this many section lines is a table of contents, not where they start
+# a page listing this many section lines, most ending in a page number, is a table of
+# contents, not where they start (a real page can open four: "PART II", "Item 1.", ...)
 TOC_LINES = 4
 
 
@@ -88,14 +89,28 @@ def joined_pages(chunks: Sequence) -> list[_Piece]:
     return pieces
 
 
+def _lines(text: str) -> list[tuple[int, str]]:
+    found = [(m.start(), m.group(0).strip()) for m in _FILING_LINE.finditer(text)]
+    return found or [(m.start(), m.group(0).strip()) for m in _ZH_LINE.finditer(text)]
+
+
+def table_of_contents(text: str) -> bool:
+    """Whether a page is a table of contents: many section lines, most ending in a page
+    number."""
+    found = _lines(text)
+    numbered = sum(bool(re.search(r"\d+$", line)) for _, line in found)
+    return len(found) >= TOC_LINES and numbered * 2 >= len(found)
+
+
+def section_lines(text: str) -> list[tuple[int, str]]:
+    """Where filing or Chinese section lines open a section in one page's ``text``
+    (offset, line); none on a table of contents."""
+    return [] if table_of_contents(text) else _lines(text)
+
+
 def _cut_points(pieces: list[_Piece]) -> None:
-    """Mark where filing or Chinese section lines open a section (never on a page that
-    lists many of them: a table of contents)."""
     for p in pieces:
-        lines = [m.group(0).strip() for m in _FILING_LINE.finditer(p.text)]
-        lines = lines or [m.group(0).strip() for m in _ZH_LINE.finditer(p.text)]
-        if 0 < len(lines) < TOC_LINES:
-            p.starts = lines
+        p.starts = [line for _, line in section_lines(p.text)]
 
 
 def document_sections(chunks: Sequence, max_tokens: int,

@@ -1,13 +1,15 @@
 """Whole-document summaries: time per page and faithfulness, bundled model by default.
 
-    python bench/summaries.py [--doc "2023 Q2 NVDA.pdf"] [--model PATH] [--no-write]
+    python bench/summaries.py [--doc "2023 Q2 NVDA.pdf"] [--model PATH] [--lists-only]
+                              [--no-write]
 
 Ingests one SEC filing (51 pages by default) into a new data folder, summarizes it
 section by section (answer.summaries), then again from the cache, and reports:
 seconds per page cold and warm; the share of the summary's figures that occur in the
 document (the answer checks' normalisation: answer.figures); and the share of summary
-sentences supported by the section they cite (answer.checks).  Appends to
-bench/RESULTS.md.
+sentences supported by the section they cite (answer.checks).  Then "list every …"
+(answer.listing, no model): time per page and items, and the share of items found word
+for word on the page they cite.  Appends to bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def main() -> int:
     ap.add_argument("--doc", default="2023 Q2 NVDA.pdf", help="a file of the SEC folder")
     ap.add_argument("--model", help="GGUF path (default: the bundled gemma-3-270m)")
     ap.add_argument("--context", type=int, default=2048, help="model context length")
+    ap.add_argument("--lists-only", action="store_true", help="only the lists (no model)")
     ap.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
     args = ap.parse_args()
 
@@ -48,6 +51,17 @@ def main() -> int:
     kb = library.catalog.kb("default")
     [doc] = library.catalog.documents(kb.id)
     chunks = library.catalog.document_chunks(doc.id)
+    lists = list_rows(doc, chunks)
+    if args.lists_only:
+        text = "\n".join([f"## Lists of one filing ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+                          "", f"- Machine: {machine()}", f"- Document: {args.doc}, "
+                          f"{doc.pages} pages", "", "| measure | value |", "|---|---:|",
+                          *lists, ""])
+        print(text)
+        if not args.no_write:
+            append_results(text)
+        library.close()
+        return 0
     manager = ModelManager(threads=0)
     model_path = args.model or ensure_chat_model(home / "models")
     manager.load(model_path, context_length=args.context, seed=1234)
@@ -87,7 +101,7 @@ def main() -> int:
              f"| ... in the section the line cites | {in_section}/{len(check.figures)} = "
              f"{in_section / max(1, len(check.figures)):.0%} |",
              f"| summary sentences supported by the section they cite | {supported}/{sentences} "
-             f"= {supported / max(1, sentences):.0%} (partly: {partly}) |", ""]
+             f"= {supported / max(1, sentences):.0%} (partly: {partly}) |", *lists, ""]
     text = "\n".join(lines)
     print(text)
     print(cold.text[:1500])
@@ -96,6 +110,29 @@ def main() -> int:
     manager.unload()
     library.close()
     return 0
+
+
+def list_rows(doc, chunks) -> list[str]:
+    """Table rows for "list every …" on ``doc``: items, time per page (median of 5), and
+    items found word for word on their cited page."""
+    import statistics
+
+    from answer.listing import list_mentions
+
+    rows = []
+    for thing in ("deadlines", "legal proceedings", "截止日期"):
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            found = list_mentions(doc, chunks, thing)
+            times.append(time.perf_counter() - t0)
+        by_n = {s.n: " ".join(s.text.split()) for s in found.sources}
+        on_page = sum(" ".join(i.text.split()).strip("…") in by_n[i.source]
+                      for i in found.items)
+        per_page = statistics.median(times) / (doc.pages or 1)
+        rows.append(f"| list every \"{thing}\": items; ms per page; on their cited page | "
+                    f"{len(found.items)}; {per_page * 1000:.1f}; {on_page}/{len(found.items)} |")
+    return rows
 
 
 if __name__ == "__main__":
