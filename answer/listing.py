@@ -24,7 +24,8 @@ from typing import Sequence
 
 from answer.citations import Source
 from answer.figures import figures
-from answer.sections import joined_pages, section_key, section_lines, table_of_contents
+from answer.sections import (joined_pages, page_sentences, section_key, section_lines,
+                             table_of_contents)
 from ingest.analyzer import tokenize
 
 MAX_ITEMS = 200  # a list longer than this is cut, and says so
@@ -55,7 +56,6 @@ _PERIOD = re.compile(
     r"\b(?:within|no later than|not later than|no more than)\s+(?:\w+\s+)?\(?\d*\)?\s*"
     r"(?:business\s+|calendar\s+)?(?:days?|weeks?|months?|years?)\b|"
     r"[\d一二三四五六七八九十百]+\s*个?(?:工作日|日|天|周|月|年)[内以之](?!到期的|的)", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s+|(?<=[。！？；])|\n\s*\n")
 HEADINGS = {"en": ("{n} mentions of {thing} in {doc}",
                    "Nothing in {doc} mentions {thing} ({parts} read).",
                    "… and {more} more (the first {shown} are shown).",
@@ -162,7 +162,7 @@ def list_mentions(document, chunks: Sequence, thing: str, lang: str = "en",
             continue
         opens = section_lines(piece.text) if not piece.heading else []
         cuts = list(opens)
-        for at, sentence in _sentences(piece.text, cuts):
+        for at, sentence in page_sentences(piece.text, cuts, ITEM_CHARS):
             hit = _mention_at(sentence, kind, words)
             while opens and opens[0][0] <= at + (hit or len(sentence)):
                 line = opens.pop(0)[1]
@@ -193,28 +193,6 @@ def list_mentions(document, chunks: Sequence, thing: str, lang: str = "en",
     listing.sections = list(dict.fromkeys(i.section for i in items))
     listing.text = render(listing, title, lang)
     return listing
-
-
-def _sentences(text: str, lines: list[tuple[int, str]] = ()):
-    """(offset, sentence) of a page's text, a section line (``lines``) a sentence of its
-    own; a run-on longer than an item (a table read as one sentence) by its lines, so
-    each table row is an item of its own."""
-    cuts = sorted({(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)}
-                  | {(a, a) for a, _ in lines} | {(a + len(line),) * 2 for a, line in lines}
-                  | {(len(text), len(text))})
-    start = 0
-    for end, after in cuts:
-        piece = text[start:end]
-        if piece.strip():
-            if len(" ".join(piece.split())) <= ITEM_CHARS:
-                yield start, piece
-            else:
-                offset = start
-                for line in piece.split("\n"):
-                    if line.strip():
-                        yield offset, line
-                    offset += len(line) + 1
-        start = max(start, after)
 
 
 def _source(document, title: str, piece, where: str, n: int) -> Source:

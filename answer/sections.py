@@ -20,6 +20,7 @@ from typing import Callable, Sequence
 _FILING_LINE = re.compile(r"^\s*(PART\s+[IVX]+\b|Item\s+\d+[A-Z]?\s*\.|ITEM\s+\d+[A-Z]?\s*\.)"
                           r"[^\n]{0,120}$", re.M)
 _ZH_LINE = re.compile(r"^\s*第[一二三四五六七八九十百零\d]+[章节部分]\s*[^\n]{0,60}$", re.M)
+_SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s+|(?<=[。！？；])|\n\s*\n")
 _ANCHOR = re.compile(r"\s*\{\s*#[^}]*\}")  # Markdown heading ids: "First Steps { #first-steps }"
 # a page listing this many section lines, most ending in a page number, is a table of
 # contents, not where they start (a real page can open four: "PART II", "Item 1.", ...)
@@ -215,3 +216,25 @@ def as_one_section(sections: list[Section]) -> list[Section]:
     if one.first_page is not None and first.title == first.pages:
         one.title = one.pages
     return [one]
+
+
+def page_sentences(text: str, lines: Sequence[tuple[int, str]] = (), longest: int = 320):
+    """(offset, sentence) of a page's text, each section line (``lines``, from
+    :func:`section_lines`) a sentence of its own; a run-on longer than ``longest``
+    characters (a table read as one sentence) by its lines, so a table row stands alone."""
+    cuts = sorted({(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)}
+                  | {(a, a) for a, _ in lines} | {(a + len(line),) * 2 for a, line in lines}
+                  | {(len(text), len(text))})
+    start = 0
+    for end, after in cuts:
+        piece = text[start:end]
+        if piece.strip():
+            if len(" ".join(piece.split())) <= longest:
+                yield start, piece
+            else:
+                offset = start
+                for line in piece.split("\n"):
+                    if line.strip():
+                        yield offset, line
+                    offset += len(line) + 1
+        start = max(start, after)

@@ -63,8 +63,9 @@ def run_compare(args, ctx: Context) -> int:
         print(file=sys.stderr)
         print(f"# {result.titles[0]} / {result.titles[1]}\n")
         print(result.text or "(no shared section with differing figures)")
-        print(f"\n{len(result.differences)} differing lines in {len(result.matched)} shared "
-              "sections", file=sys.stderr)
+        print(f"\n{len(result.differences)} differing table lines and "
+              f"{len(result.stated)} sentences with other figures in {len(result.matched)} "
+              "shared sections", file=sys.stderr)
         print("\nSources:")
         for s in result.sources:
             print(f"  [{s.n}] {s.label}")

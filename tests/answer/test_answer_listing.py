@@ -129,3 +129,28 @@ def test_a_list_question_on_a_scoped_chat_reads_the_whole_document(engine):
     assert len({s.n for s in done.sources}) == len(done.sources)
     # without a scope or a named document, the question goes to retrieval as before
     assert engine.documents_to_list("List every deadline") == ("deadline", [])
+
+
+def test_a_chinese_quarterly_report_is_read_by_its_sections(tmp_path, embedder):
+    """A real Chinese filing (22 pages): its 第一节…第四节 lines open the sections, for
+    summaries and lists alike."""
+    from answer.sections import document_sections
+    from ingest.pipeline import Ingestor
+    from ingest.store.library import Library
+    from tests.conftest import PDF_DIR, require
+
+    path = require(PDF_DIR / "pdfplumber_tests" / "issue-67-example.pdf")
+    lib = Library(tmp_path / "store")
+    try:
+        Ingestor(lib, embedder).run([path], kb_name="default")
+        doc = find_document(lib, "default", str(path))
+        chunks = lib.catalog.document_chunks(doc.id)
+        sections = document_sections(chunks, 10 ** 9, lambda t: 0)
+        assert [(s.title, s.pages) for s in sections][1:] == [
+            ("第一节 重要提示", "p. 2"), ("第二节 公司基本情况", "pp. 3–5"),
+            ("第三节 重要事项", "pp. 6–8"), ("第四节 财务报表", "pp. 9–22")]
+        found = list_mentions(doc, chunks, "金额", "zh")
+        assert any(i.section == "第三节 重要事项" and "272,727,700元" in i.text
+                   for i in found.items)
+    finally:
+        lib.close()

@@ -5,6 +5,7 @@ cancel mid-map, and a chat scoped to chosen documents."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import time
 
@@ -174,11 +175,23 @@ def test_two_10qs_compared_section_by_section(two_quarters, chat_manager, tmp_pa
         assert d.a.value in a_source.text and d.b.value in b_source.text
         assert f"[{d.a.section + 1}]" in result.text or len(result.differences) > 40
     assert "| total assets | 346,747 (p." in result.text and "2023 Q1 AAPL.pdf" in result.text
+    # sentences both filings write alike, with other amounts: only the changed ones
+    stated = {d.label: d for d in result.stated}
+    owed = next(d for label, d in stated.items() if "manufacturing purchase obligations" in label)
+    assert (owed.a.value, owed.b.value) == ("$55.1 billion; $54.8 billion",
+                                            "$40.5 billion; $40.1 billion")
+    for d in result.stated:
+        a_source, b_source = result.sources[d.a.section], result.sources[n_first + d.b.section]
+        for value in d.a.value.split("; "):
+            assert value in " ".join(a_source.text.split())
+        for value in d.b.value.split("; "):
+            assert value in " ".join(b_source.text.split())
+        assert "Note" not in d.a.value and not re.search(r"\b20\d\d\b", d.a.value)  # no dates
+    assert "**Sentences with other figures**" in result.text
     # with the model: the shared sections' summaries, each cited (first pages only: time)
     small = comparer.compare(q1, chunks[0][:12], q2, chunks[1][:12], summaries=True)
     by_section = small.text.split("**Section by section**")[1]
     assert "2023 Q1 AAPL.pdf: " in by_section and "2023 Q2 AAPL.pdf: " in by_section
-    import re
     assert re.search(r"\[\d+\]", by_section)
 
 
