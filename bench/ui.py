@@ -171,12 +171,12 @@ def nice_worker_threads(level: int) -> list[str]:
     scheduling priority to N (Linux: nice is per thread, and the threads it starts, such
     as ONNX Runtime's and llama.cpp's compute threads and the parser processes, inherit
     it), so the GUI thread wins the CPU whenever it has something to do.  The window's
-    background operations do this at ``app.gui.background.BACKGROUND_NICE``; this sets
+    background operations do this at ``models.cpu_share.BACKGROUND_NICE``; this sets
     that level, to try others."""
-    import app.gui.background as background
+    from models import cpu_share
 
-    background.BACKGROUND_NICE = level
-    return [f"app.gui.background.BACKGROUND_NICE = {level}"]
+    cpu_share.BACKGROUND_NICE = level
+    return [f"models.cpu_share.BACKGROUND_NICE = {level}"]
 
 
 def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,

@@ -22,6 +22,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
@@ -158,7 +159,7 @@ class Ingestor:
         ``force=True`` re-reads and re-embeds files even when they have not changed (the
         user's "Re-index"); the old version stays searchable until the new one is in."""
         cancel = cancel or threading.Event()
-        with self._abort_embedding_on(cancel):
+        with self.library.ingest_lock(), self._abort_embedding_on(cancel):
             return self._run(paths, kb_name, on_progress, cancel, reembed, force)
 
     def reembed(self, kb_name: str | None = None, on_progress: ProgressCallback | None = None,
@@ -280,6 +281,8 @@ class Ingestor:
             st = f.stat()
         except OSError as exc:
             return FileOutcome(path, FAILED, f"cannot read the file: {exc.strerror or exc}")
+        if not stat.S_ISREG(st.st_mode):  # reading a pipe would wait for ever
+            return FileOutcome(path, FAILED, "not a regular file (a pipe, socket or device)")
         existing = catalog.document(kb.id, path)
         if (not force and existing and existing.status in ("ready", "failed") and existing.size == st.st_size
                 and existing.mtime == st.st_mtime and existing.embedder in (None, self.embedder.name)
@@ -424,7 +427,7 @@ class Ingestor:
         """Index documents prepared elsewhere (e.g. records of a BEIR corpus, keyed by a
         pseudo-path) through the same batching, stores and crash rules as files."""
         cancel = cancel or threading.Event()
-        with self._abort_embedding_on(cancel):
+        with self.library.ingest_lock(), self._abort_embedding_on(cancel):
             return self._ingest_prepared(prepared, kb_name, on_progress, cancel, total)
 
     def _ingest_prepared(self, prepared, kb_name, on_progress, cancel, total) -> IngestReport:

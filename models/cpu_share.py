@@ -55,3 +55,25 @@ def wait_while_answering(cancel: threading.Event | None = None, poll: float = 0.
         if time.monotonic() >= end:
             return
         time.sleep(poll)
+
+
+BACKGROUND_NICE = 10
+
+
+def run_in_background() -> None:
+    """Run the calling thread (and the compute threads it starts: ONNX Runtime's and
+    llama.cpp's inherit it) at a lower priority than the window's and the answer's.
+
+    On 2 cores the embedder or the model takes every core; at equal priority the window's
+    event loop then waits its turn for a CPU and stutters (measured with ``bench/ui.py``,
+    see bench/RESULTS.md).  Linux sets the priority per thread; where that is not
+    possible nothing changes.
+    """
+    import os
+
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < BACKGROUND_NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
+    except (AttributeError, OSError):
+        pass

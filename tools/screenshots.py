@@ -25,9 +25,11 @@ opens the first citation, and saves PNGs:
   13-summary.png      "Summarize" on a 10-Q: one cited line per section, the sections as
                       sources, the scope bar above the chat
   14-compare.png      "Compare" on two of Apple's 10-Qs: the differing figures, both pages
+  15-list.png         "List every deadline in this filing" in a chat scoped to one 10-Q:
+                      each sentence that sets one, by section, cited by page
 
 ``--checks-only`` makes only 09 and 10 (no ingest, a few seconds); ``--models-only`` only
-11 and 12; ``--summary-only`` only 13 and 14 (a few minutes: the model reads two filings).
+11 and 12; ``--summary-only`` only 13 to 15 (a few minutes: the model reads two filings).
 
 ``--readme`` also copies the answer/document state to ``docs/screenshot.png``.
 """
@@ -59,7 +61,7 @@ def main() -> int:
                          "run's folder skips the long ingest)")
     ap.add_argument("--checks-only", action="store_true", help="only 09 and 10")
     ap.add_argument("--models-only", action="store_true", help="only 11 and 12")
-    ap.add_argument("--summary-only", action="store_true", help="only 13 and 14")
+    ap.add_argument("--summary-only", action="store_true", help="only 13 to 15")
     args = ap.parse_args()
     if not args.docs.is_dir():
         print(f"{args.docs}: folder not found", file=sys.stderr)
@@ -260,7 +262,8 @@ def models_shots(home, wait, shot) -> int:
 
 
 def summary_shots(home, docs: Path, wait, shot) -> int:
-    """13 and 14: a filing summarized, two filings compared, from the library's actions."""
+    """13 to 15: a filing summarized, two filings compared, from the library's actions;
+    a list of every deadline in a chat scoped to one."""
     from app.context import Context
     from app.gui.main_window import MainWindow
     from app.settings import Settings
@@ -274,7 +277,10 @@ def summary_shots(home, docs: Path, wait, shot) -> int:
     wait(lambda: window.last_report is not None, 900, "the filings to be added")
     for name, act in (("13-summary.png", lambda: window.summarize_document(str(second))),
                       ("14-compare.png",
-                       lambda: window.compare_documents([str(first), str(second)]))):
+                       lambda: window.compare_documents([str(first), str(second)])),
+                      ("15-list.png", lambda: (window.chat.set_scope([str(second)]),
+                                               window.chat.ask("List every deadline in this "
+                                                               "filing")))):
         window.chat.new_chat()  # each in its own chat: the picture shows its start
         window.chat.last_done = None
         act()

@@ -21,30 +21,9 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from models import cpu_share
+
 log = logging.getLogger(__name__)
-
-BACKGROUND_NICE = 10
-
-
-def yield_cpu_to_the_window() -> None:
-    """Run the calling worker thread (and the compute threads it starts: ONNX Runtime's
-    and llama.cpp's inherit it) at a lower priority than the GUI thread.
-
-    On 2 cores the embedder or the model takes every core; at equal priority the event
-    loop then waits its turn for a CPU and the window stutters (measured with
-    ``bench/ui.py``, see bench/RESULTS.md).  Linux sets the priority per thread; where
-    that is not possible nothing changes.
-    """
-    import os
-
-    try:
-        tid = threading.get_native_id()
-        current = os.getpriority(os.PRIO_PROCESS, tid)
-        if current < BACKGROUND_NICE:
-            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
-    except (AttributeError, OSError):
-        pass
-
 
 class _Worker(QObject):
     """Lives on the operation's thread; its signals are queued to the operation."""
@@ -59,7 +38,7 @@ class _Worker(QObject):
 
     @Slot()
     def run(self) -> None:
-        yield_cpu_to_the_window()
+        cpu_share.run_in_background()  # the window keeps a core: see models.cpu_share
         try:
             result = self.work(self.operation)
         except Exception as exc:  # reported to the user by the operation's owner

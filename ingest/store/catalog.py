@@ -63,6 +63,15 @@ CREATE TABLE IF NOT EXISTS chunks (
     ocr INTEGER DEFAULT 0        -- 1: read by OCR from the page's image
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS watched_folders (
+    id INTEGER PRIMARY KEY,
+    kb_id INTEGER NOT NULL REFERENCES kbs(id),
+    path TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,  -- 0: paused by the person
+    poll INTEGER NOT NULL DEFAULT 0,     -- 1: scan every so often (events do not arrive)
+    added REAL NOT NULL,
+    UNIQUE (kb_id, path)
+);
 CREATE INDEX IF NOT EXISTS chunks_place ON chunks(doc_id, idx);
 """
 
@@ -230,6 +239,7 @@ class Catalog:
         with self.transaction():
             self.db.execute("DELETE FROM chunks WHERE kb_id = ?", (kb.id,))
             self.db.execute("DELETE FROM documents WHERE kb_id = ?", (kb.id,))
+            self.db.execute("DELETE FROM watched_folders WHERE kb_id = ?", (kb.id,))
             self.db.execute(f"DROP TABLE IF EXISTS {kb.fts_table}")
             self.db.execute("DELETE FROM kbs WHERE id = ?", (kb.id,))
 
@@ -413,6 +423,43 @@ class Catalog:
     def chunk_count(self, kb_id: int) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.doc_id"
                                " WHERE c.kb_id = ? AND d.status = 'ready'", (kb_id,)).fetchone()[0]
+
+    # --- watched folders ----------------------------------------------------------
+
+    def watched_folders(self, kb_id: int | None = None) -> list["WatchedFolder"]:
+        sql = "SELECT kb_id, path, enabled, poll FROM watched_folders" + \
+            (" WHERE kb_id = ?" if kb_id is not None else "") + " ORDER BY kb_id, path"
+        with self._lock:
+            rows = self.db.execute(sql, (kb_id,) if kb_id is not None else ()).fetchall()
+        return [WatchedFolder(r[0], r[1], bool(r[2]), bool(r[3])) for r in rows]
+
+    def watch_folder(self, kb_id: int, path: str, poll: bool = False) -> None:
+        """Keep ``path`` watched for knowledge base ``kb_id`` (again, if it was paused)."""
+        with self.transaction():
+            self.db.execute("INSERT INTO watched_folders (kb_id, path, enabled, poll, added) "
+                            "VALUES (?, ?, 1, ?, ?) ON CONFLICT (kb_id, path) DO UPDATE SET "
+                            "enabled = 1, poll = excluded.poll", (kb_id, path, int(poll),
+                                                                   time.time()))
+
+    def set_watch_enabled(self, kb_id: int, path: str, enabled: bool) -> bool:
+        with self.transaction():
+            cur = self.db.execute("UPDATE watched_folders SET enabled = ? WHERE kb_id = ? AND "
+                                  "path = ?", (int(enabled), kb_id, path))
+        return cur.rowcount > 0
+
+    def unwatch_folder(self, kb_id: int, path: str) -> bool:
+        with self.transaction():
+            cur = self.db.execute("DELETE FROM watched_folders WHERE kb_id = ? AND path = ?",
+                                  (kb_id, path))
+        return cur.rowcount > 0
+
+
+@dataclass
+class WatchedFolder:
+    kb_id: int
+    path: str
+    enabled: bool = True
+    poll: bool = False
 
 
 def _chunk_row(r: sqlite3.Row) -> ChunkRow:

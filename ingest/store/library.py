@@ -8,8 +8,10 @@ document has all of its chunks in both stores and nothing else is in either.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import threading
 from pathlib import Path
 
 from ingest.store.catalog import Catalog, DocumentRow, KnowledgeBase
@@ -32,8 +34,35 @@ class Library:
         self.catalog = Catalog(self.store_dir / "catalog.sqlite3")
         self.vectors = VectorStore(self.store_dir / "chroma")
         self.writer = StoreWriter(self.catalog, self.vectors)
+        self._ingest_lock = threading.RLock()
+        self._ingest_depth = 0
+        self._ingest_file = None
         self.writer.recover()
         self._rebuild_stale_keyword_indexes()
+
+    @contextlib.contextmanager
+    def ingest_lock(self):
+        """One ingest at a time in this library: the person's files, a watched folder's
+        changes and an import wait for each other, in this process (a lock) and across
+        processes (``wenji watch`` beside the window: an advisory lock on a file)."""
+        with self._ingest_lock:
+            if self._ingest_depth == 0:
+                handle = open(self.store_dir / ".ingest.lock", "a+")
+                try:
+                    import fcntl
+
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+                except ImportError:  # Windows: the lock above, in this process only
+                    pass
+                self._ingest_file = handle
+            self._ingest_depth += 1
+            try:
+                yield
+            finally:
+                self._ingest_depth -= 1
+                if self._ingest_depth == 0:
+                    self._ingest_file.close()  # closing releases the advisory lock
+                    self._ingest_file = None
 
     def close(self) -> None:
         self.catalog.close()
