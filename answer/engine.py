@@ -372,8 +372,9 @@ class AnswerEngine:
             sources += found.sources
         text = "\n\n".join(texts)
         yield TextPiece(text)
-        yield AnswerDone(question, text, resolve_citations(text, sources), sources, True,
-                         lang, question)
+        # every item is its page's own sentence: cited as written, nothing inferred
+        citations = [Citation(s.n, s) for s in sources if f"[{s.n}]" in text]
+        yield AnswerDone(question, text, citations, sources, True, lang, question)
 
     def _summarize(self, question: str, lang: str, document,
                    cancel_event: threading.Event | None) -> Iterator[AnswerEvent]:

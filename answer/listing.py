@@ -56,12 +56,12 @@ _PERIOD = re.compile(
     r"\b(?:within|no later than|not later than|no more than)\s+(?:\w+\s+)?\(?\d*\)?\s*"
     r"(?:business\s+|calendar\s+)?(?:days?|weeks?|months?|years?)\b|"
     r"[\d一二三四五六七八九十百]+\s*个?(?:工作日|日|天|周|月|年)[内以之](?!到期的|的)", re.I)
-HEADINGS = {"en": ("{n} mentions of {thing} in {doc}",
-                   "Nothing in {doc} mentions {thing} ({parts} read).",
+HEADINGS = {"en": ("{n} mentions of “{thing}” in {doc}",
+                   "Nothing in {doc} mentions “{thing}” ({parts} read).",
                    "… and {more} more (the first {shown} are shown).",
                    "{n} pages", "{n} sections"),
-            "zh": ("{doc} 中提到{thing}的地方共 {n} 处",
-                   "{doc} 中没有提到{thing}的句子（已读 {parts}）。",
+            "zh": ("{doc} 中提到“{thing}”的地方共 {n} 处",
+                   "{doc} 中没有提到“{thing}”的句子（已读 {parts}）。",
                    "……另有 {more} 处（只列出前 {shown} 处）。", "{n} 页", "{n} 节")}
 _AMOUNT = re.compile(r"[$€£¥]\s?\d|\d\s?(?:元|美元|万元|亿元)|\b(?:USD|EUR|RMB)\s?\d")
 

@@ -66,7 +66,7 @@ def test_every_deadline_of_a_10q_is_a_sentence_on_its_cited_page(answer_library)
         any(s.startswith("ITEM 2.") for s in sections)
     pages = {c.page for c in chunks}
     assert all(s.page in pages for s in found.sources)
-    assert re.match(r"\*\*\d+ mentions of deadlines in ", found.text)
+    assert re.match(r"\*\*\d+ mentions of “deadlines” in ", found.text)
     assert all(f"[{s.n}]" in found.text for s in found.sources)
 
 
@@ -85,7 +85,7 @@ def test_a_listed_phrase_needs_all_its_words_and_a_table_of_contents_lists_nothi
     assert any(i.section == "Item 1. Legal Proceedings" and "other legal proceedings" in i.text
                for i in found.items)
     none = list_mentions(doc, chunks, "unicorns")
-    assert not none.items and none.text.startswith("Nothing in 2022 Q3 AAPL.pdf mentions unicorns")
+    assert not none.items and none.text.startswith("Nothing in 2022 Q3 AAPL.pdf mentions “unicorns”")
 
 
 def test_a_markdown_page_is_listed_by_heading(answer_library):
@@ -109,7 +109,7 @@ def test_chinese_deadlines_are_limits_not_dates_as_of():
     assert [i.text for i in found.items] == ["甲方应于2024年3月31日前支付首期款。",
                                              "乙方收到通知后30日内完成交付。"]
     assert [i.section for i in found.items] == ["第一章 付款", "第二章 交付"]
-    assert found.text.startswith("**合同.pdf 中提到截止日期的地方共 2 处**")
+    assert found.text.startswith("**合同.pdf 中提到“截止日期”的地方共 2 处**")
 
 
 def test_a_list_question_on_a_scoped_chat_reads_the_whole_document(engine):
@@ -122,10 +122,11 @@ def test_a_list_question_on_a_scoped_chat_reads_the_whole_document(engine):
     assert done.answer.startswith("**") and "Notes Due 2060" in done.answer
     assert [e.text for e in events if isinstance(e, TextPiece)] == [done.answer]
     assert done.citations and all(c.source.path == str(NVDA) for c in done.citations)
+    assert not any(c.inferred for c in done.citations)
     # two documents in scope: one list each, sources numbered on
     both = dataclasses.replace(engine, documents=[str(AAPL), str(NVDA)])
     done = list(both.ask("列出所有的截止日期"))[-1]
-    assert done.answer.count("中提到截止日期的地方共") == 2
+    assert done.answer.count("中提到“截止日期”的地方共") == 2
     assert len({s.n for s in done.sources}) == len(done.sources)
     # without a scope or a named document, the question goes to retrieval as before
     assert engine.documents_to_list("List every deadline") == ("deadline", [])
