@@ -19,8 +19,8 @@ from app.settings import SettingsError
 log = logging.getLogger(__name__)
 
 # Order here is the order in ``wenji --help``.
-COMMAND_MODULES = ["doctor", "gui", "knowledge", "search", "evaluate", "models_cmd", "ask",
-                   "summarize", "compare"]
+COMMAND_MODULES = ["doctor", "gui", "knowledge", "watch", "search", "evaluate", "models_cmd",
+                   "ask", "summarize", "compare"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -47,6 +47,9 @@ class IngestSettings:
     embed_batch: int = 8  # passages per ONNX batch: smaller is faster here (bench/RESULTS.md)
     ocr: bool = True  # read PDF pages without a text layer by OCR
     ocr_max_pages: int = 300  # OCR pages per document at most (a scan takes ~5 s a page)
+    watch_folders: bool = True  # folders added are watched for changes (ingest.watcher)
+    watch_quiet_s: float = 1.0  # a changed file is read once it has been quiet this long
+    watch_poll_s: float = 30.0  # how often a folder on a network drive is scanned
 
 
 @dataclass
@@ -133,6 +136,10 @@ class Settings:
              "must be between 0 and 64"),
             ("ingest", "embed_batch", 1 <= self.ingest.embed_batch <= 4096,
              "must be between 1 and 4096"),
+            ("ingest", "watch_quiet_s", 0.1 <= self.ingest.watch_quiet_s <= 600,
+             "must be between 0.1 and 600 seconds"),
+            ("ingest", "watch_poll_s", 1 <= self.ingest.watch_poll_s <= 86_400,
+             "must be between 1 and 86400 seconds"),
             ("ingest", "ocr_max_pages", 0 <= self.ingest.ocr_max_pages <= 100_000,
              "must be between 0 and 100000"),
             ("retrieval", "top_k", 1 <= self.retrieval.top_k <= 100, "must be between 1 and 100"),

@@ -420,11 +420,16 @@ class FolderWatcher:
                 outcomes += report.outcomes
                 if self.on_report:
                     self.on_report(status, report)
+            removed = IngestReport(kb=kb.name)
             with self.library.ingest_lock():
                 for path in due.deleted:
                     if not os.path.exists(path) and os.path.isdir(status.path):
                         for doc in self.library.remove_path(kb, Path(path)):
-                            outcomes.append(FileOutcome(doc.path, REMOVED, "file deleted"))
+                            removed.outcomes.append(FileOutcome(doc.path, REMOVED,
+                                                                "file deleted"))
+            outcomes += removed.outcomes
+            if removed.outcomes and self.on_report:
+                self.on_report(status, removed)
         except Exception as exc:  # reported in the folder's state; the watch goes on
             log.exception("updating %s failed", status.path)
             status.state, status.detail = ERROR, str(exc) or type(exc).__name__

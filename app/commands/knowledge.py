@@ -112,6 +112,12 @@ def cmd_ingest(args, ctx: Context) -> int:
         if progress:
             progress.close()
     _print_summary(report)
+    if ctx.settings.ingest.watch_folders and not report.cancelled:
+        from ingest.watcher import register_folders
+
+        for folder in register_folders(library, report.kb, args.paths):
+            print(f"watching {folder}: `wenji watch` (or the window) keeps it current",
+                  file=sys.stderr)
     failed = report.count("failed")
     return 1 if failed and failed == len(report.outcomes) else 0
 
