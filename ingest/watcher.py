@@ -99,7 +99,10 @@ class WatchStatus:
     enabled: bool
     poll: bool
     state: str = SCANNING
-    detail: str = ""  # the error, or "12 of 40 files"
+    detail: str = ""  # the error, or "12 of 40 files" (English, for the terminal)
+    done: int = 0  # files of the update under way done so far ...
+    total: int = 0  # ... of this many
+    missing: bool = False  # the folder is not there (state ERROR)
     failures: list[FileOutcome] = field(default_factory=list)  # files it could not read
     updated: float = 0.0  # when it was last up to date (time.time())
 
@@ -332,7 +335,7 @@ class FolderWatcher:
         watch.observed = None
 
     def _mark_missing(self, watch: _Watch) -> None:
-        watch.missing = True
+        watch.missing = watch.status.missing = True
         self._unschedule(watch)
         watch.queue.drop_under(watch.status.path)
         watch.status.state, watch.status.detail = ERROR, MISSING
@@ -349,7 +352,7 @@ class FolderWatcher:
                     self._mark_missing(watch)
                     changed = True
                 elif there and watch.missing:
-                    watch.missing = False
+                    watch.missing = watch.status.missing = False
                     watch.status.state, watch.status.detail = SCANNING, ""
                     self._schedule(watch)
                     watch.queue.scan(watch.status.path, now=True)
@@ -397,6 +400,7 @@ class FolderWatcher:
             return
         status.kb = kb.name
         status.state, status.detail = (SCANNING if due.scans else UPDATING), ""
+        status.done, status.total = 0, len(due.changed)
         self._changed()
         outcomes: list[FileOutcome] = []
         try:
@@ -411,6 +415,7 @@ class FolderWatcher:
                     break
 
                 def progress(p: Progress):
+                    status.done, status.total = p.files_done, p.files_total
                     status.detail = f"{p.files_done} of {p.files_total} files"
                     if self.on_progress:
                         self.on_progress(status, p)

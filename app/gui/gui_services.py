@@ -17,7 +17,7 @@ from app.context import Context
 class Services:
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # watcher() opens the library inside it
         self._library = None
         self._embedder = None
         self._models = None
@@ -85,6 +85,20 @@ class Services:
             if getattr(self, "_summaries", None) is None:
                 self._summaries = SummaryCache(self.ctx.home.summaries_path)
             return self._summaries
+
+    def watcher(self, **callbacks):
+        """The folder watcher of the library's watched folders (made once; started by the
+        window after the library is open).  ``callbacks``: those of
+        :class:`ingest.watcher.FolderWatcher`, called on its thread."""
+        from ingest.watcher import FolderWatcher
+
+        with self._lock:
+            if getattr(self, "_watcher", None) is None:
+                s = self.ctx.settings.ingest
+                self._watcher = FolderWatcher(self.library(), self.ingestor,
+                                              quiet=s.watch_quiet_s, poll_seconds=s.watch_poll_s,
+                                              **callbacks)
+            return self._watcher
 
     def chats(self):
         with self._lock:

@@ -29,6 +29,7 @@ from app.gui.conversations import ConversationList
 from app.gui.gui_services import Services
 from app.gui.ingest_progress import IngestProgressView, IngestSummary
 from app.gui.library_panel import STATUS_ICONS, LibraryPanel  # noqa: F401  (re-exported)
+from app.gui.watch_panel import WatchBridge, WatchedFoldersView
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.translations import apply_language
 from models.bundled import is_bundled_embedder
@@ -91,6 +92,12 @@ class MainWindow(QMainWindow):
         library_tab = QWidget()
         lay = QVBoxLayout(library_tab)
         lay.addWidget(self.library_panel, 1)
+        self.watch_view = WatchedFoldersView()
+        self.watch_bridge = WatchBridge(self)
+        self.watch_bridge.statusChanged.connect(self.watch_view.show_statuses)
+        self.watch_bridge.reported.connect(self._on_watch_report)
+        self.watcher = None  # started once the library is open
+        lay.addWidget(self.watch_view)
         lay.addWidget(self.drop_hint)
         lay.addWidget(self.ingest_view)
 
@@ -212,6 +219,7 @@ class MainWindow(QMainWindow):
     def _connect_panels(self) -> None:
         sb = self.statusBar()
         self.library_panel.message.connect(lambda m: sb.showMessage(m))
+        self.watch_view.message.connect(lambda m: sb.showMessage(m))
         self.library_panel.problem.connect(self.show_problem)
         self.library_panel.kbChanged.connect(self._on_kb_changed)
         self.library_panel.changed.connect(self.update_reembed_notice)
@@ -249,6 +257,39 @@ class MainWindow(QMainWindow):
         self.conversations.refresh()
         self.started = True
         self.statusBar().showMessage(self.tr("Ready"))
+        self.start_watching()
+
+    # --- watched folders ---------------------------------------------------------------
+
+    def start_watching(self) -> None:
+        """Watch the library's watched folders; each is checked once first (what changed
+        while the window was closed)."""
+        if self.watcher is not None:
+            return
+        self.watcher = self.services.watcher(**self.watch_bridge.callbacks())
+        self.watcher.start()
+        self.watch_view.set_watcher(self.watcher)
+
+    def watch_new_folders(self, paths: list[str], kb_name: str) -> None:
+        """After the person added ``paths``: watch the folders among them (setting
+        ingest.watch_folders)."""
+        if self.watcher is None or not self.ctx.settings.ingest.watch_folders:
+            return
+        from ingest.watcher import register_folders
+
+        for folder in register_folders(self.services.library(), kb_name, paths):
+            self.watcher.add(kb_name, folder)
+
+    def _on_watch_report(self, status, report) -> None:
+        changed = [o for o in report.outcomes if o.status != "unchanged"]
+        if not changed:
+            return
+        self.refresh_library()
+        counts = {k: sum(o.status == k for o in changed)
+                  for k in ("added", "updated", "moved", "removed", "failed")}
+        self.statusBar().showMessage(self.tr(
+            "{folder} changed: {added} added, {updated} updated, {moved} moved, {removed} "
+            "removed, {failed} not read").format(folder=Path(status.path).name, **counts))
 
     def _on_start_failed(self, message: str) -> None:
         try:
@@ -480,9 +521,13 @@ class MainWindow(QMainWindow):
                 paths, kb_name=kb_name, force=force, cancel=op.cancel,
                 on_progress=lambda progress: op.report(dataclasses.replace(progress)))
 
+        def done(report) -> None:
+            self._on_finished(report)
+            if not report.cancelled:
+                self.watch_new_folders(paths, report.kb)
+
         self._start_ingest(work, len(paths), self.tr("Adding {n} item(s) to {kb}…")
-                           .format(n=len(paths), kb=kb_name),
-                           self._on_finished, self._on_failed, "ingest")
+                           .format(n=len(paths), kb=kb_name), done, self._on_failed, "ingest")
 
     def _refuse_second_ingest(self) -> bool:
         """True (and the status bar says why) while files are still being added."""
@@ -712,6 +757,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Cancel work in flight and wait for it: the stores stay consistent."""
         self.chat.shutdown()
+        if self.watcher is not None:
+            self.watcher.stop()
         self.background.stop_all()
         self.background.wait_all(SHUTDOWN_WAIT_MS)
         self.ingest_summary.close()

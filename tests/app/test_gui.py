@@ -176,3 +176,36 @@ def test_summarize_a_document_and_ask_about_chosen_ones(window, qtbot, tmp_path)
     assert "share no section" in window.chat.last_done.answer
     window.chat.findChild(QPushButton, "clearScope").click()
     assert not window.chat.scope_bar.isVisible() and window.chat.scope == []
+
+
+def test_a_dropped_folder_is_watched_and_its_changes_appear(window, qtbot, tmp_path):
+    """Drop a folder: it is listed under "Watched folders", a note written into it
+    appears in the library within seconds, and pausing stops that."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\nAbout herons.\n")
+    drop(window, [folder])
+    qtbot.waitUntil(lambda: window.last_report is not None, timeout=180_000)
+    view = window.watch_view
+    qtbot.waitUntil(lambda: view.tree.topLevelItemCount() == 1, timeout=10_000)
+    assert view.isVisible() and view.tree.topLevelItem(0).text(0) == "notes"
+    (folder / "b.md").write_text("# B\n\nAbout storks.\n")
+    qtbot.waitUntil(lambda: str(folder / "b.md") in window.documents_shown(), timeout=60_000)
+    qtbot.waitUntil(lambda: view.tree.topLevelItem(0).text(2) == "up to date", timeout=60_000)
+    assert "notes changed: 1 added" in window.statusBar().currentMessage()
+    view.pause("default", str(folder))
+    assert view.tree.topLevelItem(0).text(2) == "paused"
+    (folder / "c.md").write_text("# C\n\nAbout cranes.\n")
+    qtbot.wait(2500)
+    assert str(folder / "c.md") not in window.documents_shown()
+    (folder / "a.md").unlink()
+    view.resume("default", str(folder))  # checked again: c.md added, a.md removed
+    qtbot.waitUntil(lambda: str(folder / "c.md") in window.documents_shown() and
+                    str(folder / "a.md") not in window.documents_shown(), timeout=60_000)
+    # the folder goes away: shown as not found, its documents kept
+    shutil.rmtree(folder)
+    qtbot.waitUntil(lambda: view.tree.topLevelItem(0).text(2) == "not found", timeout=15_000)
+    assert str(folder / "c.md") in window.documents_shown()
+    assert "not there" in view.tree.topLevelItem(0).toolTip(2)
+    view.remove("default", str(folder))
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=5_000)

@@ -604,6 +604,10 @@ The files on disk are not touched.</source>
         <translation>就绪</translation>
     </message>
     <message>
+        <source>{folder} changed: {added} added, {updated} updated, {moved} moved, {removed} removed, {failed} not read</source>
+        <translation>{folder} 有变化：新增 {added}，更新 {updated}，移动 {moved}，移除 {removed}，{failed} 个未能读取</translation>
+    </message>
+    <message>
         <source>Start-up problem: {reason}</source>
         <translation>启动出错：{reason}</translation>
     </message>
@@ -1307,6 +1311,97 @@ Data folder: {home}</source>
     <message>
         <source>Matched words</source>
         <translation>匹配的词</translation>
+    </message>
+</context>
+<context>
+    <name>WatchedFoldersView</name>
+    <message>
+        <source>Watched folders</source>
+        <translation>监视的文件夹</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Knowledge base</source>
+        <translation>知识库</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>not found</source>
+        <translation>找不到</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>出错</translation>
+    </message>
+    <message>
+        <source>updating {done} of {total}</source>
+        <translation>正在更新 {done}/{total}</translation>
+    </message>
+    <message>
+        <source>up to date</source>
+        <translation>已是最新</translation>
+    </message>
+    <message>
+        <source>updating…</source>
+        <translation>正在更新…</translation>
+    </message>
+    <message>
+        <source>checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>{n} not read</source>
+        <translation>{n} 个未能读取</translation>
+    </message>
+    <message>
+        <source>polled</source>
+        <translation>定时检查</translation>
+    </message>
+    <message>
+        <source>The folder is not there (deleted, renamed, or on a drive that is not connected). Its documents are kept, and it is checked again when it is back.</source>
+        <translation>文件夹不在了（已删除、已改名，或所在的驱动器未连接）。其中的文档仍保留，文件夹回来后会重新检查。</translation>
+    </message>
+    <message>
+        <source>Changes on this drive send no events: it is checked every so often instead.</source>
+        <translation>这个驱动器上的改动不会发出通知，因此改为每隔一段时间检查一次。</translation>
+    </message>
+    <message>
+        <source>Pause watching</source>
+        <translation>暂停监视</translation>
+    </message>
+    <message>
+        <source>Check now</source>
+        <translation>立即检查</translation>
+    </message>
+    <message>
+        <source>Resume watching</source>
+        <translation>恢复监视</translation>
+    </message>
+    <message>
+        <source>Stop watching (documents stay)</source>
+        <translation>停止监视（文档保留）</translation>
+    </message>
+    <message>
+        <source>Paused watching {folder}</source>
+        <translation>已暂停监视 {folder}</translation>
+    </message>
+    <message>
+        <source>Watching {folder} again</source>
+        <translation>重新开始监视 {folder}</translation>
+    </message>
+    <message>
+        <source>No longer watching {folder}; its documents stay</source>
+        <translation>已停止监视 {folder}，其中的文档保留</translation>
     </message>
 </context>
 <context>
