@@ -20,7 +20,9 @@ Without Xvfb, ``--offscreen`` uses ``QT_QPA_PLATFORM=offscreen`` instead.
   lateness = actual interval - 10 ms.  Phases: start-up (background loading until
   "Ready"), idle (5 s), ingest (a copy of the SEC folder through ``window.ingest`` until
   ``window.last_report``), answer (questions through ``window.chat.send`` until
-  ``last_done`` and not busy).  Target: p99 lateness <= 50 ms in every phase.
+  ``last_done`` and not busy), watched folder (``--watched`` N new Markdown files written
+  at once into a folder the window watches, until all are indexed).  Target: p99
+  lateness <= 50 ms in every phase.
   A watchdog thread samples every thread's Python stack while the heartbeat is late
   (``bench/ui_stall_probe.py``), so each phase's stalls come with the code they were in.
 
@@ -179,8 +181,40 @@ def nice_worker_threads(level: int) -> list[str]:
     return [f"models.cpu_share.BACKGROUND_NICE = {level}"]
 
 
+def watched_phase(window, heartbeat, wait_until, work: Path, n: int) -> dict:
+    """A folder the window watches receives ``n`` new Markdown files at once (written by
+    another thread, as a copy or a sync client would): until every one is searchable."""
+    import threading
+
+    folder = work / "watched"
+    folder.mkdir()
+    (folder / "start.md").write_text("# Start\n\nThe first note of the folder.\n")
+    window.last_report = None
+    window.ingest([str(folder)])  # dropped in: from now on watched
+    wait_until(lambda: window.last_report is not None and window.watcher is not None
+               and window.watcher.statuses(), 600)
+    sources = sorted((REPO.parent / "shared" / "data" / "fastapi_docs_md" / "en" / "docs")
+                     .rglob("*.md"))
+    library = window.services.library()
+
+    def ready() -> int:
+        return sum(1 for d in library.documents() if d.path.startswith(str(folder))
+                   and d.status in ("ready", "failed"))
+
+    heartbeat.phase("watched folder")
+    t = time.monotonic()
+    writer = threading.Thread(target=lambda: [
+        (folder / f"{i:04d}-{sources[i % len(sources)].name}").write_bytes(
+            sources[i % len(sources)].read_bytes()) for i in range(n)])
+    writer.start()
+    done = wait_until(lambda: ready() >= n + 1, 3600)
+    seconds = time.monotonic() - t
+    writer.join()
+    return {"files": n, "indexed": ready() - 1, "seconds": round(seconds, 1), "done": done}
+
+
 def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,
-                 nice_workers: int = 0) -> None:
+                 nice_workers: int = 0, watched: int = 500) -> None:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -260,23 +294,26 @@ def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,
         answers.append({"question": q, "seconds": round(time.monotonic() - t, 1),
                         "grounded": done.grounded, "chars": len(done.answer),
                         "answer": done.answer[:160]})
+    watched_info = watched_phase(window, heartbeat, wait_until, work, watched) \
+        if watched else None
     heartbeat.phase(None)
     sampler.stop()
     heartbeat.stop()
 
     out.write_text(json.dumps({"phases": heartbeat.summary(), "stalls": sampler.summary(),
                                "ingest": ingest_info, "answers": answers,
+                               "watched": watched_info,
                                "nice_workers": nice_workers, "patched": patched}))
     window.close()
     shutil.rmtree(work, ignore_errors=True)
 
 
 def bench_stalls(display: Display, docs: Path, quick: bool, questions: int,
-                 nice_workers: int = 0) -> dict:
+                 nice_workers: int = 0, watched: int = 500) -> dict:
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     cmd = [sys.executable, __file__, "--phase", "stalls", "--out", str(out), "--docs", str(docs),
-           "--questions", str(questions), "--nice-workers", str(nice_workers)] + \
-        (["--quick"] if quick else [])
+           "--questions", str(questions), "--nice-workers", str(nice_workers),
+           "--watched", str(watched)] + (["--quick"] if quick else [])
     if subprocess.run(cmd, cwd=REPO, env=display.env).returncode != 0:
         raise SystemExit("stall phase failed")
     result = json.loads(out.read_text())
@@ -332,6 +369,11 @@ def render(fp: dict | None, st: dict | None, meta: dict) -> str:
         ing = st["ingest"]
         lines += ["", f"- ingest: {ing['files']} SEC PDFs, {ing['added']} added"
                   + (f"; not added: {'; '.join(ing['not_added'])}" if ing["not_added"] else "")]
+        if st.get("watched"):
+            w = st["watched"]
+            lines.append(f"- watched folder: {w['files']} new Markdown files written at once, "
+                         f"{w['indexed']} indexed in {w['seconds']} s"
+                         + ("" if w["done"] else " (**not all within the hour**)"))
         for a in st["answers"]:
             lines.append(f"- answer: \"{a['question']}\" {a['seconds']} s, "
                          f"{'grounded' if a['grounded'] else 'not grounded'}, {a['chars']} chars")
@@ -374,11 +416,14 @@ def main() -> None:
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--watched", type=int, default=500, metavar="N",
+                    help="new Markdown files written into a watched folder (0: no such phase)")
     args = ap.parse_args()
     questions = args.questions or (1 if args.quick else 2)
 
     if args.phase == "stalls":
-        phase_stalls(args.docs, args.quick, questions, args.out, args.nice_workers)
+        phase_stalls(args.docs, args.quick, questions, args.out, args.nice_workers,
+                     args.watched)
         return
 
     launches = args.launches or (3 if args.quick else 5)
@@ -390,7 +435,8 @@ def main() -> None:
     meta["display"] = display.kind
     try:
         fp = bench_first_paint(display, launches) if args.only != "stalls" else None
-        st = (bench_stalls(display, args.docs, args.quick, questions, args.nice_workers)
+        st = (bench_stalls(display, args.docs, args.quick, questions, args.nice_workers,
+                           args.watched)
               if args.only != "paint" else None)
     finally:
         display.close()

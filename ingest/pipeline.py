@@ -140,6 +140,7 @@ class Ingestor:
         self._parsers_busy = _never
         self.embed_batch = embed_batch
         self.pdf_options = PdfOptions(ocr=ocr, ocr_max_pages=ocr_max_pages)
+        self._hashed: dict[str, tuple] = {}  # path -> (size, mtime) when it was hashed
 
     @classmethod
     def from_settings(cls, library: Library, embedder, ingest_settings) -> "Ingestor":
@@ -175,6 +176,7 @@ class Ingestor:
     def _run(self, paths, kb_name, on_progress, cancel: threading.Event,
              reembed: bool = False, force: bool = False) -> IngestReport:
         t0 = time.perf_counter()
+        self._hashed.clear()
         kb = self._open_kb(kb_name, reembed)
         report = IngestReport(kb=kb.name)
         files, rejected, folders = collect_files(paths)
@@ -295,6 +297,7 @@ class Ingestor:
             digest = file_hash(f)
         except OSError as exc:
             return FileOutcome(path, FAILED, f"cannot read the file: {exc.strerror or exc}")
+        self._hashed[path] = (st.st_size, st.st_mtime)  # prepare() checks it is still so
         if not force and existing and existing.content_hash == digest and existing.status in ("ready", "failed") \
                 and existing.code not in ("missing", "unreadable") \
                 and existing.embedder in (None, self.embedder.name):
@@ -325,6 +328,7 @@ class Ingestor:
         model_dir = str(self.embedder.ensure_folder())
         args = lambda f, digest: (str(f), digest, model_dir, self.chunk_tokens, self.overlap,
                                   self.max_bytes, self.pdf_options)
+        hashed = lambda f: {"hashed_stat": self._hashed.get(str(f))}
         existing = {str(f): row for f, _, row in todo}
         group = _Group()
         if self.parse_workers <= 0:
@@ -337,7 +341,7 @@ class Ingestor:
                 if cancel.is_set():
                     break
                 try:
-                    prepared = prepare(*args(f, digest), on_ocr=on_ocr)
+                    prepared = prepare(*args(f, digest), on_ocr=on_ocr, **hashed(f))
                 except Cancelled:
                     break
                 self._accept(kb, prepared, existing, group, progress, emit, cancel)
@@ -366,7 +370,8 @@ class Ingestor:
                 # while an answer is written, parsers get no new file (models.cpu_share)
                 while queue and len(in_flight) < limit and not cpu_share.answering():
                     item = queue.pop(0)
-                    in_flight[pool.submit(prepare, *args(item[0], item[1]))] = item
+                    in_flight[pool.submit(prepare, *args(item[0], item[1]),
+                                          **hashed(item[0]))] = item
                 if not in_flight:  # nothing handed out while an answer is written
                     cpu_share.wait_while_answering(cancel)
                     continue

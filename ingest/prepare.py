@@ -47,11 +47,19 @@ class Cancelled(Exception):
     """Raised by a progress callback to stop reading a file (ingest was cancelled)."""
 
 
+READ_ATTEMPTS = 3  # a file that changes while it is read is read again, this often
+
+
 def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: int,
             overlap: float, max_bytes: int, pdf_options: PdfOptions | None = None,
-            on_ocr=None) -> Prepared:
+            on_ocr=None, hashed_stat: tuple | None = None) -> Prepared:
     """Load and split one file.  Never raises for a bad file: ``ok`` says what happened
-    (``on_ocr(path, done, total)`` may raise :class:`Cancelled`, which is passed on)."""
+    (``on_ocr(path, done, total)`` may raise :class:`Cancelled`, which is passed on).
+
+    ``content_hash`` was taken when the file had ``hashed_stat`` (size, mtime); a file
+    written since (or while it is read: it is read again) is hashed again here, so the
+    catalog's hash, size and time always describe the version whose text is indexed --
+    else the next run would take the new version for unchanged."""
     import time
 
     t0 = time.perf_counter()
@@ -60,11 +68,21 @@ def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: i
     if on_ocr is None and _ocr_news is not None:
         on_ocr = _post_ocr_news
     try:
-        st = p.stat()
-        out.size, out.mtime = st.st_size, st.st_mtime
-        doc = load(p, max_bytes=max_bytes, pdf_options=pdf_options,
-                   on_ocr=None if on_ocr is None else
-                   (lambda done, total: on_ocr(path, done, total)))
+        for _ in range(READ_ATTEMPTS):
+            st = p.stat()
+            out.size, out.mtime = st.st_size, st.st_mtime
+            doc = load(p, max_bytes=max_bytes, pdf_options=pdf_options,
+                       on_ocr=None if on_ocr is None else
+                       (lambda done, total: on_ocr(path, done, total)))
+            after = p.stat()
+            if (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
+                break
+        else:
+            out.code, out.reason = "changing", ("the file kept changing while it was read; "
+                                                "add it again once it is saved")
+            return out
+        if content_hash is not None and hashed_stat != (st.st_size, st.st_mtime):
+            out.content_hash = file_hash(p)  # written since it was hashed
     except Cancelled:
         raise
     except LoadError as exc:

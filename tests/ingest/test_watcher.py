@@ -313,3 +313,22 @@ def test_a_thousand_files_at_once_are_queued_in_batches(watched):
     assert watched.wait_idle(600)
     assert len(paths_of(watched.lib)) == 1001
     assert watched.lib.consistency_report(watched.lib.kb("default"))["mismatch"] == 0
+
+
+def test_a_file_changed_during_its_update_is_read_again(watched):
+    """Written while it was being indexed: the watcher reads it again afterwards, so the
+    index ends with the file as it is, never with the version it was reading."""
+    from models.hashing import file_sha256 as file_hash
+
+    tutorial = sorted(require(MD_DIR / "en" / "docs" / "tutorial").glob("*.md"))
+    big = watched.folder / "big.md"
+    big.write_text("\n\n".join(p.read_text() for p in tutorial[:25]))
+    deadline = time.monotonic() + WAIT
+    while watched.statuses()[0].state == UP_TO_DATE and time.monotonic() < deadline:
+        time.sleep(0.02)  # wait for the update to start
+    with big.open("a") as f:
+        f.write("\n\n## Late addition\n\nA paragraph about quokkas written during the update.\n")
+    assert watched.wait_idle(WAIT * 3)
+    doc = watched.lib.catalog.document(watched.lib.kb("default").id, str(big.resolve()))
+    assert doc.status == "ready" and doc.content_hash == file_hash(big)
+    assert "quokkas" in watched.texts("quokkas late addition")
