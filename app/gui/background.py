@@ -43,6 +43,7 @@ class _Worker(QObject):
             result = self.work(self.operation)
         except Exception as exc:  # reported to the user by the operation's owner
             log.exception("%s failed", self.operation.name)
+            self.operation.error = exc  # for an owner that offers a way out by its kind
             self.failed.emit(str(exc) or type(exc).__name__)
             return
         self.succeeded.emit(result)
@@ -61,6 +62,7 @@ class Operation(QObject):
         self.name = name
         self.on_done, self.on_failed, self.on_progress = on_done, on_failed, on_progress
         self.cancel = threading.Event()
+        self.error: Exception | None = None  # what the work raised, if it failed
         self._detached = False
         self._thread = QThread()
         self._thread.setObjectName(name)

@@ -42,6 +42,7 @@ class LibraryPanel(QWidget):
     kbChanged = Signal(str)  # the knowledge base the chat asks and files go into
     reindexRequested = Signal(list, str)  # paths, knowledge base
     reembedRequested = Signal(str)  # re-embed this knowledge base with the current embedder
+    exportRequested = Signal(str)  # write this knowledge base to an archive
     viewRequested = Signal(str)  # show this document inside the app
     askAboutRequested = Signal(list)  # scope the chat to these documents
     summarizeRequested = Signal(str)  # summarize this document in the chat
@@ -247,6 +248,7 @@ class LibraryPanel(QWidget):
             menu.addSeparator()
             menu.addAction(self.tr("Re-embed knowledge base"),
                            lambda: self.reembedRequested.emit(name)).setEnabled(not self._busy)
+            menu.addAction(self.tr("Export…"), lambda: self.exportRequested.emit(name))
         menu.popup(self.tree.viewport().mapToGlobal(pos))
 
     def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:

@@ -29,6 +29,7 @@ from app.gui.conversations import ConversationList
 from app.gui.gui_services import Services
 from app.gui.ingest_progress import IngestProgressView, IngestSummary
 from app.gui.library_panel import STATUS_ICONS, LibraryPanel  # noqa: F401  (re-exported)
+from app.gui.kb_archive import ArchiveActions
 from app.gui.watch_panel import WatchBridge, WatchedFoldersView
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.translations import apply_language
@@ -166,6 +167,14 @@ class MainWindow(QMainWindow):
         self.open_home_action = QAction(self.tr("Open data folder"), self)
         self.open_home_action.triggered.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.home.root))))
+        self.archives = ArchiveActions(self, self.services, self.background)
+        self.export_kb_action = QAction(self.tr("Export knowledge base…"), self)
+        self.export_kb_action.setToolTip(self.tr("Write the current knowledge base to one "
+                                                 "file, to move or share it"))
+        self.export_kb_action.triggered.connect(
+            lambda: self.archives.export(self.library_panel.current_kb))
+        self.import_kb_action = QAction(self.tr("Import knowledge base…"), self)
+        self.import_kb_action.triggered.connect(lambda: self.archives.import_())
         self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -202,6 +211,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.add_folder_action)
         file_menu.addAction(self.library_panel.reembed_kb_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.export_kb_action)
+        file_menu.addAction(self.import_kb_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.open_home_action)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
@@ -226,6 +238,7 @@ class MainWindow(QMainWindow):
         self.library_panel.reindexRequested.connect(
             lambda paths, kb: self.ingest(paths, kb, force=True))
         self.library_panel.reembedRequested.connect(self.reembed)
+        self.library_panel.exportRequested.connect(lambda kb: self.archives.export(kb))
         self.library_panel.viewRequested.connect(self.chat.show_document)
         self.library_panel.askAboutRequested.connect(self.chat.set_scope)
         self.library_panel.summarizeRequested.connect(self.summarize_document)

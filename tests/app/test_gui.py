@@ -209,3 +209,31 @@ def test_a_dropped_folder_is_watched_and_its_changes_appear(window, qtbot, tmp_p
     assert "not there" in view.tree.topLevelItem(0).toolTip(2)
     view.remove("default", str(folder))
     qtbot.waitUntil(lambda: not view.isVisible(), timeout=5_000)
+
+
+def test_export_and_import_a_knowledge_base_from_the_window(window, qtbot, tmp_path):
+    """File → Export… writes the knowledge base to one file; Import… brings it back under
+    another name with the same documents, without embedding them again."""
+    good = tmp_path / "first-steps.md"
+    shutil.copy(require(MD_DIR / "en/docs/tutorial/first-steps.md"), good)
+    drop(window, [good])
+    qtbot.waitUntil(lambda: window.last_report is not None, timeout=180_000)
+    archive = tmp_path / "notes.wenjikb"
+    window.archives.export("default", str(archive), with_files=False)
+    qtbot.waitUntil(lambda: window.archives.last_result is not None, timeout=120_000)
+    assert archive.stat().st_size > 0 and "Exported 1 document(s)" in \
+        window.statusBar().currentMessage()
+    window.archives.last_result = None
+    window.archives.import_(str(archive), name="copy")
+    qtbot.waitUntil(lambda: window.archives.last_result is not None, timeout=120_000)
+    report = window.archives.last_result
+    assert report.kb == "copy" and report.documents == 1 and not report.reembedded
+    assert window.library_panel.current_kb == "copy"
+    library = window.services.library()
+    assert [d.path for d in library.documents(library.kb("copy"))] == [str(good)]
+    # a file that is not an archive: named, nothing imported
+    bad = tmp_path / "not-an-archive.wenjikb"
+    bad.write_text("hello")
+    window.archives.import_(str(bad), name="bad")
+    assert window.archives.last_error and "not-an-archive.wenjikb" in window.archives.last_error
+    assert library.catalog.kb("bad") is None
