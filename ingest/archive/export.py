@@ -248,6 +248,7 @@ def _write(library, db, kb, tmp: Path, target: Path, with_files: bool, progress,
         info = zipfile.ZipInfo(MANIFEST, date_time=time.localtime()[:6])
         info.compress_type = zipfile.ZIP_DEFLATED
         zf.writestr(info, manifest.to_json())
+        steps(0, "finishing")  # the last chance to cancel before the archive is in place
     return report
 
 

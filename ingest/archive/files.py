@@ -5,7 +5,9 @@ share (``files/2023 Q1 AAPL.pdf``, or ``files/reports/2023 Q1 AAPL.pdf`` when th
 from several folders), so the folder layout survives and equal names in different
 folders do not collide.  On import the names are checked before anything is written
 (no absolute paths, no ``..``: an archive must not write outside its folder), and the
-files land in a folder of their own per knowledge base, ``<data folder>/files/<name>``.
+files land in a folder of their own per knowledge base, ``<data folder>/files/<name>``,
+extracted first into a staging folder inside the store (``Library.import_staging``) that
+the next start of the library clears if the import was killed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from pathlib import Path, PurePosixPath
 from ingest.archive.layout import FILES
 
 _UNSAFE = re.compile(r"[^\w .()+,-]+", re.UNICODE)
-STAGING_PREFIX = ".importing-"
 
 
 def member_names(paths: list[str]) -> dict[str, str]:
@@ -66,22 +67,26 @@ def final_folder(files_dir: Path, kb_name: str) -> Path:
     return candidate
 
 
-def staging_folder(files_dir: Path) -> Path:
-    """A hidden folder to extract into, named for this process: renamed into place only
-    when the import is complete."""
-    return files_dir / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
+def staging_folder(root: Path) -> Path:
+    """A folder under ``root`` to extract into, named for this process: moved into place
+    only when the import is complete (the library's next start clears what a killed
+    import left: ``Library._remove_stale_import_files``)."""
+    return root / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
 
-def remove_stale_staging(files_dir: Path, alive) -> None:
-    """Remove the staging folders of imports whose process is gone (``alive(pid)``)."""
-    if not files_dir.is_dir():
-        return
-    for entry in files_dir.iterdir():
-        if not entry.name.startswith(STAGING_PREFIX) or not entry.is_dir():
-            continue
+def move_into_place(staging: Path, final: Path) -> None:
+    """Rename the extracted files' folder to its final place (copy, then remove, when
+    the two are on different file systems)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(staging, final)
+    except OSError:
+        if final.exists():
+            raise
         try:
-            pid = int(entry.name[len(STAGING_PREFIX):].split("-", 1)[0])
-        except ValueError:
-            continue
-        if not alive(pid):
-            shutil.rmtree(entry, ignore_errors=True)
+            shutil.copytree(staging, final, copy_function=shutil.copy2)
+        except BaseException:
+            shutil.rmtree(final, ignore_errors=True)  # a partial copy is ours to remove
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
+

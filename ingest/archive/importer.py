@@ -44,7 +44,6 @@ from ingest.index_text import chunk_context, keyword_text
 from ingest.store.catalog import ChunkRow
 from ingest.store.chunk_ids import chunk_id
 from ingest.store.library import Library, LibraryError
-from ingest.store.writer import process_alive
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +159,17 @@ def _check_space(file: Path, reader: ArchiveReader, library: Library, files_dir:
                                      f"needs about {_mb(need)}, {_mb(free)} is free")
 
 
+def _disk_full(library: Library) -> str:
+    """" (the disk is full ...)" when the store's disk has (almost) no room left: the
+    stores' own errors seldom say so in words a user knows."""
+    try:
+        free = shutil.disk_usage(library.store_dir).free
+    except OSError:
+        return ""
+    return f" (the disk is full: {_mb(free)} free in {library.store_dir})" \
+        if free < SPACE_MARGIN else ""
+
+
 def _mb(n: int) -> str:
     return f"{n / 1e6:,.1f} MB"
 
@@ -177,8 +187,7 @@ def _restore(library: Library, reader: ArchiveReader, file: Path, name: str, emb
     try:
         rows = reader.documents()
         if m.files:
-            archive_files.remove_stale_staging(files_dir, process_alive)
-            staging = archive_files.staging_folder(files_dir)
+            staging = archive_files.staging_folder(library.import_staging)
             final = archive_files.final_folder(files_dir, name)
         # document rows; source files into the hidden folder as we go
         doc_ids: dict[int, tuple[int, str, str | None]] = {}
@@ -240,7 +249,7 @@ def _restore(library: Library, reader: ArchiveReader, file: Path, name: str, emb
             if final.exists():  # taken while we worked: find another
                 taken, final = final, archive_files.final_folder(files_dir, name)
                 _repoint(library, kb, taken, final)
-            os.replace(staging, final)
+            archive_files.move_into_place(staging, final)
             staging, moved = None, True
         if not writer.publish_import(kb, name):
             if library.catalog.kb(name) is not None:
@@ -248,7 +257,7 @@ def _restore(library: Library, reader: ArchiveReader, file: Path, name: str, emb
             raise ArchiveError(file, "the import was dropped by another Wenji that started "
                                      "meanwhile; import it again")
     except BaseException as exc:
-        writer.abandon_import(kb)
+        undone = writer.abandon_import(kb)
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
         if moved:
@@ -257,10 +266,11 @@ def _restore(library: Library, reader: ArchiveReader, file: Path, name: str, emb
             if isinstance(exc, ArchiveCancelled):
                 raise ArchiveCancelled(file, "import cancelled; nothing was imported") from None
             raise
-        hint = _space_hint(exc) if isinstance(exc, OSError) else ""
-        raise ArchiveError(file, f"the import failed and was undone ({type(exc).__name__}: "
-                                 f"{exc}){hint}; the other knowledge bases are as they "
-                                 "were") from exc
+        hint = _space_hint(exc) if isinstance(exc, OSError) else _disk_full(library)
+        undo = ("was undone" if undone else
+                "is undone at the next start of Wenji (it is hidden until then)")
+        raise ArchiveError(file, f"the import failed ({type(exc).__name__}: {exc}){hint} and "
+                                 f"{undo}; the other knowledge bases are as they were") from exc
     report = ImportReport(kb=name, file=file, documents=len(rows), chunks=n_chunks,
                           vectors=n_chunks, files=n_files, reembedded=reembed is not None,
                           keyword_rebuilt=rebuild_tokens and n_chunks > 0,

@@ -163,15 +163,17 @@ class StoreWriter:
         the import was dropped meanwhile)."""
         return self.catalog.publish_kb(kb, name)
 
-    def abandon_import(self, kb: KnowledgeBase) -> None:
-        """Drop an import that will not be published.  Never raises: marked ``deleting``
-        first, so what cannot be dropped now is dropped at the next start."""
+    def abandon_import(self, kb: KnowledgeBase) -> bool:
+        """Drop an import that will not be published; False if that failed now (a full
+        disk, say), and it is left to the next start.  Never raises."""
         try:
             self.catalog.mark_kb_deleting(kb)
             self._drop_kb(kb)
+            return True
         except Exception:
             log.exception("dropping an interrupted import failed; it will be dropped at the "
                           "next start")
+            return False
 
     # --- the next start -------------------------------------------------------------
 
