@@ -39,12 +39,15 @@ class ArchiveEmbedderMismatch(ArchiveError):
                  current: str, current_dim: int | None):
         self.archived, self.archived_dim = archived, archived_dim
         self.current, self.current_dim = current, current_dim
+        def dims(n):
+            return f" ({n} dimensions)" if n else ""
+
         super().__init__(
-            file, f"its vectors were made by the embedder {archived!r} ({archived_dim} "
-                  f"dimensions), but this Wenji searches with {current!r} ({current_dim} "
-                  "dimensions); import it with re-embedding (wenji kb import FILE --reembed: "
-                  "the passages are embedded again, minutes for a large knowledge base), or "
-                  f"set the embedder to {archived!r} first")
+            file, f"its vectors were made by the embedder {archived!r}{dims(archived_dim)}, "
+                  f"but this Wenji searches with {current!r}{dims(current_dim)}; import it "
+                  "with re-embedding (wenji kb import FILE --reembed: the passages are "
+                  "embedded again, minutes for a large knowledge base), or set the embedder "
+                  f"to {archived!r} first")
 
 
 class ArchiveCancelled(ArchiveError):

@@ -184,7 +184,7 @@ def _write(library, db, kb, tmp: Path, target: Path, with_files: bool, progress,
         paths = [d["path"] for d in docs if Path(d["path"]).is_absolute()]
         sources = archive_files.member_names(paths)
     steps = _Steps(progress, len(docs) + 3 * n_chunks + len(sources), cancel, target)
-    steps(0, "documents")
+    steps(0, "files" if sources else "documents")
     checksums: dict[str, dict] = {}
     report = ExportReport(kb=kb.name, file=target, documents=len(docs), chunks=n_chunks,
                           vectors=0, files=0, bytes=0, seconds=0.0)

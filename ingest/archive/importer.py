@@ -116,9 +116,8 @@ def _check_embedder(file: Path, m, embedder) -> None:
     if not m.chunks:
         return  # no vectors: any embedder will do
     name = getattr(embedder, "name", None)
-    if m.embedder != name:
-        raise ArchiveEmbedderMismatch(file, m.embedder or "?", m.dimension, name or "?",
-                                      _dimension(embedder))
+    if m.embedder != name:  # refused without loading the model to learn its dimension
+        raise ArchiveEmbedderMismatch(file, m.embedder or "?", m.dimension, name or "?", None)
     dim = _dimension(embedder)
     if dim is not None and dim != m.dimension:
         raise ArchiveEmbedderMismatch(file, m.embedder or "?", m.dimension, name, dim)
