@@ -34,9 +34,10 @@ a message naming the file; :class:`ArchiveNameTaken` and
 
 from ingest.archive.errors import (ArchiveCancelled, ArchiveEmbedderMismatch, ArchiveError,
                                    ArchiveNameTaken)
-from ingest.archive.export import ArchiveProgress, ExportReport, export_kb
+from ingest.archive.export import ExportReport, export_kb
 from ingest.archive.importer import ImportReport, import_kb
 from ingest.archive.layout import ARCHIVE_SUFFIX, FORMAT_VERSION, Manifest
+from ingest.archive.progress import ArchiveProgress
 from ingest.archive.reader import ArchiveReader
 
 

@@ -8,6 +8,7 @@ refusals shows these too.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from ingest.store.library import LibraryError
@@ -52,3 +53,9 @@ class ArchiveEmbedderMismatch(ArchiveError):
 
 class ArchiveCancelled(ArchiveError):
     """The user stopped the export or import; nothing was left behind."""
+
+
+def disk_full_hint(exc: BaseException) -> str:
+    """" (the disk is full)" for an OSError that says so, else ""."""
+    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    return " (the disk is full)" if full else ""

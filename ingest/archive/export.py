@@ -24,12 +24,12 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from ingest.archive import files as archive_files
-from ingest.archive.errors import ArchiveCancelled, ArchiveError
-from ingest.archive.layout import (CHUNKS, DOCUMENTS, KEYWORDS, MANIFEST, VECTORS, Manifest,
-                                   npy_header, VECTOR_DTYPE)
+from ingest.archive.errors import ArchiveError, disk_full_hint
+from ingest.archive.layout import (CHUNKS, DOCUMENTS, KEYWORDS, MANIFEST, VECTOR_DTYPE,
+                                   VECTORS, Manifest, npy_header)
+from ingest.archive.progress import ArchiveProgress, Steps
 from ingest.store.library import Library
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 # Chunks per batch: the vectors of one batch (1,000 x 768 float32 = 3 MB) are all an
 # export holds in memory at once.
 BATCH = 1000
-
-ArchiveProgress = Callable[[int, int, str], None]
 
 # Catalog columns of a document that an archive carries (``id`` becomes its key).
 DOCUMENT_FIELDS = ("path", "title", "kind", "content_hash", "size", "mtime", "status", "code",
@@ -102,25 +100,6 @@ class _Member:
         return False
 
 
-class _Steps:
-    """The progress callback's (done, total, what), monotone over the whole run."""
-
-    def __init__(self, progress: ArchiveProgress | None, total: int,
-                 cancel: threading.Event | None, file: Path):
-        self.progress, self.total, self.done = progress, total, 0
-        self.cancel, self.file = cancel, file
-
-    def __call__(self, n: int, what: str) -> None:
-        if self.cancel is not None and self.cancel.is_set():
-            raise ArchiveCancelled(self.file, "cancelled; no archive was written")
-        self.done = min(self.total, self.done + n)
-        if self.progress is not None:
-            try:
-                self.progress(self.done, self.total, what)
-            except Exception:  # a broken display must not break the export
-                log.exception("archive progress callback failed")
-
-
 def app_version() -> str:
     """This Wenji's version, from the installed distribution (the core cannot import
     the app package, which sits above it)."""
@@ -153,11 +132,12 @@ def export_kb(library: Library, kb_name: str, file: str | os.PathLike, *,
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+        _sync_folder(target.parent)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise ArchiveError(target, f"cannot write the archive: {exc.strerror or exc}"
-                               f"{_space_hint(exc)}") from exc
+                               f"{disk_full_hint(exc)}") from exc
         raise
     report.bytes = target.stat().st_size
     report.seconds = time.perf_counter() - t0
@@ -167,10 +147,18 @@ def export_kb(library: Library, kb_name: str, file: str | os.PathLike, *,
     return report
 
 
-def _space_hint(exc: OSError) -> str:
-    import errno
-
-    return " (the disk is full)" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; elsewhere a folder cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _write(library, db, kb, tmp: Path, target: Path, with_files: bool, progress, cancel):
@@ -183,7 +171,7 @@ def _write(library, db, kb, tmp: Path, target: Path, with_files: bool, progress,
     if with_files:
         paths = [d["path"] for d in docs if Path(d["path"]).is_absolute()]
         sources = archive_files.member_names(paths)
-    steps = _Steps(progress, len(docs) + 3 * n_chunks + len(sources), cancel, target)
+    steps = Steps(progress, len(docs) + 3 * n_chunks + len(sources), cancel, target)
     steps(0, "files" if sources else "documents")
     checksums: dict[str, dict] = {}
     report = ExportReport(kb=kb.name, file=target, documents=len(docs), chunks=n_chunks,

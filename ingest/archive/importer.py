@@ -36,8 +36,8 @@ import numpy as np
 from ingest.analyzer import TOKENIZER_VERSION, tokenize
 from ingest.archive import files as archive_files
 from ingest.archive.errors import (ArchiveCancelled, ArchiveEmbedderMismatch, ArchiveError,
-                                   ArchiveNameTaken)
-from ingest.archive.export import BATCH, ArchiveProgress, _Steps, _space_hint
+                                   ArchiveNameTaken, disk_full_hint)
+from ingest.archive.progress import ArchiveProgress, Steps
 from ingest.archive.layout import CHUNKS, KEYWORDS, VECTOR_DTYPE, VECTORS
 from ingest.archive.reader import ArchiveReader
 from ingest.index_text import chunk_context, keyword_text
@@ -47,6 +47,9 @@ from ingest.store.library import Library, LibraryError
 
 log = logging.getLogger(__name__)
 
+# Passages per batch: written to both stores together, and all an import holds in
+# memory at once (1,000 x 768 float32 = 3 MB of vectors).
+BATCH = 1000
 # The generation imported chunks carry (their ids are d<document>g1c<index>).
 IMPORTED_GEN = 1
 # Passages per embedding call when re-embedding (sorted by length within it, as ingest
@@ -102,7 +105,7 @@ def import_kb(library: Library, file: str | os.PathLike, *, as_name: str | None 
         with_vectors = reembed is None
         # checked, then written (+ embedded): passages; checked, then extracted: files
         total = m.documents + 2 * m.chunks + 2 * m.files + (0 if with_vectors else m.chunks)
-        steps = _Steps(progress, total, cancel, file)
+        steps = Steps(progress, total, cancel, file)
         steps(0, "checking the archive")
         reader.verify(steps)
         if reembed is None and m.chunks and reader.dimension != m.dimension:
@@ -174,7 +177,7 @@ def _mb(n: int) -> str:
 
 
 def _restore(library: Library, reader: ArchiveReader, file: Path, name: str, embedder,
-             reembed, steps: _Steps, files_dir: Path, t0: float) -> ImportReport:
+             reembed, steps: Steps, files_dir: Path, t0: float) -> ImportReport:
     m = reader.manifest
     writer = library.writer
     model_name = reembed.name if reembed is not None else m.embedder
@@ -195,6 +198,9 @@ def _restore(library: Library, reader: ArchiveReader, file: Path, name: str, emb
             path = row["path"]
             if row.get("file") and staging is not None:
                 rel = archive_files.safe_relative(row["file"])
+                if rel is None or row["file"] not in m.members:
+                    raise ArchiveError(file, f"{row['path']} names a file the archive does "
+                                             f"not hold ({row['file']!r})")
                 target = staging.joinpath(*rel.parts)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 reader.extract(row["file"], target)
@@ -265,7 +271,7 @@ def _restore(library: Library, reader: ArchiveReader, file: Path, name: str, emb
             if isinstance(exc, ArchiveCancelled):
                 raise ArchiveCancelled(file, "import cancelled; nothing was imported") from None
             raise
-        hint = _space_hint(exc) if isinstance(exc, OSError) else _disk_full(library)
+        hint = disk_full_hint(exc) or _disk_full(library)
         undo = ("was undone" if undone else
                 "is undone at the next start of Wenji (it is hidden until then)")
         raise ArchiveError(file, f"the import failed ({type(exc).__name__}: {exc}){hint} and "
@@ -281,7 +287,7 @@ def _restore(library: Library, reader: ArchiveReader, file: Path, name: str, emb
     return report
 
 
-def _embed(embedder, texts: list[str], steps: _Steps) -> np.ndarray:
+def _embed(embedder, texts: list[str], steps: Steps) -> np.ndarray:
     """Vectors of ``texts`` with ``embedder``, a window at a time, shortest first within
     each window (less padding), in the texts' order."""
     out: list[np.ndarray | None] = [None] * len(texts)
@@ -300,7 +306,7 @@ def _check_counts(library: Library, kb, file: Path, n_chunks: int, m) -> None:
     vectors = library.vectors.count(kb.collection)
     rows = library.catalog.db.execute("SELECT COUNT(*) FROM chunks WHERE kb_id = ?",
                                       (kb.id,)).fetchone()[0]
-    keyword = len(library.catalog.keyword_rowids(kb))
+    keyword = library.catalog.db.execute(f"SELECT COUNT(*) FROM {kb.fts_table}").fetchone()[0]
     promised = sum(d.chunks for d in library.catalog.documents(kb.id) if d.status == "ready")
     if not (n_chunks == m.chunks == vectors == rows == keyword == promised):
         raise ArchiveError(file, f"the import does not add up (manifest {m.chunks} passages, "

@@ -286,6 +286,21 @@ def test_archive_holds_manifest_rows_keyword_index_and_binary_vectors(source, ar
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
 
 
+def test_an_empty_knowledge_base_travels_too(embedder, tmp_path):
+    """No documents, no vectors: a (0, 0) vector file, no dimension, any embedder."""
+    library = Library(tmp_path / "here" / "store")
+    library.create_kb("empty")
+    file = tmp_path / "empty.wenjikb"
+    report = export_kb(library, "empty", file)
+    assert (report.documents, report.chunks, report.vectors) == (0, 0, 0)
+    m = read_manifest(file)
+    assert m.dimension is None and read_vectors(file).shape == (0, 0)
+    other = Library(tmp_path / "there" / "store")
+    imported = import_kb(other, file, embedder=embedder)
+    assert imported.chunks == 0 and [kb.name for kb in other.kbs()] == ["empty"]
+    assert_consistent(other)
+
+
 def test_an_interrupted_export_leaves_no_archive_and_keeps_the_old_one(source, tmp_path,
                                                                       monkeypatch):
     """The archive is written beside the target and renamed when complete: stopped
