@@ -62,6 +62,11 @@ class Home:
         return self.root / "store"
 
     @property
+    def files_dir(self) -> Path:
+        """Source files that came with imported knowledge bases, a folder each."""
+        return self.root / "files"
+
+    @property
     def chats_path(self) -> Path:
         return self.root / "chats.sqlite3"
 

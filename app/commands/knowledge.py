@@ -43,6 +43,10 @@ def register(sub) -> None:
     q.add_argument("name")
     q.set_defaults(func=cmd_kb_delete)
 
+    from app.commands import kb_archive
+
+    kb_archive.register(kb_sub)
+
 
 def _library(ctx: Context):
     from app.services import open_library

@@ -101,13 +101,12 @@ class ArchiveActions(QObject):
             from ingest.archive import import_kb
 
             progress = lambda done, total, what: op.report((done, total, what))  # noqa: E731
-            with library.ingest_lock():
-                if reembed:
-                    embedder.load()
-                    return import_kb(library, file, as_name=name, reembed=embedder,
-                                     progress=progress, cancel=op.cancel)
-                return import_kb(library, file, as_name=name, embedder=embedder,
+            if reembed:
+                embedder.load()
+                return import_kb(library, file, as_name=name, reembed=embedder,
                                  progress=progress, cancel=op.cancel)
+            return import_kb(library, file, as_name=name, embedder=embedder,
+                             progress=progress, cancel=op.cancel)
 
         def failed(message: str) -> None:
             from ingest.archive import ArchiveEmbedderMismatch

@@ -9,9 +9,12 @@ generations that never became current (see ``ingest.store.writer``).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -21,7 +24,7 @@ CREATE TABLE IF NOT EXISTS kbs (
     id INTEGER PRIMARY KEY,
     name TEXT UNIQUE NOT NULL,
     embedder TEXT,
-    status TEXT NOT NULL DEFAULT 'ready',          -- ready | deleting
+    status TEXT NOT NULL DEFAULT 'ready',          -- ready | deleting | importing
     created REAL NOT NULL,
     tokenizer TEXT                                 -- keyword tokenizer version of fts_kbN
 );
@@ -80,6 +83,10 @@ _ADDED_COLUMNS = (("kbs", "tokenizer", "TEXT"),
                   ("documents", "ocr_pages", "INTEGER DEFAULT 0"),
                   ("chunks", "page_label", "TEXT"),
                   ("chunks", "ocr", "INTEGER DEFAULT 0"))
+
+# The name of a knowledge base being imported (hidden until ``publish_kb``): it starts
+# with NUL, which a user's name cannot hold, and names the importing process.
+IMPORTING_PREFIX = "\x00importing-"
 
 TERMINAL_OK = "ready"
 FAILED = "failed"
@@ -228,6 +235,74 @@ class Catalog:
     def set_kb_embedder(self, kb: KnowledgeBase, embedder: str) -> None:
         with self.transaction():
             self.db.execute("UPDATE kbs SET embedder = ? WHERE id = ?", (embedder, kb.id))
+
+    def create_importing_kb(self, embedder: str | None) -> KnowledgeBase:
+        """A hidden knowledge base for an import: status ``importing`` under a NUL-led
+        name holding this process's id, so no list, search or name lookup sees it, and
+        the next start drops it if this process died (``StoreWriter.recover``)."""
+        from ingest.analyzer import TOKENIZER_VERSION
+
+        name = f"{IMPORTING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        with self.transaction():
+            cur = self.db.execute("INSERT INTO kbs (name, embedder, status, created, tokenizer) "
+                                  "VALUES (?, ?, 'importing', ?, ?)",
+                                  (name, embedder, time.time(), TOKENIZER_VERSION))
+            kb = self.kb_by_id(cur.lastrowid)
+            self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {kb.fts_table} USING fts5("
+                            "tokens, tokenize = 'unicode61 remove_diacritics 2')")
+        return kb
+
+    def publish_kb(self, kb: KnowledgeBase, name: str) -> bool:
+        """Make an imported knowledge base visible under ``name``, in one transaction.
+        False if the name was taken meanwhile or the import is no longer pending (a
+        start that found its process gone dropped it)."""
+        with self.transaction():
+            if self.db.execute("SELECT 1 FROM kbs WHERE name = ?", (name,)).fetchone():
+                return False
+            cur = self.db.execute("UPDATE kbs SET name = ?, status = 'ready' "
+                                  "WHERE id = ? AND status = 'importing'", (name, kb.id))
+            return cur.rowcount == 1
+
+    def add_imported_document(self, kb: KnowledgeBase, fields: dict) -> int:
+        """A document row of an imported knowledge base, settled (no pending
+        generation); returns its id.  ``fields`` are ``documents`` columns."""
+        keys = [k for k in fields if k not in ("id", "kb_id", "pending_gen")]
+        with self.transaction():
+            cur = self.db.execute(
+                f"INSERT INTO documents (kb_id, {', '.join(keys)}) "
+                f"VALUES (?, {', '.join('?' * len(keys))})",
+                [kb.id, *(fields[k] for k in keys)])
+            return cur.lastrowid
+
+    def add_imported_chunks(self, kb: KnowledgeBase, chunks: Sequence[ChunkRow],
+                            tokens: Sequence[str]) -> None:
+        """Chunk rows and their keyword rows of an imported knowledge base, together."""
+        with self.transaction():
+            for chunk, toks in zip(chunks, tokens, strict=True):
+                cur = self.db.execute(
+                    "INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, end, text,"
+                    " page_label, ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (chunk.id, chunk.doc_id, kb.id, chunk.index, chunk.page, chunk.heading,
+                     chunk.start, chunk.end, chunk.text, chunk.page_label, int(chunk.ocr)))
+                self.db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
+                                (cur.lastrowid, toks))
+
+    @contextlib.contextmanager
+    def snapshot(self):
+        """A read-only connection inside one read transaction: what it reads is one
+        moment of the catalog (WAL), while other connections go on writing -- an export
+        reads a knowledge base through it without blocking ingest or searches."""
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30,
+                             isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("BEGIN")
+            yield db
+        finally:
+            try:
+                db.execute("ROLLBACK")
+            finally:
+                db.close()
 
     def mark_kb_deleting(self, kb: KnowledgeBase) -> None:
         with self.transaction():

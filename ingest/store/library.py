@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import shutil
 import threading
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class Library:
         self._ingest_depth = 0
         self._ingest_file = None
         self.writer.recover()
+        self._remove_stale_import_files()
         self._rebuild_stale_keyword_indexes()
 
     @contextlib.contextmanager
@@ -66,6 +68,27 @@ class Library:
 
     def close(self) -> None:
         self.catalog.close()
+
+    @property
+    def import_staging(self) -> Path:
+        """Where an import extracts source files before they move to their folder."""
+        return self.store_dir / "importing"
+
+    def _remove_stale_import_files(self) -> None:
+        """Files a killed import had extracted (its knowledge base was dropped by
+        ``recover``): each import's folder here is named ``<process id>-<token>``."""
+        from ingest.store.writer import process_alive
+
+        if not self.import_staging.is_dir():
+            return
+        for entry in self.import_staging.iterdir():
+            try:
+                pid = int(entry.name.split("-", 1)[0])
+            except ValueError:
+                continue
+            if entry.is_dir() and not process_alive(pid):
+                shutil.rmtree(entry, ignore_errors=True)
+                log.warning("removed the files of an interrupted import (%s)", entry.name)
 
     def _rebuild_stale_keyword_indexes(self) -> None:
         """Keyword indexes written by another tokenizer version would miss matches."""

@@ -83,6 +83,18 @@ class VectorStore:
             out.update(col.get(include=[], limit=10_000, offset=offset)["ids"])
         return out
 
+    def embeddings(self, name: str, ids: Sequence[str]) -> np.ndarray:
+        """The vectors of ``ids``, in that order, as one float32 array (an export reads a
+        knowledge base batch by batch).  KeyError names an id that has no vector."""
+        got = self.collection(name).get(ids=list(ids), include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"]))
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise KeyError(missing[0])
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.asarray([by_id[i] for i in ids], dtype=np.float32)
+
     def count(self, name: str) -> int:
         return self.collection(name).count()
 

@@ -25,6 +25,13 @@ can finish the job at the next start:
 * a committed document whose previous generation's vectors were not deleted yet (the
   mark stays until they are) loses them; a failed document loses all of its vectors.
 
+Importing a whole knowledge base (``ingest.archive``) is all or nothing at the level of
+the knowledge base instead: ``begin_import`` makes it hidden (status ``importing``, a
+name no user can type, holding the importing process's id), ``import_chunks`` fills both
+stores batch by batch (vectors first, as for a document), and ``publish_import`` gives
+it its name and makes it visible in one catalog transaction.  ``abandon_import`` drops a
+failed one at once; ``recover`` drops one whose process is gone (killed, power cut).
+
 Every ready document then has all of its chunks in both stores, and nothing else is in
 either.
 """
@@ -32,11 +39,13 @@ either.
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from ingest.store.catalog import Catalog, ChunkRow, DocumentRow, KnowledgeBase
+from ingest.store.catalog import (IMPORTING_PREFIX, Catalog, ChunkRow, DocumentRow,
+                                  KnowledgeBase)
 from ingest.store.chunk_ids import chunk_id
 from ingest.store.vectors import VectorStore
 
@@ -132,13 +141,48 @@ class StoreWriter:
         self.vectors.drop(kb.collection)
         self.catalog.drop_kb_rows(kb)
 
+    # --- a whole imported knowledge base --------------------------------------------
+
+    def begin_import(self, embedder: str | None) -> KnowledgeBase:
+        """A hidden, empty knowledge base to import into (see the module docstring)."""
+        kb = self.catalog.create_importing_kb(embedder)
+        self.vectors.collection(kb.collection)
+        return kb
+
+    def import_chunks(self, kb: KnowledgeBase, chunks: Sequence[ChunkRow],
+                      tokens: Sequence[str], vectors: np.ndarray, gen: int) -> None:
+        """Chunks of imported documents (rows made by ``catalog.add_imported_document``)
+        with their keyword tokens and vectors; ``gen`` is the generation their ids carry."""
+        metas = [{"doc_id": c.doc_id, "gen": gen, "idx": c.index,
+                  **({"page": c.page} if c.page is not None else {})} for c in chunks]
+        self.vectors.add(kb.collection, [c.id for c in chunks], np.asarray(vectors), metas)
+        self.catalog.add_imported_chunks(kb, chunks, tokens)
+
+    def publish_import(self, kb: KnowledgeBase, name: str) -> bool:
+        """Make the imported knowledge base visible as ``name`` (False: name taken, or
+        the import was dropped meanwhile)."""
+        return self.catalog.publish_kb(kb, name)
+
+    def abandon_import(self, kb: KnowledgeBase) -> bool:
+        """Drop an import that will not be published; False if that failed now (a full
+        disk, say), and it is left to the next start.  Never raises."""
+        try:
+            self.catalog.mark_kb_deleting(kb)
+            self._drop_kb(kb)
+            return True
+        except Exception:
+            log.exception("dropping an interrupted import failed; it will be dropped at the "
+                          "next start")
+            return False
+
     # --- the next start -------------------------------------------------------------
 
     def recover(self) -> None:
         """Finish or undo what an interrupted run left."""
         fixed = 0
         for kb in self.catalog.kbs(include_deleting=True):
-            if kb.status == "deleting":
+            if kb.status == "deleting" or (kb.status == "importing"
+                                           and not _importer_alive(kb.name)):
                 self._drop_kb(kb)
                 fixed += 1
         for doc in self.catalog.dirty_documents():
@@ -162,3 +206,32 @@ class StoreWriter:
         else:
             self.vectors.delete_document(kb.collection, doc.id, keep_gen=doc.gen)
             self.catalog.abandon_pending(doc)
+
+
+def _importer_alive(name: str) -> bool:
+    """Whether the process importing under this hidden name still runs (then its import
+    is under way, not interrupted).  No process id in the name counts as gone."""
+    try:
+        pid = int(name[len(IMPORTING_PREFIX):].split("-", 1)[0])
+    except ValueError:
+        return False
+    return process_alive(pid)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs.  This very process counts (its import is
+    under way in another thread); on systems other than POSIX, where probing a process
+    could end it, every other process counts as gone."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: leave it be, it may be one
+        return True
+    except OSError:
+        return False
+    return True
