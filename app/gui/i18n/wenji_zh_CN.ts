@@ -37,6 +37,69 @@
     </message>
 </context>
 <context>
+    <name>ArchiveActions</name>
+    <message>
+        <source>Export knowledge base “{kb}”</source>
+        <translation>导出知识库“{kb}”</translation>
+    </message>
+    <message>
+        <source>Wenji knowledge bases (*{suffix})</source>
+        <translation>文集知识库 (*{suffix})</translation>
+    </message>
+    <message>
+        <source>Export knowledge base</source>
+        <translation>导出知识库</translation>
+    </message>
+    <message>
+        <source>Include the documents themselves? The archive is larger, and the person who imports it can open the pages the answers cite.</source>
+        <translation>是否同时包含文档本身？归档文件会更大，但导入的人可以打开回答所引用的页面。</translation>
+    </message>
+    <message>
+        <source>Exporting “{kb}”…</source>
+        <translation>正在导出“{kb}”…</translation>
+    </message>
+    <message>
+        <source>Exported {documents} document(s), {chunks} passages to {file} ({size})</source>
+        <translation>已导出 {documents} 个文档、{chunks} 个段落到 {file}（{size}）</translation>
+    </message>
+    <message>
+        <source>Import a knowledge base</source>
+        <translation>导入知识库</translation>
+    </message>
+    <message>
+        <source>Wenji knowledge bases (*{suffix});;All files (*)</source>
+        <translation>文集知识库 (*{suffix});;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>A knowledge base named “{name}” exists already. Import it as:</source>
+        <translation>已有名为“{name}”的知识库。导入为：</translation>
+    </message>
+    <message>
+        <source>Its passages were embedded with {archived}; this Wenji searches with {current}. Embed them again now? (minutes for a large knowledge base)</source>
+        <translation>它的段落是用 {archived} 嵌入的，而这里的文集使用 {current} 检索。现在重新嵌入吗？（大的知识库需要几分钟）</translation>
+    </message>
+    <message>
+        <source>Importing “{name}”…</source>
+        <translation>正在导入“{name}”…</translation>
+    </message>
+    <message>
+        <source>Imported “{kb}”: {documents} document(s), {chunks} passages in {seconds:.0f} s{how}</source>
+        <translation>已导入“{kb}”：{documents} 个文档、{chunks} 个段落，用时 {seconds:.0f} 秒{how}</translation>
+    </message>
+    <message>
+        <source> (embedded again)</source>
+        <translation>（已重新嵌入）</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">取消</translation>
+    </message>
+    <message>
+        <source>Knowledge base</source>
+        <translation type="unfinished">知识库</translation>
+    </message>
+</context>
+<context>
     <name>ChatPanel</name>
     <message>
         <source>Ask a question about your documents…  (Enter sends, Shift+Enter new line, Esc stops)</source>
@@ -423,6 +486,10 @@
         <translation>向此知识库提问</translation>
     </message>
     <message>
+        <source>Export…</source>
+        <translation type="unfinished">导出…</translation>
+    </message>
+    <message>
         <source>Cannot open {file}: the file no longer exists</source>
         <translation>无法打开 {file}：文件已不存在</translation>
     </message>
@@ -550,6 +617,18 @@ The files on disk are not touched.</source>
     <message>
         <source>Open data folder</source>
         <translation>打开数据文件夹</translation>
+    </message>
+    <message>
+        <source>Export knowledge base…</source>
+        <translation>导出知识库…</translation>
+    </message>
+    <message>
+        <source>Write the current knowledge base to one file, to move or share it</source>
+        <translation>把当前知识库写入一个文件，以便迁移或分享</translation>
+    </message>
+    <message>
+        <source>Import knowledge base…</source>
+        <translation>导入知识库…</translation>
     </message>
     <message>
         <source>Quit</source>
