@@ -198,13 +198,14 @@ class Catalog:
         row = self.db.execute("SELECT * FROM kbs WHERE id = ?", (kb_id,)).fetchone()
         return KnowledgeBase(**dict(row)) if row else None
 
-    def create_kb(self, name: str, embedder: str | None) -> KnowledgeBase:
+    def create_kb(self, name: str, embedder: str | None, status: str = "ready"
+                  ) -> KnowledgeBase:
         from ingest.analyzer import TOKENIZER_VERSION
 
         with self.transaction():
-            cur = self.db.execute("INSERT INTO kbs (name, embedder, created, tokenizer) "
-                                  "VALUES (?, ?, ?, ?)",
-                                  (name, embedder, time.time(), TOKENIZER_VERSION))
+            cur = self.db.execute("INSERT INTO kbs (name, embedder, status, created, tokenizer) "
+                                  "VALUES (?, ?, ?, ?, ?)",
+                                  (name, embedder, status, time.time(), TOKENIZER_VERSION))
             kb = self.kb_by_id(cur.lastrowid)
             self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {kb.fts_table} USING fts5("
                             "tokens, tokenize = 'unicode61 remove_diacritics 2')")
@@ -240,17 +241,8 @@ class Catalog:
         """A hidden knowledge base for an import: status ``importing`` under a NUL-led
         name holding this process's id, so no list, search or name lookup sees it, and
         the next start drops it if this process died (``StoreWriter.recover``)."""
-        from ingest.analyzer import TOKENIZER_VERSION
-
         name = f"{IMPORTING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        with self.transaction():
-            cur = self.db.execute("INSERT INTO kbs (name, embedder, status, created, tokenizer) "
-                                  "VALUES (?, ?, 'importing', ?, ?)",
-                                  (name, embedder, time.time(), TOKENIZER_VERSION))
-            kb = self.kb_by_id(cur.lastrowid)
-            self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {kb.fts_table} USING fts5("
-                            "tokens, tokenize = 'unicode61 remove_diacritics 2')")
-        return kb
+        return self.create_kb(name, embedder, status="importing")
 
     def publish_kb(self, kb: KnowledgeBase, name: str) -> bool:
         """Make an imported knowledge base visible under ``name``, in one transaction.
