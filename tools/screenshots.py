@@ -27,6 +27,9 @@ opens the first citation, and saves PNGs:
   14-compare.png      "Compare" on two of Apple's 10-Qs: the differing figures, both pages
   15-list.png         "List every deadline in this filing" in a chat scoped to one 10-Q:
                       each sentence that sets one, by section, cited by page
+  16-watched.png      a folder of notes, watched: a note written into it appears in the
+                      library; "Watched folders" shows the folder up to date
+  17-watched-zh.png   the same in the Chinese interface, the folder paused
 
 ``--checks-only`` makes only 09 and 10 (no ingest, a few seconds); ``--models-only`` only
 11 and 12; ``--summary-only`` only 13 to 15 (a few minutes: the model reads two filings).
@@ -62,6 +65,7 @@ def main() -> int:
     ap.add_argument("--checks-only", action="store_true", help="only 09 and 10")
     ap.add_argument("--models-only", action="store_true", help="only 11 and 12")
     ap.add_argument("--summary-only", action="store_true", help="only 13 to 15")
+    ap.add_argument("--watch-only", action="store_true", help="only 16 and 17")
     args = ap.parse_args()
     if not args.docs.is_dir():
         print(f"{args.docs}: folder not found", file=sys.stderr)
@@ -109,6 +113,8 @@ def main() -> int:
         return models_shots(home, wait, shot)
     if args.summary_only:
         return summary_shots(home, args.docs, wait, shot)
+    if args.watch_only:
+        return watch_shots(home, wait, shot)
 
     window = MainWindow(Context(home=home, settings=Settings()))
     window.resize(1280, 800)
@@ -289,6 +295,45 @@ def summary_shots(home, docs: Path, wait, shot) -> int:
         window.chat.view.verticalScrollBar().setValue(0)  # the answer's start, not its sources
         shot(window, name)
     window.close()
+    return 0
+
+
+def watch_shots(home, wait, shot) -> int:
+    """16 and 17: a watched folder of notes, in English and (paused) in Chinese."""
+    import shutil
+
+    from app.context import Context
+    from app.gui.main_window import MainWindow
+    from app.settings import Settings
+
+    notes = Path(tempfile.mkdtemp(prefix="wenji-notes-")) / "Notes"
+    notes.mkdir()
+    tutorial = sorted((DATA / "fastapi_docs_md" / "en" / "docs" / "tutorial").glob("*.md"))
+    for md in tutorial[:6]:
+        shutil.copy(md, notes / md.name)
+    for name, lang in (("16-watched.png", "en"), ("17-watched-zh.png", "zh")):
+        settings = Settings()
+        settings.ui.language = lang  # the window installs its translation from the settings
+        window = MainWindow(Context(home=home, settings=settings))
+        window.resize(1280, 800)
+        window.show()
+        wait(lambda: window.started, 600, "the window to load")
+        if lang == "en":
+            window.ingest([str(notes)])
+            wait(lambda: window.last_report is not None, 900, "the folder to be added")
+            window.ingest_summary.close()
+            wait(lambda: window.watch_view.tree.topLevelItemCount() == 1, 60, "the watch")
+            (notes / "meeting-2026-12-02.md").write_text(
+                "# Meeting notes\n\nThe release moves to Friday; the docs need a new "
+                "first-steps page.\n", encoding="utf-8")
+            wait(lambda: str(notes / "meeting-2026-12-02.md") in window.documents_shown(),
+                 120, "the new note")
+        else:
+            window.watch_view.pause("default", str(notes))
+        wait(lambda: window.watch_view.tree.topLevelItem(0).text(2) in
+             ("up to date", "已是最新", "已暂停", "paused"), 120, "the folder to settle")
+        shot(window, name)
+        window.close()
     return 0
 
 

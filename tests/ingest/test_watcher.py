@@ -332,3 +332,30 @@ def test_a_file_changed_during_its_update_is_read_again(watched):
     doc = watched.lib.catalog.document(watched.lib.kb("default").id, str(big.resolve()))
     assert doc.status == "ready" and doc.content_hash == file_hash(big)
     assert "quokkas" in watched.texts("quokkas late addition")
+
+
+def test_a_polled_folder_is_scanned_without_events(tmp_path, embedder):
+    """Network drives send no events: such a folder is polled (here a local one, asked
+    to be polled), and its changes still arrive."""
+    from ingest.pipeline import Ingestor
+    from ingest.store.library import Library
+    from ingest.watcher import needs_polling
+
+    folder = tmp_path / "share"
+    folder.mkdir()
+    lib = Library(tmp_path / "store")
+    lib.kb("default", create=True, embedder=embedder.name)
+    watcher = FolderWatcher(lib, lambda: Ingestor(lib, embedder), quiet=0.3, poll_seconds=1.0)
+    watcher.start()
+    try:
+        status = watcher.add("default", str(folder), poll=True)
+        assert status.poll and lib.catalog.watched_folders()[0].poll
+        assert not needs_polling(str(folder))  # a local disk is not polled by itself
+        note(folder, "remote.md", "seals on the rocks")
+        deadline = time.monotonic() + WAIT
+        while "remote.md" not in paths_of(lib) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert paths_of(lib) == {"remote.md"}
+    finally:
+        watcher.stop()
+        lib.close()
