@@ -450,7 +450,7 @@ class FolderWatcher:
             known = {p: o for p, o in known.items()
                      if p != path and not p.startswith(path.rstrip("/") + "/")}
         status.failures = list(known.values())
-        status.state = UP_TO_DATE
+        status.state = UP_TO_DATE if status.enabled else PAUSED  # paused meanwhile
         status.detail = (f"{len(status.failures)} file(s) could not be read"
                          if status.failures else "")
         status.updated = time.time()

@@ -331,7 +331,7 @@ def watch_shots(home, wait, shot) -> int:
         else:
             window.watch_view.pause("default", str(notes))
         wait(lambda: window.watch_view.tree.topLevelItem(0).text(2) in
-             ("up to date", "已是最新", "已暂停", "paused"), 120, "the folder to settle")
+             ("up to date", "已暂停"), 120, "the folder to settle")
         shot(window, name)
         window.close()
     return 0
