@@ -271,13 +271,17 @@ class Catalog:
         """Chunk rows and their keyword rows of an imported knowledge base, together."""
         with self.transaction():
             for chunk, toks in zip(chunks, tokens, strict=True):
-                cur = self.db.execute(
-                    "INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, end, text,"
-                    " page_label, ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (chunk.id, chunk.doc_id, kb.id, chunk.index, chunk.page, chunk.heading,
-                     chunk.start, chunk.end, chunk.text, chunk.page_label, int(chunk.ocr)))
-                self.db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
-                                (cur.lastrowid, toks))
+                self._insert_chunk(kb, chunk.doc_id, chunk, toks)
+
+    def _insert_chunk(self, kb: KnowledgeBase, doc_id: int, chunk, tokens: str) -> None:
+        """One chunk row and its keyword row (inside the caller's transaction)."""
+        cur = self.db.execute(
+            "INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, end, text,"
+            " page_label, ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (chunk.id, doc_id, kb.id, chunk.index, chunk.page, chunk.heading,
+             chunk.start, chunk.end, chunk.text, chunk.page_label, int(chunk.ocr)))
+        self.db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
+                        (cur.lastrowid, tokens))
 
     @contextlib.contextmanager
     def snapshot(self):
@@ -372,13 +376,7 @@ class Catalog:
         with self.transaction():
             self._delete_chunk_rows(doc.id, kb)
             for chunk, toks in zip(chunks, tokens):
-                cur = self.db.execute(
-                    "INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, end, text,"
-                    " page_label, ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (chunk.id, doc.id, kb.id, chunk.index, chunk.page, chunk.heading,
-                     chunk.start, chunk.end, chunk.text, chunk.page_label, int(chunk.ocr)))
-                self.db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
-                                (cur.lastrowid, toks))
+                self._insert_chunk(kb, doc.id, chunk, toks)
             self.db.execute(
                 "UPDATE documents SET title = ?, kind = ?, content_hash = ?, size = ?, mtime = ?,"
                 " status = 'ready', code = NULL, reason = ?, pages = ?, empty_pages = ?,"
