@@ -18,7 +18,7 @@ than", "expires", "截止", "届满"), never "due to".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -138,7 +138,6 @@ class Listing:
     pages_read: int = 0  # pages read (sections, for a document without pages)
     paged: bool = True
     more: int = 0  # found beyond MAX_ITEMS
-    sections: list[str] = field(default_factory=list)
 
 
 def list_mentions(document, chunks: Sequence, thing: str, lang: str = "en",
@@ -190,7 +189,6 @@ def list_mentions(document, chunks: Sequence, thing: str, lang: str = "en",
     listing = Listing(document.path, thing, kind, items, list(sources.values()), "",
                       pages_read=len(pieces), more=more,
                       paged=any(p.page is not None for p in pieces))
-    listing.sections = list(dict.fromkeys(i.section for i in items))
     listing.text = render(listing, title, lang)
     return listing
 

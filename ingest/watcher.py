@@ -60,6 +60,11 @@ def filesystem_type(path: str) -> str | None:
     return kind
 
 
+def folder_path(folder: str | os.PathLike) -> str:
+    """How a watched folder is named in the catalog: absolute, links resolved."""
+    return str(Path(folder).expanduser().resolve())
+
+
 def needs_polling(path: str) -> bool:
     """Whether ``path`` is on a network file system, where events do not arrive."""
     return filesystem_type(path) in REMOTE_FILESYSTEMS
@@ -75,10 +80,9 @@ def register_folders(library, kb_name: str | None, paths: Iterable[str | os.Path
     watched = {w.path for w in library.catalog.watched_folders(kb.id)}
     added = []
     for raw in paths:
-        p = Path(raw).expanduser()
-        if not p.is_dir():
+        if not Path(raw).expanduser().is_dir():
             continue
-        folder = str(p.resolve())
+        folder = folder_path(raw)
         if any(folder == w or folder.startswith(w.rstrip("/") + "/") for w in watched):
             continue
         for inner in [w for w in watched if w.startswith(folder.rstrip("/") + "/")]:
@@ -217,8 +221,7 @@ class FolderWatcher:
 
     def add(self, kb_name: str | None, folder: str, poll: bool | None = None) -> WatchStatus:
         """Watch ``folder`` for ``kb_name`` from now on (and scan it)."""
-        kb = self.library.kb(kb_name)
-        path = str(Path(folder).expanduser().resolve())
+        kb, path = self.library.kb(kb_name), folder_path(folder)
         if not os.path.isdir(path):
             raise FileNotFoundError(f"{folder} is not a folder")
         poll = needs_polling(path) if poll is None else poll
@@ -233,8 +236,7 @@ class FolderWatcher:
 
     def remove(self, kb_name: str | None, folder: str) -> bool:
         """Stop watching ``folder`` (its documents stay in the knowledge base)."""
-        kb = self.library.kb(kb_name)
-        path = str(Path(folder).expanduser().resolve())
+        kb, path = self.library.kb(kb_name), folder_path(folder)
         found = self.library.catalog.unwatch_folder(kb.id, path)
         with self._lock:
             watch = self._watches.pop((kb.id, path), None)
@@ -250,16 +252,14 @@ class FolderWatcher:
         self._set_enabled(kb_name, folder, True)
 
     def scan_now(self, kb_name: str | None, folder: str) -> None:
-        kb = self.library.kb(kb_name)
-        path = str(Path(folder).expanduser().resolve())
+        kb, path = self.library.kb(kb_name), folder_path(folder)
         with self._lock:
             watch = self._watches.get((kb.id, path))
         if watch is not None and watch.status.enabled:
             watch.queue.scan(path, now=True)
 
     def _set_enabled(self, kb_name, folder, enabled: bool) -> None:
-        kb = self.library.kb(kb_name)
-        path = str(Path(folder).expanduser().resolve())
+        kb, path = self.library.kb(kb_name), folder_path(folder)
         if not self.library.catalog.set_watch_enabled(kb.id, path, enabled):
             raise KeyError(f"{folder} is not watched for {kb.name!r}")
         with self._lock:

@@ -3,6 +3,7 @@ manage which folders are watched."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -36,7 +37,7 @@ def register(sub) -> None:
 def cmd_watch(args, ctx: Context) -> int:
     from app.services import make_ingestor, open_library
     from ingest.store.library import LibraryError
-    from ingest.watcher import needs_polling
+    from ingest.watcher import folder_path, needs_polling
 
     library = open_library(ctx)
     try:
@@ -54,29 +55,22 @@ def cmd_watch(args, ctx: Context) -> int:
             print("no watched folders (add one with `wenji watch --add FOLDER`)", file=sys.stderr)
         return 0
     if args.add:
-        from pathlib import Path
-
-        folder = Path(args.add).expanduser()
-        if not folder.is_dir():
+        path = folder_path(args.add)
+        if not os.path.isdir(path):
             raise UserError(f"{args.add} is not a folder")
-        path = str(folder.resolve())
         catalog.watch_folder(kb.id, path, poll=args.poll or needs_polling(path))
         print(f"watching {path} for {kb.name!r}; `wenji watch` applies its changes")
         return 0
     for option, enabled in ((args.pause, False), (args.resume, True)):
         if option:
-            from pathlib import Path
-
-            path = str(Path(option).expanduser().resolve())
+            path = folder_path(option)
             if not catalog.set_watch_enabled(kb.id, path, enabled):
                 raise UserError(f"{option} is not watched for {kb.name!r} "
                                 f"(see `wenji watch --list`)")
             print(f"{'resumed' if enabled else 'paused'} {path}")
             return 0
     if args.remove:
-        from pathlib import Path
-
-        path = str(Path(args.remove).expanduser().resolve())
+        path = folder_path(args.remove)
         if not catalog.unwatch_folder(kb.id, path):
             raise UserError(f"{args.remove} is not watched for {kb.name!r}")
         print(f"no longer watching {path}; its documents stay (`wenji remove` removes them)")

@@ -60,12 +60,14 @@ class ArchiveActions(QObject):
         self._run(work, self.tr("Exporting “{kb}”…").format(kb=kb_name), self._exported)
 
     def _exported(self, report) -> None:
+        from models.download import human_size
+
         self._close_dialog()
         self.last_result = report
         self.window.statusBar().showMessage(self.tr(
             "Exported {documents} document(s), {chunks} passages to {file} ({size})").format(
                 documents=report.documents, chunks=report.chunks, file=str(report.file),
-                size=_size(report.bytes)))
+                size=human_size(report.bytes)))
 
     # --- import ---------------------------------------------------------------------
 
@@ -169,8 +171,3 @@ class ArchiveActions(QObject):
         self.last_error = message
         self.window.show_problem(message)
 
-
-def _size(n: int) -> str:
-    from models.download import human_size
-
-    return human_size(n)
