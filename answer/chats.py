@@ -205,8 +205,9 @@ class ChatStore:
 
     # --- export --------------------------------------------------------------------
 
-    def export_markdown(self, chat_id: int) -> str:
-        """The conversation as Markdown, each answer followed by its sources."""
+    def export_markdown(self, chat_id: int, answer: int | None = None) -> str:
+        """The conversation as Markdown, each answer followed by its sources; with
+        ``answer``, only that answer (0 is the first) and its question."""
         chat = self.get(chat_id)
         out = [f"# {chat.title or f'Chat {chat.id}'}", ""]
         facts = [f"Exported {time.strftime('%Y-%m-%d %H:%M', time.localtime())}"]
@@ -215,12 +216,21 @@ class ChatStore:
         if chat.kb:
             facts.append(f"knowledge base: {chat.kb}")
         out += ["*" + " · ".join(facts) + "*", ""]
+        answers = -1
+        question: list[str] = []
         for m in self.messages(chat_id):
             if m.role == "user":
-                out += [f"## Q: {' '.join(m.content.split())}", ""]
+                question = [f"## Q: {' '.join(m.content.split())}", ""]
+                if answer is None:
+                    out += question
                 continue
             if m.role != "assistant":
                 continue
+            answers += 1
+            if answer is not None:
+                if answers != answer:
+                    continue
+                out += question
             check = AnswerCheck.from_dict(m.meta.get("check"))
             out += [marked_text(m.content, check, "markdown").strip() or "*(no answer)*", ""]
             if summary(check):

@@ -21,7 +21,9 @@ Without Xvfb, ``--offscreen`` uses ``QT_QPA_PLATFORM=offscreen`` instead.
   "Ready"), idle (5 s), ingest (a copy of the SEC folder through ``window.ingest`` until
   ``window.last_report``), answer (questions through ``window.chat.send`` until
   ``last_done`` and not busy), watched folder (``--watched`` N new Markdown files written
-  at once into a folder the window watches, until all are indexed).  Target: p99
+  at once into a folder the window watches, until all are indexed), long chat (a saved
+  chat of ``--scroll`` N messages opened, then scrolled by a wheel step every 16 ms from
+  its end to its start, older messages arriving at the top, and back).  Target: p99
   lateness <= 50 ms in every phase.
   A watchdog thread samples every thread's Python stack while the heartbeat is late
   (``bench/ui_stall_probe.py``), so each phase's stalls come with the code they were in.
@@ -213,8 +215,77 @@ def watched_phase(window, heartbeat, wait_until, work: Path, n: int) -> dict:
     return {"files": n, "indexed": ready() - 1, "seconds": round(seconds, 1), "done": done}
 
 
+LONG_ANSWER = (
+    "Apple's total net sales were **$81.8 billion** for the quarter [1], compared with "
+    "$83.0 billion a year earlier [2].\n\n"
+    "| Segment | Net sales |\n|---|---|\n| iPhone | $39.7 billion |\n| Services | "
+    "$21.2 billion |\n\n- Products: $60.6 billion [1]\n- Services grew 8 % [2]\n\n"
+    "```python\ntotal = products + services\n```\n")
+
+
+def scroll_phase(window, heartbeat, wait_until, docs: Path, messages: int) -> dict:
+    """A saved chat of ``messages`` messages (half questions, half answers with a table,
+    a list, a code block, citations and checks) is opened, then scrolled as a reader
+    would (a wheel step every 16 ms) from its end to its start and back, the earlier
+    messages arriving as the top is reached."""
+    from PySide6.QtCore import QTimer
+
+    from answer.chats import ChatStore
+    from answer.checks import check_answer
+    from answer.citations import Source, resolve_citations
+    from answer.engine import AnswerDone
+
+    text = ("Total net sales were $81.8 billion. Products net sales were $60.6 billion and "
+            "services net sales were $21.2 billion.")
+    path = str(sorted(docs.glob("*.pdf"))[0])
+    sources = [Source(n=n, chunk_id=f"c{n}", doc_id=1, path=path, title="filing", page=n + 3,
+                      heading=None, start=0, end=len(text), text=text,
+                      label=f"{Path(path).name}, page {n + 3}") for n in (1, 2)]
+    question = "What were the total net sales for the quarter?"
+    citations = resolve_citations(LONG_ANSWER, sources, [question])
+    done = AnswerDone(question, LONG_ANSWER, citations, sources, True, "en", question,
+                      generated=True, model="bench",
+                      check=check_answer(LONG_ANSWER, sources, citations, [question]))
+    heartbeat.phase(None)  # writing the chat is not the window's work
+    with ChatStore(window.ctx.home.chats_path) as chats:
+        chat_id = chats.create(title="long chat", kb="default").id
+        for i in range(messages // 2):
+            chats.add_message(chat_id, "user", f"{question} ({i + 1})")
+            chats.add_answer(chat_id, done)
+    wait_until(lambda: False, 0.3)  # the heartbeat late from the writing is not counted
+    heartbeat.phase("open long chat")
+    t = time.monotonic()
+    window.open_chat(chat_id)
+    wait_until(lambda: False, 0.2)
+    open_s = time.monotonic() - t
+
+    heartbeat.phase("scrolling")
+    bar = window.chat.transcript.verticalScrollBar()
+    state = {"direction": -1, "steps": 0, "top_reached": False}
+
+    def step() -> None:
+        state["steps"] += 1
+        if state["direction"] < 0:
+            if bar.value() == 0 and not window.chat._hidden:
+                state["direction"], state["top_reached"] = 1, True
+            bar.setValue(bar.value() - 120)
+        else:
+            bar.setValue(bar.value() + 120)
+
+    timer = QTimer()
+    timer.timeout.connect(step)
+    t = time.monotonic()
+    timer.start(16)
+    finished = wait_until(lambda: state["top_reached"] and bar.value() >= bar.maximum(), 900)
+    timer.stop()
+    return {"messages": messages, "shown": len(window.chat.transcript.rows),
+            "open_s": round(open_s, 2), "scroll_s": round(time.monotonic() - t, 1),
+            "steps": state["steps"], "done": finished}
+
+
 def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,
-                 nice_workers: int = 0, watched: int = 500) -> None:
+                 nice_workers: int = 0, watched: int = 500, scroll: int = 1000,
+                 scroll_only: bool = False) -> None:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -264,6 +335,16 @@ def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,
 
     heartbeat.phase("idle")
     wait_until(lambda: False, 5.0)
+    scroll_info = scroll_phase(window, heartbeat, wait_until, docs, scroll) if scroll else None
+    if scroll_only:
+        heartbeat.phase(None)
+        sampler.stop()
+        heartbeat.stop()
+        out.write_text(json.dumps({"phases": heartbeat.summary(), "stalls": sampler.summary(),
+                                   "scroll": scroll_info}))
+        window.close()
+        shutil.rmtree(work, ignore_errors=True)
+        return
 
     heartbeat.phase("ingest")
     window.ingest([str(copy)])
@@ -287,7 +368,7 @@ def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,
         window.chat.send()
         if not window.chat.busy:
             raise SystemExit("the question was not sent: "
-                             + window.chat.view.toPlainText()[-300:])
+                             + window.chat.transcript_text()[-300:])
         if not wait_until(lambda: window.chat.last_done is not None and not window.chat.busy, 900):
             raise SystemExit(f"no answer within 15 minutes: {q}")
         done = window.chat.last_done
@@ -302,18 +383,20 @@ def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,
 
     out.write_text(json.dumps({"phases": heartbeat.summary(), "stalls": sampler.summary(),
                                "ingest": ingest_info, "answers": answers,
-                               "watched": watched_info,
+                               "watched": watched_info, "scroll": scroll_info,
                                "nice_workers": nice_workers, "patched": patched}))
     window.close()
     shutil.rmtree(work, ignore_errors=True)
 
 
 def bench_stalls(display: Display, docs: Path, quick: bool, questions: int,
-                 nice_workers: int = 0, watched: int = 500) -> dict:
+                 nice_workers: int = 0, watched: int = 500, scroll: int = 1000,
+                 scroll_only: bool = False) -> dict:
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     cmd = [sys.executable, __file__, "--phase", "stalls", "--out", str(out), "--docs", str(docs),
            "--questions", str(questions), "--nice-workers", str(nice_workers),
-           "--watched", str(watched)] + (["--quick"] if quick else [])
+           "--watched", str(watched), "--scroll", str(scroll)] + (
+               ["--quick"] if quick else []) + (["--scroll-only"] if scroll_only else [])
     if subprocess.run(cmd, cwd=REPO, env=display.env).returncode != 0:
         raise SystemExit("stall phase failed")
     result = json.loads(out.read_text())
@@ -366,15 +449,23 @@ def render(fp: dict | None, st: dict | None, meta: dict) -> str:
         if st.get("nice_workers"):
             lines += ["", f"Experiment: worker threads at nice {st['nice_workers']} "
                       f"({', '.join(st['patched'])} wrapped in this run only)."]
-        ing = st["ingest"]
-        lines += ["", f"- ingest: {ing['files']} SEC PDFs, {ing['added']} added"
-                  + (f"; not added: {'; '.join(ing['not_added'])}" if ing["not_added"] else "")]
+        ing = st.get("ingest")
+        if ing:
+            lines += ["", f"- ingest: {ing['files']} SEC PDFs, {ing['added']} added"
+                      + (f"; not added: {'; '.join(ing['not_added'])}" if ing["not_added"]
+                         else "")]
+        if st.get("scroll"):
+            sc = st["scroll"]
+            lines.append(f"- long chat: {sc['messages']} messages opened in {sc['open_s']} s, "
+                         f"scrolled end → start → end in {sc['scroll_s']} s ({sc['steps']} "
+                         f"wheel steps, {sc['shown']} messages shown at the end)"
+                         + ("" if sc["done"] else " (**did not reach both ends**)"))
         if st.get("watched"):
             w = st["watched"]
             lines.append(f"- watched folder: {w['files']} new Markdown files written at once, "
                          f"{w['indexed']} indexed in {w['seconds']} s"
                          + ("" if w["done"] else " (**not all within the hour**)"))
-        for a in st["answers"]:
+        for a in st.get("answers", []):
             lines.append(f"- answer: \"{a['question']}\" {a['seconds']} s, "
                          f"{'grounded' if a['grounded'] else 'not grounded'}, {a['chars']} chars")
         met = all(p["p99"] <= STALL_P99_TARGET_MS for p in st["phases"].values())
@@ -408,7 +499,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="3 SEC files, 1 question, 3 launches")
     ap.add_argument("--launches", type=int, default=None)
     ap.add_argument("--questions", type=int, default=None)
-    ap.add_argument("--only", choices=["paint", "stalls"])
+    ap.add_argument("--only", choices=["paint", "stalls", "scroll"],
+                    help="scroll: only start-up, idle and the long chat (no ingest)")
+    ap.add_argument("--scroll", type=int, default=1000, metavar="N",
+                    help="messages in the long chat scrolled through (0: no such phase)")
     ap.add_argument("--offscreen", action="store_true", help="QT_QPA_PLATFORM=offscreen, no Xvfb")
     ap.add_argument("--nice-workers", type=int, default=0, metavar="N",
                     help="experiment: the window's worker threads run at nice N (see "
@@ -416,6 +510,7 @@ def main() -> None:
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--scroll-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--watched", type=int, default=500, metavar="N",
                     help="new Markdown files written into a watched folder (0: no such phase)")
     args = ap.parse_args()
@@ -423,7 +518,7 @@ def main() -> None:
 
     if args.phase == "stalls":
         phase_stalls(args.docs, args.quick, questions, args.out, args.nice_workers,
-                     args.watched)
+                     args.watched, args.scroll, args.scroll_only)
         return
 
     launches = args.launches or (3 if args.quick else 5)
@@ -434,9 +529,9 @@ def main() -> None:
     display = Display(args.offscreen)
     meta["display"] = display.kind
     try:
-        fp = bench_first_paint(display, launches) if args.only != "stalls" else None
+        fp = bench_first_paint(display, launches) if args.only in (None, "paint") else None
         st = (bench_stalls(display, args.docs, args.quick, questions, args.nice_workers,
-                           args.watched)
+                           args.watched, args.scroll, args.only == "scroll")
               if args.only != "paint" else None)
     finally:
         display.close()

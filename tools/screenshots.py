@@ -292,7 +292,7 @@ def summary_shots(home, docs: Path, wait, shot) -> int:
         act()
         wait(lambda: window.chat.last_done is not None and not window.chat.busy, 1800,
              "the model to finish")
-        window.chat.view.verticalScrollBar().setValue(0)  # the answer's start, not its sources
+        window.chat.transcript.verticalScrollBar().setValue(0)  # the answer's start
         shot(window, name)
     window.close()
     return 0

@@ -2,34 +2,40 @@
 
 All the work is the core's: ``answer.conversation.Conversation`` saves the question, runs
 ``answer.engine.AnswerEngine`` and saves the answer; this panel streams it on a worker
-thread (``app.gui.background``) and turns its events into widgets.  Enter sends,
-Shift+Enter adds a line, Esc stops (what was written so far is kept and saved as
-stopped).  :meth:`ChatPanel.load_chat` shows a saved chat again, with its citation links
-and sources.
+thread (``app.gui.background``) and turns its events into message bubbles
+(:mod:`app.gui.chat_messages`).  Enter sends, Shift+Enter adds a line, Esc stops (what was
+written so far is kept and saved as stopped).  :meth:`ChatPanel.load_chat` shows a saved
+chat again, with its citations and sources.  An empty chat shows the first-run page
+(:mod:`app.gui.first_run`).
 
-Why one document for the whole conversation: the text of all turns can be selected and
-searched at once.  To keep long chats fast, a streaming answer is appended as plain text
-(one cheap insert per piece) and only that answer's range is replaced by rendered
-Markdown when it is complete.  Links in the view: ``cite:<answer>.<n>`` opens source n of
-that answer in the document pane, ``copy:<answer>`` copies the answer, ``sources:<answer>``
-shows its sources.
+To keep streaming cheap, an answer is appended as plain text (one insert per piece) and
+rendered as Markdown, with its checks' marks, when it is complete.  Every click in the
+conversation arrives as a link string at :meth:`ChatPanel.open_link`:
+``cite:<answer>.<n>`` opens source n of that answer in the document pane, ``copy:``,
+``regenerate:``, ``export:`` and ``code:<answer>.<k>`` act on one answer, ``sources:``
+shows its sources, ``think:`` opens or closes its reasoning.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import (QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence,
-                           QShortcut, QTextBlockFormat, QTextCharFormat, QTextCursor)
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
-                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+                           QShortcut, QTextCursor)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
+                               QPushButton, QSplitter, QStackedWidget, QTabWidget,
+                               QVBoxLayout, QWidget)
 
-from app.gui.answer_marks import ConversationView, mark_checks
-from app.gui import thinking_block
+from app.gui.answer_marks import mark_checks
 from app.gui.background import Background, Operation
+from app.gui.chat_messages import (PAGE, AnswerBubble, ChatTranscript, QuestionBubble,
+                                   chat_colors, chip_label, chip_tooltip, code_blocks,
+                                   message_time)
+from app.gui.first_run import EmptyChat
 from app.gui.markdown_render import escape, insert_markdown, link_citations, parse_cite_url
 from app.gui.source_viewer import SourceViewer
 from app.gui.sources_panel import SourcesPanel
@@ -37,6 +43,7 @@ from app.gui.sources_panel import SourcesPanel
 log = logging.getLogger(__name__)
 
 STOP_WAIT_MS = 30_000  # llama.cpp stops within a token; this only bounds a stuck answer
+CHIP_PASSAGE_CHARS = 600  # of a passage shown in its chip's tooltip
 
 
 @dataclass
@@ -68,7 +75,7 @@ class QuestionBox(QPlainTextEdit):
 
 @dataclass
 class AnswerRecord:
-    """One answer shown in the view, with what its links and the sources panel need."""
+    """One answer of the chat, with what its bubble, links and the sources panel need."""
 
     question: str
     answer: str = ""
@@ -81,13 +88,16 @@ class AnswerRecord:
     complete: bool = False
     check: object = None  # answer.checks.AnswerCheck of the model's text
     thinking: str = ""  # a reasoning model's thinking (shown collapsed)
-    think_cursor: object = None  # QTextCursor at the start of the thinking line's block
     think_open: bool = False
+    model: str = ""
+    time: float = field(default_factory=time.time)
+    bubble: object = None  # its AnswerBubble, once shown
+    working: bool = False  # a whole document is being read (progress in the status bar)
 
 
 class ChatPanel(QWidget):
-    """Conversation view and question box; on the side, the sources of the selected
-    answer and the document viewer."""
+    """Conversation and question box; on the side, the sources of the selected answer
+    and the document viewer."""
 
     answered = Signal(object)  # AnswerDone
     chatsChanged = Signal()  # a chat was created or a message saved
@@ -104,31 +114,37 @@ class ChatPanel(QWidget):
         self.selected_answer: int | None = None
         self._conversation = None  # answer.conversation.Conversation; None: a new chat
         self._answering: Operation | None = None
-        self._answer_start = 0  # where the streaming answer's text begins in the view
+        self._hidden: list[tuple] = []  # older messages of a saved chat, not shown yet
 
-        self.view = ConversationView()
-        self.view.setObjectName("conversation")
-        self.view.setOpenLinks(False)
-        self.view.anchorClicked.connect(self.open_link)
+        self.transcript = ChatTranscript()
+        self.transcript.earlierWanted.connect(self.show_earlier)
+        self.empty = EmptyChat()
+        self.empty.exampleChosen.connect(self.ask)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("chatPages")
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.transcript)
+        self.error_line = QLabel()
+        self.error_line.setObjectName("chatError")
+        self.error_line.setWordWrap(True)
+        self.error_line.setVisible(False)
         self.question = QuestionBox()
         self.question.setObjectName("question")
+        self.question.setAccessibleName(self.tr("Question"))
         self.question.setPlaceholderText(self.tr(
             "Ask a question about your documents…  (Enter sends, Shift+Enter new line, "
             "Esc stops)"))
-        self.question.setFixedHeight(70)
+        self.question.setFixedHeight(64)
         self.send_button = QPushButton(self.tr("Send"))
         self.send_button.setObjectName("sendButton")
+        self.send_button.setDefault(True)
         self.stop_button = QPushButton(self.tr("Stop"))
         self.stop_button.setObjectName("stopButton")
         self.stop_button.setEnabled(False)
-        self.copy_button = QPushButton(self.tr("Copy answer"))
-        self.copy_button.setObjectName("copyAnswer")
-        self.copy_button.setToolTip(self.tr("Copy the last answer (Ctrl+Shift+C)"))
-        self.copy_button.setEnabled(False)
 
         self.sources_panel = SourcesPanel()
         self.sources_panel.setObjectName("sourcesPanel")
-        self.sources = self.sources_panel.list  # QListWidget of the shown answer's sources
+        self.sources = self.sources_panel.list  # the shown answer's sources
         self.viewer = SourceViewer()
         self.viewer.setObjectName("sourceViewer")
         self.side_tabs = QTabWidget()
@@ -141,7 +157,6 @@ class ChatPanel(QWidget):
         col = QVBoxLayout()
         col.addWidget(self.send_button)
         col.addWidget(self.stop_button)
-        col.addWidget(self.copy_button)
         buttons.addLayout(col)
         self.scope: list[str] = []  # documents the chat keeps to; empty: the whole base
         self.scope_bar = QWidget()
@@ -155,19 +170,21 @@ class ChatPanel(QWidget):
         bar.setContentsMargins(6, 2, 6, 2)
         bar.addWidget(self.scope_label, 1)
         bar.addWidget(clear_scope)
-        self.scope_bar.setStyleSheet("#scopeBar { background: #e8f0fe; border-radius: 4px; }")
+        self.scope_bar.setStyleSheet("#scopeBar { background: palette(alternate-base); "
+                                     "border-radius: 6px; }")
         self.scope_bar.setVisible(False)
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.scope_bar)
-        lay.addWidget(self.view, 1)
+        lay.addWidget(self.stack, 1)
+        lay.addWidget(self.error_line)
         lay.addLayout(buttons)
         split = QSplitter()
         split.setObjectName("chatSplitter")
         split.addWidget(left)
         split.addWidget(self.side_tabs)
-        split.setSizes([560, 440])
+        split.setSizes([600, 400])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(split)
@@ -176,11 +193,11 @@ class ChatPanel(QWidget):
         self.question.submitted.connect(self.send)
         self.stop_button.clicked.connect(self.stop)
         self.question.stop_requested.connect(self.stop)
-        self.copy_button.clicked.connect(lambda: self.copy_answer())
         self.sources_panel.sourceActivated.connect(self.open_source)
         copy = QShortcut(QKeySequence("Ctrl+Shift+C"), self)
         copy.setContext(Qt.WidgetWithChildrenShortcut)
         copy.activated.connect(lambda: self.copy_answer())
+        self._show_page()
 
     # --- asking -------------------------------------------------------------------------
 
@@ -204,6 +221,10 @@ class ChatPanel(QWidget):
         self.scope_label.setText(self.tr("Asking about: {names}").format(names=names))
         self.scope_bar.setVisible(bool(self.scope))
 
+    def set_library(self, documents: list[str], model: str, bundled_model: bool) -> None:
+        """What the first-run page says: the chat's documents and the model in use."""
+        self.empty.set_state(documents, model, bundled_model)
+
     def ask(self, question: str) -> None:
         """Put ``question`` in the box and send it (the library's "Summarize")."""
         self.question.setPlainText(question)
@@ -218,7 +239,7 @@ class ChatPanel(QWidget):
         try:
             engine = self.make_engine()
         except Exception as exc:
-            self._append_html(f"<p style='color:#a00'>{escape(str(exc))}</p>")
+            self._show_error(str(exc))
             self.message.emit(str(exc))
             return
         try:
@@ -229,11 +250,13 @@ class ChatPanel(QWidget):
             log.exception("could not save the question")
             self.message.emit(self.tr("Could not save the chat: %1").replace("%1", str(exc)))
             return
+        self._show_error("")
         self.chatsChanged.emit()
         self.question.clear()
         self.answers.append(AnswerRecord(question=text))
         self._render_question(text)
-        self._answer_start = self._begin_answer()
+        self._begin_answer()
+        self.transcript.to_bottom()
         self.send_button.setEnabled(False)
         self.stop_button.setEnabled(True)
 
@@ -288,21 +311,20 @@ class ChatPanel(QWidget):
             self.last_done = ev
             record.answer, record.sources, record.citations = ev.answer, ev.sources, ev.citations
             record.grounded, record.query, record.cancelled = ev.grounded, ev.retrieval_query, ev.cancelled
-            record.check, record.thinking = ev.check, ev.thinking
+            record.check, record.thinking, record.model = ev.check, ev.thinking, ev.model
             record.complete = True
-            self._render_answer(index, self._answer_start)
+            self._render_answer(index)
             self.show_answer_sources(index)
-            self.copy_button.setEnabled(True)
             self.chatsChanged.emit()  # the conversation saved the answer before passing it on
             self.answered.emit(ev)
-            if getattr(record, "working", False):  # the reading is over: clear its line
+            if record.working:  # the reading is over: clear its line
                 self.message.emit("")
 
     def _on_failed(self, message: str) -> None:
         if self.answers and not self.answers[-1].complete:
             record = self.answers[-1]
             record.failed, record.complete = message, True
-            self._render_answer(len(self.answers) - 1, self._answer_start)
+            self._render_answer(len(self.answers) - 1)
         self._on_finished()
 
     def _on_finished(self, _result=None) -> None:
@@ -322,8 +344,9 @@ class ChatPanel(QWidget):
         self._clear()
 
     def load_chat(self, chat_id: int) -> None:
-        """Show a saved conversation with its citation links and sources.  An answer
-        being written is stopped and saved (to its own chat) first.  Raises
+        """Show a saved conversation with its citations and sources: its last
+        :data:`PAGE` messages, and earlier ones as the reader scrolls up.  An answer being
+        written is stopped and saved (to its own chat) first.  Raises
         ``answer.chats.ChatError`` for an unknown chat (the view is left as it was)."""
         from answer.conversation import Conversation
 
@@ -333,170 +356,204 @@ class ChatPanel(QWidget):
         messages = chats.messages(conversation.chat_id)
         self._conversation = conversation  # the knowledge base stays the window's choice
         self._clear()
+        items: list[tuple] = []  # ("q", text, time) or ("a", answer index)
         question = ""
         for m in messages:
             if m.role == "user":
                 question = m.content
-                self._render_question(m.content)
+                items.append(("q", m.content, m.created))
             elif m.role == "assistant":
                 self.answers.append(_record_from_message(question, m))
-                start = self._begin_answer()
-                self._render_answer(len(self.answers) - 1, start)
+                items.append(("a", len(self.answers) - 1))
                 question = ""
+        self._hidden = items[:-PAGE] if len(items) > PAGE else []
+        for item in items[len(self._hidden):]:
+            bubble, right = self._bubble_for(item)
+            self.transcript.add(bubble, right)
+        for item in items[len(self._hidden):]:
+            if item[0] == "a":
+                self._render_answer(item[1])
         if self.answers:
             self.show_answer_sources(len(self.answers) - 1)
-        self.copy_button.setEnabled(bool(self.answers))
-        self.view.verticalScrollBar().setValue(self.view.verticalScrollBar().maximum())
+        self._show_page()
+        self.transcript.to_bottom()
+
+    def _bubble_for(self, item: tuple):
+        if item[0] == "q":
+            return self._question_bubble(item[1], item[2]), True
+        return self._answer_bubble(item[1]), False
+
+    def show_earlier(self) -> int:
+        """Show the next :data:`PAGE` older messages above the first; how many."""
+        if not self._hidden:
+            return 0
+        batch, self._hidden = self._hidden[-PAGE:], self._hidden[:-PAGE]
+        self.transcript.prepend([self._bubble_for(item) for item in batch])
+        for item in batch:
+            if item[0] == "a":
+                self._render_answer(item[1])
+        return len(batch)
 
     def _clear(self) -> None:
-        self.view.clear()
+        self.transcript.clear()
         self.answers = []
+        self._hidden = []
         self.selected_answer = None
         self.last_done = None
         self.sources_panel.clear()
-        self.copy_button.setEnabled(False)
+        self._show_error("")
+        self._show_page()
 
     # --- rendering ----------------------------------------------------------------------
 
-    def _end_cursor(self) -> QTextCursor:
-        cursor = QTextCursor(self.view.document())
-        cursor.movePosition(QTextCursor.End)
-        return cursor
+    def _show_page(self) -> None:
+        """The first-run page while the chat is empty, else the conversation."""
+        self.stack.setCurrentWidget(self.transcript if self.transcript.rows else self.empty)
 
-    def _new_block(self, cursor: QTextCursor) -> None:
-        if not self.view.document().isEmpty():
-            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+    def _show_error(self, text: str) -> None:
+        self.error_line.setText(text)
+        self.error_line.setVisible(bool(text))
 
-    def _append_html(self, fragment: str) -> None:
-        cursor = self._end_cursor()
-        self._new_block(cursor)
-        cursor.insertHtml(fragment)
-        self._follow()
+    def _question_bubble(self, text: str, when: float) -> QuestionBubble:
+        return QuestionBubble(text, when)
 
-    def _render_question(self, text: str) -> None:
-        cursor = self._end_cursor()
-        self._new_block(cursor)
-        you = escape(self.tr("You:"))
-        cursor.insertHtml(f"<p style='margin-top:12px'><b>{you}</b> {escape(text)}</p>")
-        self._follow()
+    def _render_question(self, text: str, when: float | None = None) -> None:
+        self.transcript.add(self._question_bubble(text, when or time.time()), right=True)
+        self._show_page()
 
-    def _begin_answer(self) -> int:
-        """The "Wenji:" line and an empty block for the answer; where its text starts."""
-        cursor = self._end_cursor()
-        self._new_block(cursor)
-        cursor.insertHtml("<b>" + escape(self.tr("Wenji:")) + "</b>")
-        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
-        return cursor.position()
+    def _answer_bubble(self, index: int) -> AnswerBubble:
+        record = self.answers[index]
+        bubble = AnswerBubble(index, self._header(record))
+        bubble.link.connect(self.open_link)
+        record.bubble = bubble
+        return bubble
+
+    def _header(self, record: AnswerRecord) -> str:
+        parts = ["Wenji"]
+        if record.model:
+            parts.append(Path(record.model).stem if record.model.endswith(".gguf")
+                         else record.model)
+        parts.append(message_time(record.time))
+        return " · ".join(parts)
+
+    def _begin_answer(self) -> AnswerBubble:
+        """The bubble the last answer streams into."""
+        bubble = self._answer_bubble(len(self.answers) - 1)
+        self.transcript.add(bubble)
+        self._show_page()
+        return bubble
 
     def _stream(self, text: str) -> None:
-        at_bottom = self._at_bottom()
-        cursor = self._end_cursor()
-        cursor.insertText(text, QTextCharFormat())
-        self._follow(at_bottom)
+        record = self.answers[-1]
+        record.bubble.append_text(text)
+        self.transcript.changed.emit()
 
     def _stream_thinking(self, record: AnswerRecord) -> None:
         """The "Thinking… (N words)" line above the answer, counted as it streams."""
-        html = thinking_block.streaming_html(record.thinking)
-        if record.think_cursor is not None:
-            record.think_cursor = thinking_block.replace(record.think_cursor, html)
-            return
-        record.think_cursor = thinking_block.insert(self._end_cursor(), html)
-        self._follow(self._at_bottom())
+        record.bubble.show_thinking(record.thinking, streaming=True, expanded=False)
+        self.transcript.changed.emit()
 
     def toggle_thinking(self, index: int) -> None:
         """Open or close an answer's reasoning in place."""
         if not 0 <= index < len(self.answers):
             return
         record = self.answers[index]
-        if not record.thinking or record.think_cursor is None:
+        if not record.thinking or record.bubble is None:
             return
         record.think_open = not record.think_open
-        record.think_cursor = thinking_block.replace(
-            record.think_cursor,
-            thinking_block.block_html(record.thinking, index, record.think_open))
+        record.bubble.show_thinking(record.thinking, streaming=False, expanded=record.think_open)
+        self.transcript.changed.emit()
 
-    def _at_bottom(self) -> bool:
-        bar = self.view.verticalScrollBar()
-        return bar.maximum() - bar.value() < 40
-
-    def _follow(self, at_bottom: bool = True) -> None:
-        """Keep the newest text in sight, unless the reader had scrolled up."""
-        if at_bottom:
-            bar = self.view.verticalScrollBar()
-            bar.setValue(bar.maximum())
-
-    def _render_answer(self, index: int, start: int) -> None:
-        """Replace the answer's streamed text (from ``start`` to the end) with its
-        rendered Markdown, citation links, Copy and a stopped/failed mark."""
+    def _render_answer(self, index: int) -> None:
+        """Put the answer's rendered Markdown (with its checks' marks) in place of its
+        streamed text, and its chips, status line and actions under it."""
         record = self.answers[index]
-        at_bottom = self._at_bottom()
-        cursor = QTextCursor(self.view.document())
-        cursor.setPosition(min(start, self._end_cursor().position()))
-        cursor.movePosition(QTextCursor.End, QTextCursor.KeepAnchor)
-        cursor.removeSelectedText()
+        bubble = record.bubble
+        if bubble is None:
+            return
+        bubble.header.setText(self._header(record))
         known = {s.n for s in record.sources}
-        if record.thinking:
-            record.think_cursor = thinking_block.insert(
-                cursor, thinking_block.block_html(record.thinking, index, record.think_open))
+        bubble.show_thinking(record.thinking, streaming=False, expanded=record.think_open)
+        doc = bubble.text.document()
+        doc.clear()
         if record.answer.strip():
-            begin = cursor.position()
+            cursor = QTextCursor(doc)
             insert_markdown(cursor, link_citations(record.answer, index, known))
-            mark_checks(self.view.document(), begin, record.answer, record.check,
-                        record.sources, index)
-        cursor.movePosition(QTextCursor.End)
-        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
-        cursor.insertHtml(self._footer_html(index))
-        self._follow(at_bottom)
+            mark_checks(doc, 0, record.answer, record.check, record.sources, index)
+        bubble.text.setVisible(bool(record.answer.strip()))
+        bubble.set_chips([self._chip(record, c) for c in record.citations])
+        bubble.set_status(self._status_html(index))
+        bubble.set_actions(self._actions(index))
+        self.transcript.changed.emit()
 
-    def _footer_html(self, index: int) -> str:
+    def _chip(self, record: AnswerRecord, c) -> tuple[int, str, str, bool, str]:
+        from app.gui.sources_panel import highlighted_html, match_terms
+
+        s = c.source
+        text = " ".join(s.text.split())
+        terms = match_terms(s, record.query)
+        passage = highlighted_html(text[:CHIP_PASSAGE_CHARS]
+                                   + ("…" if len(text) > CHIP_PASSAGE_CHARS else ""), terms)
+        note = (self.tr("Inferred: the answer did not cite it; its sentence matches this "
+                        "passage") if c.inferred else "")
+        label = chip_label(c.n, s.label)
+        if c.inferred:
+            label = "≈ " + label
+        name = self.tr("Source {n}: {label}").format(n=c.n, label=s.label)
+        return c.n, label, chip_tooltip(f"[{c.n}] {s.label}", passage, note), c.inferred, name
+
+    def _status_html(self, index: int) -> str:
         record = self.answers[index]
         # (tr() calls stay outside the f-strings: lupdate does not look inside them)
-        inferred, sources_word = escape(self.tr("inferred")), escape(self.tr("Sources:"))
         closest, used = escape(self.tr("Closest passages")), escape(self.tr("Passages used"))
         failed, stopped = escape(self.tr("Could not answer:")), escape(self.tr("(stopped)"))
-        copy = escape(self.tr("Copy"))
         bits = []
-        if record.citations:
-            chips = []
-            for c in record.citations:
-                label = f"[{c.n}] {escape(c.source.label)}"
-                if c.inferred:
-                    tip = escape(self.tr("Inferred: the answer did not cite it; its sentence "
-                                         "matches this passage"))
-                    chips.append(f"<a href='cite:{index}.{c.n}' title='{tip}'>"
-                                 f"<i>≈ {label} ({inferred})</i></a>")
-                else:
-                    chips.append(f"<a href='cite:{index}.{c.n}'>{label}</a>")
-            bits.append(f"{sources_word} " + " &nbsp; ".join(chips))
-        elif record.sources and not record.grounded:
-            bits.append(f"<a href='sources:{index}'>{closest}</a>")
-        elif record.sources:
-            bits.append(f"<a href='sources:{index}'>{used}</a>")
+        if record.sources and not record.citations:
+            bits.append(f"<a href='sources:{index}'>"
+                        f"{closest if not record.grounded else used}</a>")
         bits += self._check_bits(record.check)
         if record.failed:
-            bits.append(f"<span style='color:#a00'>{failed} "
+            color = chat_colors(self.palette())["warning"]
+            bits.append(f"<span style='color:{color}'>{failed} "
                         f"{escape(record.failed)}</span>")
         if record.cancelled:
             bits.append(f"<i>{stopped}</i>")
+        return " &nbsp;·&nbsp; ".join(bits)
+
+    def _actions(self, index: int) -> list[tuple[str, str, str]]:
+        record = self.answers[index]
+        out = []
         if record.answer.strip():
-            bits.append(f"<a href='copy:{index}'>{copy}</a>")
-        return "<span style='color:#555'>" + " &nbsp;·&nbsp; ".join(bits) + "</span>"
+            out.append((self.tr("Copy"), self.tr("Copy the answer (Ctrl+Shift+C)"),
+                        f"copy:{index}"))
+        if record.question:
+            out.append((self.tr("Regenerate"), self.tr("Ask the same question again"),
+                        f"regenerate:{index}"))
+        if record.answer.strip():
+            out.append((self.tr("Export…"), self.tr("Save the answer with its sources as "
+                                                     "Markdown"), f"export:{index}"))
+        for k, _code in enumerate(code_blocks(record.answer)):
+            out.append((self.tr("Copy code {k}").format(k=k + 1),
+                        self.tr("Copy code block {k} of the answer").format(k=k + 1),
+                        f"code:{index}.{k}"))
+        return out
 
     def _check_bits(self, check) -> list[str]:
-        """The footer's warnings from the answer's checks (answer.checks)."""
+        """The status line's warnings from the answer's checks (answer.checks)."""
         if check is None:
             return []
         bits = []
+        warning = chat_colors(self.palette())["warning"]
         missing = len(check.missing_figures)
         if missing:
             text = escape((self.tr("{n} figure not in the sources") if missing == 1 else
                            self.tr("{n} figures not in the sources")).format(n=missing))
-            bits.append(f"<span style='color:#c62828'>⚠ {text}</span>")
+            bits.append(f"<span style='color:{warning}'>⚠ {text}</span>")
         refs = len({r.n for r in check.invalid_refs})
         if refs:
             text = escape((self.tr("{n} reference to no source") if refs == 1 else
                            self.tr("{n} references to no source")).format(n=refs))
-            bits.append(f"<span style='color:#8a8a8a'><s>[?]</s> {text}</span>")
+            bits.append(f"<span><s>[?]</s> {text}</span>")
         return bits
 
     # --- links, sources and the viewer --------------------------------------------------
@@ -516,6 +573,14 @@ class ChatPanel(QWidget):
             self.toggle_thinking(int(text[6:]))
         elif text.startswith("copy:") and text[5:].isdigit():
             self.copy_answer(int(text[5:]))
+        elif text.startswith("regenerate:") and text[11:].isdigit():
+            self.regenerate(int(text[11:]))
+        elif text.startswith("export:") and text[7:].isdigit():
+            self.export_answer(int(text[7:]))
+        elif text.startswith("code:"):
+            index, _, k = text[5:].partition(".")
+            if index.isdigit() and k.isdigit():
+                self.copy_code(int(index), int(k))
         elif text.startswith("sources:") and text[8:].isdigit():
             self.show_answer_sources(int(text[8:]))
             self.side_tabs.setCurrentWidget(self.sources_panel)
@@ -565,6 +630,57 @@ class ChatPanel(QWidget):
         self.message.emit(self.tr("Answer copied"))
         return record.answer
 
+    def copy_code(self, index: int, k: int) -> str:
+        """Put code block ``k`` of an answer on the clipboard."""
+        if not 0 <= index < len(self.answers):
+            return ""
+        blocks = code_blocks(self.answers[index].answer)
+        if not 0 <= k < len(blocks):
+            return ""
+        QGuiApplication.clipboard().setText(blocks[k])
+        self.message.emit(self.tr("Code copied"))
+        return blocks[k]
+
+    def regenerate(self, index: int) -> None:
+        """Ask an answer's question again (the new answer comes at the end; the old one
+        stays, so nothing written is lost)."""
+        if 0 <= index < len(self.answers) and self.answers[index].question and not self.busy:
+            self.ask(self.answers[index].question)
+
+    def export_answer(self, index: int, path: str | None = None) -> str | None:
+        """Save one answer with its question and sources as Markdown; asks where when
+        ``path`` is not given.  The file written, or None."""
+        if not 0 <= index < len(self.answers) or self.chat_id is None:
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, self.tr("Export the answer"), str(Path.home() / "answer.md"),
+                self.tr("Markdown (*.md)"))
+            if not path:
+                return None
+        try:
+            text = self.chats_factory().export_markdown(self.chat_id, answer=index)
+            Path(path).write_text(text, encoding="utf-8")
+        except Exception as exc:
+            self.message.emit(self.tr("Could not export the answer to {file}: {reason}")
+                              .format(file=path, reason=exc))
+            return None
+        self.message.emit(self.tr("Answer saved to {file}").format(file=path))
+        return path
+
+    # --- what tests and the window read ---------------------------------------------------
+
+    def transcript_text(self) -> str:
+        """The conversation's text as shown (bubbles in order)."""
+        return self.transcript.plain_text()
+
+    def answer_view(self, index: int = -1):
+        """The text view of an answer (the last one by default), if it is shown."""
+        if not self.answers:
+            return None
+        bubble = self.answers[index].bubble
+        return bubble.text if bubble is not None else None
+
 
 def _record_from_message(question: str, m) -> AnswerRecord:
     from answer.checks import AnswerCheck
@@ -578,4 +694,5 @@ def _record_from_message(question: str, m) -> AnswerRecord:
                         query=meta.get("retrieval_query", question),
                         cancelled=bool(meta.get("cancelled")), complete=True,
                         check=AnswerCheck.from_dict(meta.get("check")),
-                        thinking=meta.get("thinking", ""))
+                        thinking=meta.get("thinking", ""), model=meta.get("model", ""),
+                        time=m.created or time.time())

@@ -33,7 +33,7 @@ from app.gui.kb_archive import ArchiveActions
 from app.gui.watch_panel import WatchBridge, WatchedFoldersView
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.translations import apply_language
-from models.bundled import is_bundled_embedder
+from models.bundled import is_bundled_chat_model, is_bundled_embedder
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +252,9 @@ class MainWindow(QMainWindow):
         if hasattr(self.chat, "message"):
             self.chat.message.connect(lambda m: sb.showMessage(m))
         self.chat.answered.connect(lambda _done: self._on_chats_changed())
+        self.chat.empty.addFilesRequested.connect(self._choose_files)
+        self.chat.empty.addFolderRequested.connect(self._choose_folder)
+        self.chat.empty.getModelsRequested.connect(self.open_model_catalog)
 
     # --- start-up ---------------------------------------------------------------------
 
@@ -347,6 +350,22 @@ class MainWindow(QMainWindow):
     def refresh_library(self) -> None:
         self.library_panel.refresh()
         self.update_reembed_notice()
+        self.update_first_run()
+
+    def update_first_run(self) -> None:
+        """Tell the empty chat's page the knowledge base's documents and the model."""
+        if not self.started:
+            return
+        kb = self.chat.kb_name
+        try:
+            library = self.services.library()
+            docs = [d.path for d in library.documents(library.kb(kb))
+                    if d.status == "ready"] if kb else []
+        except Exception:  # the page is a guide; the library panel reports problems
+            docs = []
+        loaded = self.services.models().loaded
+        path = str(getattr(loaded, "path", "") or "")
+        self.chat.set_library(docs, Path(path).stem if path else "", is_bundled_chat_model(path))
 
     def documents_shown(self) -> dict[str, str]:
         """Path → status of the documents in the tree (for tests and accessibility)."""
@@ -354,6 +373,7 @@ class MainWindow(QMainWindow):
 
     def _on_kb_changed(self, name: str) -> None:
         self.chat.kb_name = name
+        self.update_first_run()
         self.statusBar().showMessage(self.tr("Questions now go to the knowledge base {name}")
                                      .format(name=name))
         self.update_reembed_notice()
@@ -648,6 +668,7 @@ class MainWindow(QMainWindow):
                                           f"{info.path}\n{info.error}".strip(), Qt.ToolTipRole)
             if loaded is not None and str(info.path) == str(getattr(loaded, "path", "")):
                 self.model_picker.setCurrentIndex(self.model_picker.count() - 1)
+        self.update_first_run()
 
     def _on_model_chosen(self, index: int) -> None:
         path = self.model_picker.itemData(index)

@@ -73,7 +73,7 @@ def test_asking_streams_an_answer_with_sources(window, qtbot, tmp_path):
     assert window.chat.sources.count() >= 1
     first = window.chat.sources.item(0).text()
     assert "apple.pdf" in first.lower() or "page" in first.lower()
-    conversation = window.chat.view.toPlainText()
+    conversation = window.chat.transcript_text()
     assert "What were Apple's total net sales" in conversation
     # the chat was saved
     chats = window.services.chats().list()
@@ -113,7 +113,7 @@ def test_closing_during_an_answer_and_during_ingest_is_clean(qtbot, wenji_home, 
     qtbot.waitUntil(lambda: w.last_report is not None, timeout=180_000)
     w.chat.question.setPlainText("How do I run the first FastAPI app?")
     w.chat.send()
-    qtbot.waitUntil(lambda: "Wenji" in w.chat.view.toPlainText(), timeout=60_000)
+    qtbot.waitUntil(lambda: "Wenji" in w.chat.transcript_text(), timeout=60_000)
     assert w.chat.busy
     w.close()
     assert not w.chat.busy
@@ -157,7 +157,7 @@ def test_summarize_a_document_and_ask_about_chosen_ones(window, qtbot, tmp_path)
     assert done.question == "Summarize first-steps.md"
     assert done.sources and {s.path for s in done.sources} == {str(en)}
     assert "[1]" in done.answer and done.answer.count("\n- **") + 1 == len(done.sources)
-    assert "First Steps" in window.chat.view.toPlainText()
+    assert "First Steps" in window.chat.transcript_text()
     assert window.chat.sources.count() == len(done.sources)
     # ask about the other document only
     window.library_panel.askAboutRequested.emit([str(other)])

@@ -24,15 +24,15 @@ def ask(chat, qtbot, question: str) -> list[tuple[int, bool]]:
     seen: list[tuple[int, bool]] = []
 
     def on_change():
-        seen.append((len(chat.view.toPlainText()), chat.last_done is not None))
+        seen.append((len(chat.transcript_text()), chat.last_done is not None))
 
     chat.last_done = None
-    chat.view.textChanged.connect(on_change)
+    chat.transcript.changed.connect(on_change)
     chat.question.setPlainText(question)
     qtbot.keyClick(chat.question, Qt.Key_Return)
     assert chat.busy
     qtbot.waitUntil(lambda: chat.last_done is not None and not chat.busy, timeout=300_000)
-    chat.view.textChanged.disconnect(on_change)
+    chat.transcript.changed.disconnect(on_change)
     return seen
 
 
@@ -68,11 +68,13 @@ def test_answer_citations_sources_viewer_and_reopening(window, qtbot, tmp_path, 
     assert done.citations, f"no citations for: {done.answer!r}"
     urls = chat.citation_urls()
     assert urls == [f"cite:0.{c.n}" for c in done.citations]
-    page_html = chat.view.toHtml()
-    assert all(f'href="{u}"' in page_html for u in urls)
-    for c in done.citations:
-        assert f"[{c.n}] {c.source.label}" in chat.view.toPlainText()
-        assert c.inferred == ("inferred" in _chip_text(chat, c.n))
+    chips = {b.property("source"): b for b in chat.answers[-1].bubble.chip_buttons()}
+    assert sorted(chips) == sorted(c.n for c in done.citations)
+    for c in done.citations:  # a chip per citation: the passage on hover
+        tip = chips[c.n].toolTip()
+        assert f"[{c.n}] {c.source.label}" in tip
+        assert " ".join(c.source.text.split())[:30] in tip.replace("<br>", " ") or "<span" in tip
+        assert c.inferred == ("Inferred" in tip) == chips[c.n].text().startswith("≈")
 
     # --- the sources panel: labels, cited marks, explanations, highlighted matches ----
     assert chat.sources.count() == len(done.sources) >= 1
@@ -91,7 +93,7 @@ def test_answer_citations_sources_viewer_and_reopening(window, qtbot, tmp_path, 
     assert cited.source.explanation.get("matched")
 
     # --- clicking a citation opens the document at the cited page, passage found ------
-    chat.view.anchorClicked.emit(QUrl(urls[0]))
+    next(iter(chips.values())).click()  # the first chip, as a click
     viewer = chat.viewer
     assert chat.side_tabs.currentWidget() is viewer
     assert viewer.current_path == str(pdf) == cited.source.path
@@ -127,7 +129,7 @@ def test_answer_citations_sources_viewer_and_reopening(window, qtbot, tmp_path, 
     qtbot.keyClick(chat.question, Qt.Key_Escape)
     qtbot.waitUntil(lambda: not chat.busy, timeout=60_000)
     assert chat.last_done.cancelled
-    assert "(stopped)" in chat.view.toPlainText().rstrip().splitlines()[-1]
+    assert "(stopped)" in chat.transcript_text().rstrip().splitlines()[-1]
     saved = chats.messages(chat.chat_id)[-1]
     assert saved.role == "assistant" and saved.meta["cancelled"] and saved.content.strip()
 
@@ -141,7 +143,7 @@ def test_answer_citations_sources_viewer_and_reopening(window, qtbot, tmp_path, 
     qtbot.waitUntil(lambda: bool(chat.answers and chat.answers[0].answer), timeout=300_000)
     chat.load_chat(first_chat)
     assert not chat.busy and chat.chat_id == first_chat
-    assert "Describe Apple's products" in chat.view.toPlainText()
+    assert "Describe Apple's products" in chat.transcript_text()
     stopped = chats.messages(second_chat)
     assert [m.role for m in stopped] == ["user", "assistant"] and stopped[1].meta["cancelled"]
 
@@ -152,30 +154,15 @@ def test_answer_citations_sources_viewer_and_reopening(window, qtbot, tmp_path, 
     try:
         again.chat.load_chat(chat_id)
         assert again.chat.chat_id == chat_id
-        text = again.chat.view.toPlainText()
+        text = again.chat.transcript_text()
         assert len(again.chat.answers) == 3 and "(stopped)" in text
         assert QUESTION in text and done.answer.strip().split("\n")[0][:40] in text
         assert again.chat.citation_urls(0) == urls
-        again.chat.view.anchorClicked.emit(QUrl(urls[0]))
+        again.chat.open_link(QUrl(urls[0]))
         assert again.chat.viewer.current_page() == cited.source.page
         assert again.chat.viewer.highlight_found
     finally:
         again.close()
-
-
-def _chip_text(chat, n: int) -> str:
-    """The plain text of citation link n of the first answer, from the document."""
-    doc = chat.view.document()
-    block = doc.begin()
-    while block.isValid():
-        it = block.begin()
-        while not it.atEnd():
-            frag = it.fragment()
-            if frag.charFormat().anchorHref() == f"cite:0.{n}":
-                return frag.text()
-            it += 1
-        block = block.next()
-    return ""
 
 
 def test_viewer_names_a_missing_or_unreadable_file(qtbot, tmp_path):
@@ -315,7 +302,7 @@ def test_answer_checks_are_marked_in_the_conversation(window, qtbot):
     chats.add_answer(chat_id, done)
     window.chat.load_chat(chat_id)
 
-    doc = window.chat.view.document()
+    doc = window.chat.answer_view(0).document()
     text = doc.toPlainText()
 
     def fmt_at(needle: str, offset: int = 0) -> QTextCharFormat:
@@ -334,7 +321,8 @@ def test_answer_checks_are_marked_in_the_conversation(window, qtbot):
     assert found.isAnchor() and found.anchorHref() == "figure:0.1"
     assert "82,959" in found.toolTip() and "page 4" in found.toolTip()
     assert window.chat.citation_urls(0) == ["cite:0.1"]
-    footer = text[text.index("$83.0 billion"):]
+    footer = window.chat.transcript_text()
+    footer = footer[footer.index("$83.0 billion"):]
     assert "1 figure not in the sources" in footer and "1 reference to no source" in footer
     # a click on the found figure opens its page
     window.chat.open_link(QUrl(found.anchorHref()))
@@ -351,24 +339,24 @@ def test_reasoning_streams_as_one_line_and_opens_on_request(window, qtbot):
     sources = [_apple_page_source(1, 17)]
     thought = "The question asks about the chip. Source one names the M2 chip."
     chat.answers.append(AnswerRecord(question="Which chip?"))
-    chat._answer_start = chat._begin_answer()
+    chat._begin_answer()
     chat._on_event(Retrieved("Which chip?", "Which chip?", sources, True, "en"))
     for word in thought.split(" "):
         chat._on_event(ThinkingPiece(word + " "))
-    assert "Thinking… (12 words)" in chat.view.toPlainText()
+    assert "Thinking… (12 words)" in chat.transcript_text()
     chat._on_event(TextPiece("The M2 chip [1]."))
     done = AnswerDone("Which chip?", "The M2 chip [1].", [], sources, True, "en",
                       "Which chip?", generated=True, thinking=thought)
     chat._on_event(done)
-    text = chat.view.toPlainText()
+    text = chat.transcript_text()
     assert "▸ Reasoning (12 words) — show" in text and thought not in text
     assert "Thinking…" not in text
     assert text.index("Reasoning") < text.index("The M2 chip")
     index = len(chat.answers) - 1
     chat.open_link(QUrl(f"think:{index}"))
-    assert thought in chat.view.toPlainText()
+    assert thought in chat.transcript_text()
     chat.open_link(QUrl(f"think:{index}"))
-    assert thought not in chat.view.toPlainText()
+    assert thought not in chat.transcript_text()
 
     # saved with the answer, reopened collapsed, and the first answer of two still opens
     chats = chat.chats_factory()
@@ -378,7 +366,7 @@ def test_reasoning_streams_as_one_line_and_opens_on_request(window, qtbot):
         chats.add_answer(chat_id, done)
     assert all(thought not in h["content"] for h in chats.history(chat_id))
     chat.load_chat(chat_id)
-    assert chat.view.toPlainText().count("▸ Reasoning") == 2
+    assert chat.transcript_text().count("▸ Reasoning") == 2
     chat.open_link(QUrl("think:0"))
-    text = chat.view.toPlainText()
+    text = chat.transcript_text()
     assert text.count(thought) == 1 and text.index(thought) < text.rindex("▸ Reasoning")

@@ -120,7 +120,7 @@ def test_a_knowledge_base_of_a_foreign_embedder_is_refused_with_a_pointer(
         w.chat.question.setPlainText("How do I run the first FastAPI app?")
         w.chat.send()
         assert not w.chat.busy
-        shown = w.chat.view.toPlainText()
+        shown = w.chat.error_line.text()
         assert "Re-embed now" in shown and "Re-embed knowledge base" in shown
         assert "my-own-model" in shown
         assert "Re-embed now" in w.statusBar().currentMessage()
