@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence,
                            QShortcut, QTextCursor)
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 STOP_WAIT_MS = 30_000  # llama.cpp stops within a token; this only bounds a stuck answer
 CHIP_PASSAGE_CHARS = 600  # of a passage shown in its chip's tooltip
+EARLIER_STEP = 4  # older messages built per turn of the event loop
 
 
 @dataclass
@@ -115,9 +116,11 @@ class ChatPanel(QWidget):
         self._conversation = None  # answer.conversation.Conversation; None: a new chat
         self._answering: Operation | None = None
         self._hidden: list[tuple] = []  # older messages of a saved chat, not shown yet
+        self._earlier = None  # (batch, built bubbles, chat) while older ones are built
+        self._shown_chat = 0  # counts the chats shown, so a late build is dropped
 
         self.transcript = ChatTranscript()
-        self.transcript.earlierWanted.connect(self.show_earlier)
+        self.transcript.earlierWanted.connect(self.load_earlier_in_steps)
         self.empty = EmptyChat()
         self.empty.exampleChosen.connect(self.ask)
         self.stack = QStackedWidget()
@@ -144,7 +147,7 @@ class ChatPanel(QWidget):
 
         self.sources_panel = SourcesPanel()
         self.sources_panel.setObjectName("sourcesPanel")
-        self.sources = self.sources_panel.list  # the shown answer's sources
+        self.sources = self.sources_panel.list  # the shown answer's source cards
         self.viewer = SourceViewer()
         self.viewer.setObjectName("sourceViewer")
         self.side_tabs = QTabWidget()
@@ -394,7 +397,35 @@ class ChatPanel(QWidget):
                 self._render_answer(item[1])
         return len(batch)
 
+    def load_earlier_in_steps(self) -> None:
+        """The reader reached the top: build the next older messages a few per turn of
+        the event loop (so scrolling stays smooth), then show them all at once."""
+        if not self._hidden or self._earlier is not None:
+            return
+        batch, self._hidden = self._hidden[-PAGE:], self._hidden[:-PAGE]
+        self._earlier = (batch, [], self._shown_chat)
+        QTimer.singleShot(0, self._build_earlier)
+
+    def _build_earlier(self) -> None:
+        if self._earlier is None:
+            return
+        batch, built, chat = self._earlier
+        if chat != self._shown_chat:  # another chat is shown now
+            self._earlier = None
+            return
+        for item in batch[len(built):len(built) + EARLIER_STEP]:
+            built.append(self._bubble_for(item))
+            if item[0] == "a":
+                self._render_answer(item[1])
+        if len(built) < len(batch):
+            QTimer.singleShot(0, self._build_earlier)
+            return
+        self._earlier = None
+        self.transcript.prepend(built)
+
     def _clear(self) -> None:
+        self._shown_chat += 1
+        self._earlier = None
         self.transcript.clear()
         self.answers = []
         self._hidden = []
@@ -487,13 +518,12 @@ class ChatPanel(QWidget):
         self.transcript.changed.emit()
 
     def _chip(self, record: AnswerRecord, c) -> tuple[int, str, str, bool, str]:
+        from app.gui.source_card import excerpt
         from app.gui.sources_panel import highlighted_html, match_terms
 
         s = c.source
-        text = " ".join(s.text.split())
         terms = match_terms(s, record.query)
-        passage = highlighted_html(text[:CHIP_PASSAGE_CHARS]
-                                   + ("…" if len(text) > CHIP_PASSAGE_CHARS else ""), terms)
+        passage = highlighted_html(excerpt(s.text, terms, chars=CHIP_PASSAGE_CHARS), terms)
         note = (self.tr("Inferred: the answer did not cite it; its sentence matches this "
                         "passage") if c.inferred else "")
         label = chip_label(c.n, s.label)

