@@ -63,7 +63,7 @@ from answer.summaries import (Summarizer, Summary, SummaryCancelled, SummaryProg
 from answer.thinking import ThinkSplitter
 from ingest.analyzer import has_cjk, tokenize
 from models import cpu_share
-from models.generator import GenerationError, Generator
+from models.generator import GenerationError, Generator, no_model_loaded
 
 CLOSEST_SHOWN = 3  # passages shown with "not in your documents"
 HISTORY_CHARS = 400  # each earlier turn is shortened to this in the prompt
@@ -442,7 +442,7 @@ class AnswerEngine:
         (:func:`answer.source_fitting.fit_sources`)."""
         model = self.models.model
         if model is None:
-            raise GenerationError("no chat model is loaded")
+            raise GenerationError(no_model_loaded())
         recent = history[-2 * self.history_turns:] if self.history_turns > 0 else []
         return source_fitting.fit_sources(
             sources, recent,

@@ -9,11 +9,14 @@ runs in worker processes.
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
+
+from models.reasons import Reason
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +25,34 @@ MARKDOWN_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd", ".txt"}
 SUPPORTED_EXTENSIONS = PDF_EXTENSIONS | MARKDOWN_EXTENSIONS
 
 class LoadError(Exception):
-    """A file that cannot be used.  ``status`` is a short code, ``reason`` a sentence."""
+    """A file that cannot be used.  ``status`` is a short code (what the catalog keeps
+    and ingest decides by), ``reason`` the sentence (a :class:`models.reasons.Reason`
+    with its finer code and parameters, for the window to word)."""
 
     def __init__(self, status: str, reason: str):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+def file_missing() -> Reason:
+    return Reason("file_missing", "file not found (deleted or moved before it was read)")
+
+
+def cannot_read(exc: OSError) -> Reason:
+    """Why reading failed, by the system's error: the common ones have their own code."""
+    code = {errno.EACCES: "permission_denied", errno.EPERM: "permission_denied",
+            errno.EISDIR: "is_a_folder"}.get(exc.errno, "cannot_read")
+    return Reason(code, "cannot read the file: {error}", error=exc.strerror or str(exc))
+
+
+def unsupported_type(path: Path) -> Reason:
+    return Reason("unsupported_type", "unsupported file type {suffix!r}: Wenji reads PDF and "
+                  "Markdown", suffix=path.suffix or "(none)")
+
+
+def _binary() -> Reason:
+    return Reason("binary_not_text", "binary data, not text (is it really Markdown?)")
 
 
 @dataclass
@@ -68,25 +93,25 @@ def load(path: Path, max_bytes: int | None = None, pdf_options=None,
     (``ingest.pdf.PdfOptions``) and ``on_ocr(done, total)`` are for PDFs' OCR."""
     kind = kind_of(path)
     if kind is None:
-        raise LoadError("unsupported", f"unsupported file type {path.suffix or '(none)'!r}: "
-                        "Wenji reads PDF and Markdown")
+        raise LoadError("unsupported", unsupported_type(path))
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise LoadError("missing", "file not found (deleted or moved before it was read)")
+        raise LoadError("missing", file_missing())
     except OSError as exc:
-        raise LoadError("unreadable", f"cannot read the file: {exc.strerror or exc}")
+        raise LoadError("unreadable", cannot_read(exc))
     if size == 0:
-        raise LoadError("empty", "empty file (0 bytes)")
+        raise LoadError("empty", Reason("empty_file", "empty file (0 bytes)"))
     if max_bytes is not None and size > max_bytes:
-        raise LoadError("too_large", f"file is {size / 1e6:.0f} MB, over the "
-                        f"{max_bytes / 1e6:.0f} MB limit (setting ingest.max_file_mb)")
+        raise LoadError("too_large", Reason(
+            "too_large", "file is {size_mb} MB, over the {limit_mb} MB limit (setting "
+            "ingest.max_file_mb)", size_mb=round(size / 1e6), limit_mb=round(max_bytes / 1e6)))
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise LoadError("missing", "file not found (deleted or moved before it was read)")
+        raise LoadError("missing", file_missing())
     except OSError as exc:
-        raise LoadError("unreadable", f"cannot read the file: {exc.strerror or exc}")
+        raise LoadError("unreadable", cannot_read(exc))
     if kind == "pdf":
         from ingest.pdf import load_pdf
 
@@ -132,20 +157,22 @@ def decode_text_bytes(data: bytes) -> str:
             except UnicodeDecodeError:
                 pass
         if _looks_binary(data):
-            raise LoadError("binary", "binary data, not text (is it really Markdown?)")
+            raise LoadError("binary", _binary())
         from charset_normalizer import from_bytes
 
         best = from_bytes(data[:200_000]).best()
         if best is None or best.encoding is None:
-            raise LoadError("encoding", "not UTF-8, and its text encoding could not be detected")
+            raise LoadError("encoding", Reason("encoding_unknown", "not UTF-8, and its text "
+                                                "encoding could not be detected"))
         try:
             text = data.decode(best.encoding)
         except (UnicodeDecodeError, LookupError):
-            raise LoadError("encoding", f"not UTF-8, and it does not decode as the detected "
-                            f"{best.encoding}")
+            raise LoadError("encoding", Reason("encoding_wrong", "not UTF-8, and it does not "
+                                               "decode as the detected {encoding}",
+                                               encoding=best.encoding))
         log.info("decoded as %s", best.encoding)
     if _looks_binary(text.encode("utf-8", "ignore")[:8192]) or "\x00" in text[:8192]:
-        raise LoadError("binary", "binary data, not text (is it really Markdown?)")
+        raise LoadError("binary", _binary())
     return text
 
 
@@ -162,7 +189,8 @@ def load_markdown_bytes(path: Path, data: bytes) -> LoadedDocument:
     text = _FRONT_MATTER.sub("", text, count=1)
     sections = split_markdown_sections(text)
     if not sections:
-        raise LoadError("no_text", "no text (the file has only front matter or white space)")
+        raise LoadError("no_text", Reason("markdown_no_text", "no text (the file has only "
+                                           "front matter or white space)"))
     title = next((s.heading.split(" > ")[0] for s in sections if s.heading), path.stem)
     return LoadedDocument(path=path, kind="markdown", sections=sections, title=title)
 

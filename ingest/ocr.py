@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.reasons import Explained, Reason
+
 MODEL_FILES = {
     "Det.model_path": "PP-OCRv6_det_small.onnx",
     "Rec.model_path": "PP-OCRv6_rec_small.onnx",
@@ -23,15 +25,16 @@ _engine = None
 _engine_lock = threading.Lock()
 
 
-class OcrError(Exception):
-    """OCR is not installed or its models are missing."""
+class OcrError(Explained, Exception):
+    """OCR is not installed or its models are missing (``reason``: why)."""
 
 
 def model_dir() -> Path:
     try:
         import rapidocr
     except ImportError as exc:
-        raise OcrError(f"OCR is not installed (rapidocr: {exc})") from exc
+        raise OcrError(Reason("ocr_not_installed", "OCR is not installed (rapidocr: {error})",
+                              error=str(exc))) from exc
     return Path(rapidocr.__file__).resolve().parent / "models"
 
 
@@ -58,7 +61,8 @@ def engine(threads: int = 1):
             params = {key: str(folder / name) for key, name in MODEL_FILES.items()}
             for path in params.values():
                 if not Path(path).is_file():
-                    raise OcrError(f"OCR model missing: {path} (reinstall rapidocr)")
+                    raise OcrError(Reason("ocr_model_missing", "OCR model missing: {path} "
+                                          "(reinstall rapidocr)", path=path))
             # No per-line 0/180 degree classifier: PDFium renders a page upright (its
             # /Rotate applied) and the classifier flipped good English lines into junk
             # (accuracy 0.936 against 0.998 without it; bench/RESULTS.md).

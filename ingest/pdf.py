@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from ingest.loaders import LoadedDocument, LoadError, Section, clean_text
+from models.reasons import Reason
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class _Read:
     ocr_pages: int = 0
     ocr_failed: list[tuple[int, str]] = field(default_factory=list)
     ocr_skipped: int = 0  # pages left unread by the OCR page limit
-    ocr_unavailable: str | None = None  # why no page could be OCR'd
+    ocr_unavailable: Reason | None = None  # why no page could be OCR'd
 
 
 def load_pdf(path: Path, data: bytes, options: PdfOptions | None = None,
@@ -68,18 +69,20 @@ def load_pdf(path: Path, data: bytes, options: PdfOptions | None = None,
     """Read a PDF's bytes; raise ``LoadError`` if nothing in it can be used."""
     options = options or PdfOptions()
     if b"%PDF" not in data[:1024]:  # the header may follow up to 1 KB of junk
-        raise LoadError("corrupt", "not a PDF file (no %PDF header)")
+        raise LoadError("corrupt", Reason("not_a_pdf", "not a PDF file (no %PDF header)"))
     read = _read_with_pdfium(data, options, on_ocr)
     if read is None:
         read = _read_with_pypdf(data)
-        read.ocr_unavailable = "PDFium could not open the file, so its pages cannot be rendered for OCR"
+        read.ocr_unavailable = Reason("ocr_cannot_render", "PDFium could not open the file, so "
+                                      "its pages cannot be rendered for OCR")
     n_pages = len(read.pages)
     sections = outline_sections(read.pages, read.outline)
     empty = sum(1 for p in read.pages if len(p.text) < MIN_PAGE_CHARS)
     if not sections:
         if all(p.failed for p in read.pages):
-            raise LoadError("corrupt", f"damaged PDF: no page's text could be read "
-                            f"({read.pages[0].failed})")
+            raise LoadError("corrupt", Reason("pdf_text_unreadable", "damaged PDF: no page's "
+                                              "text could be read ({error})",
+                                              error=read.pages[0].failed))
         raise LoadError("no_text", _no_text_reason(read, options))
     notes = _notes(read, options, empty, n_pages)
     return LoadedDocument(path=path, kind="pdf", sections=sections,
@@ -87,46 +90,69 @@ def load_pdf(path: Path, data: bytes, options: PdfOptions | None = None,
                           notes=notes, ocr_pages=read.ocr_pages, engine=read.engine)
 
 
-def _no_text_reason(read: _Read, options: PdfOptions) -> str:
+def _no_text_reason(read: _Read, options: PdfOptions) -> Reason:
     if read.ocr_unavailable:
-        return f"no text layer (scanned?), and {read.ocr_unavailable}"
+        return Reason("scanned_no_ocr", "no text layer (scanned?), and {why}",
+                      why=read.ocr_unavailable)
     if not options.ocr:
-        return "scanned, no text layer, and OCR is off (setting ingest.ocr)"
+        return Reason("scanned_ocr_off", "scanned, no text layer, and OCR is off (setting "
+                      "ingest.ocr)")
     if read.ocr_failed:
         page, why = read.ocr_failed[0]
-        return f"scanned, and OCR failed (page {page}: {why})"
+        return Reason("scanned_ocr_failed", "scanned, and OCR failed (page {page}: {error})",
+                      page=page, error=why)
     if read.ocr_skipped and not read.ocr_pages:
-        return (f"scanned, {read.ocr_skipped} pages: over the limit of {options.ocr_max_pages}"
-                " OCR pages per document (setting ingest.ocr_max_pages)")
-    return "no text found, not even by OCR (blank or picture-only pages)"
+        return Reason("scanned_over_ocr_limit", "scanned, {pages} pages: over the limit of "
+                      "{limit} OCR pages per document (setting ingest.ocr_max_pages)",
+                      pages=read.ocr_skipped, limit=options.ocr_max_pages)
+    return Reason("no_text_even_by_ocr", "no text found, not even by OCR (blank or "
+                  "picture-only pages)")
 
 
-def _notes(read: _Read, options: PdfOptions, empty: int, n_pages: int) -> list[str]:
+def _notes(read: _Read, options: PdfOptions, empty: int, n_pages: int) -> list[Reason]:
     notes = []
     if read.ocr_pages:
-        notes.append(f"{read.ocr_pages} of {n_pages} pages read by OCR")
+        notes.append(Reason("pages_read_by_ocr", "{done} of {pages} pages read by OCR",
+                            done=read.ocr_pages, pages=n_pages))
     if read.ocr_failed:
         pages = ", ".join(f"page {p} ({why})" for p, why in read.ocr_failed[:5])
         more = len(read.ocr_failed) - 5
-        notes.append(f"OCR failed on {pages}" + (f" and {more} more pages" if more > 0 else ""))
+        notes.append(Reason.worded(
+            "ocr_failed_on_pages",
+            f"OCR failed on {pages}" + (f" and {more} more pages" if more > 0 else ""),
+            count=len(read.ocr_failed), pages=", ".join(str(p) for p, _ in read.ocr_failed[:5])
+            + ("…" if more > 0 else "")))
     if read.ocr_skipped:
-        notes.append(f"{read.ocr_skipped} scanned pages not read: over the limit of "
-                     f"{options.ocr_max_pages} OCR pages per document "
-                     "(setting ingest.ocr_max_pages)")
+        notes.append(Reason("ocr_pages_skipped", "{skipped} scanned pages not read: over the "
+                            "limit of {limit} OCR pages per document (setting "
+                            "ingest.ocr_max_pages)",
+                            skipped=read.ocr_skipped, limit=options.ocr_max_pages))
     unread = empty - read.ocr_skipped - len(read.ocr_failed)
     if unread > 0:
         if read.ocr_unavailable:
-            notes.append(f"{unread} of {n_pages} pages have no text layer; "
-                         f"{read.ocr_unavailable}")
+            notes.append(Reason("pages_no_text_layer", "{unread} of {pages} pages have no text "
+                                "layer; {why}", unread=unread, pages=n_pages,
+                                why=read.ocr_unavailable))
         elif not options.ocr:
-            notes.append(f"{unread} of {n_pages} pages have no text layer (scanned?); "
-                         "OCR is off (setting ingest.ocr)")
+            notes.append(Reason("pages_scanned_ocr_off", "{unread} of {pages} pages have no "
+                                "text layer (scanned?); OCR is off (setting ingest.ocr)",
+                                unread=unread, pages=n_pages))
         else:
-            notes.append(f"{unread} of {n_pages} pages have no text, not even by OCR (blank?)")
+            notes.append(Reason("pages_without_text", "{unread} of {pages} pages have no text, "
+                                "not even by OCR (blank?)", unread=unread, pages=n_pages))
     failed = [p.number for p in read.pages if p.failed and not p.ocr]
     if failed:
-        notes.append("text could not be read from page(s) " + ", ".join(map(str, failed[:10])))
+        notes.append(Reason("pages_text_unreadable", "text could not be read from page(s) "
+                            "{pages}", pages=", ".join(map(str, failed[:10]))))
     return notes
+
+
+def _needs_password() -> Reason:
+    return Reason("pdf_encrypted", "encrypted PDF: it needs a password")
+
+
+def _no_pages() -> Reason:
+    return Reason("pdf_no_pages", "damaged or truncated PDF: no pages found")
 
 
 # --- PDFium ---------------------------------------------------------------------------
@@ -141,13 +167,13 @@ def _read_with_pdfium(data: bytes, options: PdfOptions,
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise LoadError("encrypted", "encrypted PDF: it needs a password")
+            raise LoadError("encrypted", _needs_password())
         log.info("PDFium cannot open the file (%s); trying pypdf", exc)
         return None
     try:
         n_pages = len(pdf)
         if n_pages == 0:
-            raise LoadError("corrupt", "damaged or truncated PDF: no pages found")
+            raise LoadError("corrupt", _no_pages())
         read = _Read(engine="pdfium", pages=[], title=_pdfium_title(pdf),
                      outline=_pdfium_outline(pdf))
         for i in range(n_pages):
@@ -181,7 +207,7 @@ def _ocr_pages(pdf, read: _Read, options: PdfOptions, on_ocr: OcrProgress | None
     try:
         ocr.model_dir()
     except ocr.OcrError as exc:
-        read.ocr_unavailable = str(exc)
+        read.ocr_unavailable = exc.reason
         return
     limit = max(0, int(options.ocr_max_pages))
     read.ocr_skipped = max(0, len(todo) - limit)
@@ -269,19 +295,22 @@ def _pypdf_read(data: bytes) -> _Read:
             try:
                 ok = reader.decrypt("")
             except Exception as exc:  # unsupported crypto, missing backend
-                raise LoadError("encrypted", f"encrypted PDF that cannot be opened: {exc}")
+                raise LoadError("encrypted", Reason("pdf_encryption_unsupported",
+                                                    "encrypted PDF that cannot be opened: "
+                                                    "{error}", error=str(exc)))
             if not ok:
-                raise LoadError("encrypted", "encrypted PDF: it needs a password")
+                raise LoadError("encrypted", _needs_password())
         n_pages = len(reader.pages)
     except LoadError:
         raise
     except FileNotDecryptedError:
-        raise LoadError("encrypted", "encrypted PDF: it needs a password")
+        raise LoadError("encrypted", _needs_password())
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, OSError, AssertionError) as exc:
-        raise LoadError("corrupt", f"damaged or truncated PDF: {_short(exc)}")
+        raise LoadError("corrupt", Reason("pdf_damaged", "damaged or truncated PDF: {error}",
+                                          error=_short(exc)))
     if n_pages == 0:
-        raise LoadError("corrupt", "damaged or truncated PDF: no pages found")
+        raise LoadError("corrupt", _no_pages())
     labels = _safe(lambda: list(reader.page_labels)) or []
     read = _Read(engine="pypdf", pages=[], outline=_pypdf_outline(reader),
                  title=_title(_safe(lambda: reader.metadata.title)))

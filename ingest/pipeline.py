@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ingest.loaders import SUPPORTED_EXTENSIONS, kind_of
+from ingest.loaders import SUPPORTED_EXTENSIONS, cannot_read, kind_of, unsupported_type
 from ingest.pdf import PdfOptions
-from ingest.prepare import Cancelled, Prepared, file_hash, prepare, worker_init
+from ingest.prepare import Cancelled, Prepared, file_hash, prepare, read_failed, worker_init
 from ingest.store.catalog import DocumentRow, KnowledgeBase
 from ingest.store.library import Library, LibraryError
 from models import cpu_share
+from models.reasons import Reason, joined
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ ADDED, UPDATED, UNCHANGED, MOVED, FAILED, SKIPPED, REMOVED, CANCELLED = (
 class FileOutcome:
     path: str
     status: str
-    reason: str = ""
+    reason: str = ""  # a models.reasons.Reason when the core wrote it
     chunks: int = 0
     pages: int = 0
 
@@ -113,17 +114,17 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
                             seen.add(f)
                             files.append(f)
                     else:
-                        rejected.append(FileOutcome(str(f), SKIPPED,
-                                                    f"unsupported file type {f.suffix or '(none)'!r}"))
+                        rejected.append(FileOutcome(str(f), SKIPPED, Reason(
+                            "skipped_type", "unsupported file type {suffix!r}",
+                            suffix=f.suffix or "(none)")))
         elif p.exists():
             if kind_of(p) is None:
-                rejected.append(FileOutcome(str(p), SKIPPED, f"unsupported file type "
-                                            f"{p.suffix or '(none)'!r}: Wenji reads PDF and Markdown"))
+                rejected.append(FileOutcome(str(p), SKIPPED, unsupported_type(p)))
             elif p not in seen:
                 seen.add(p)
                 files.append(p)
         else:
-            rejected.append(FileOutcome(str(p), FAILED, "not found"))
+            rejected.append(FileOutcome(str(p), FAILED, Reason("not_found", "not found")))
     return files, rejected, folders
 
 
@@ -282,9 +283,10 @@ class Ingestor:
         try:
             st = f.stat()
         except OSError as exc:
-            return FileOutcome(path, FAILED, f"cannot read the file: {exc.strerror or exc}")
+            return FileOutcome(path, FAILED, cannot_read(exc))
         if not stat.S_ISREG(st.st_mode):  # reading a pipe would wait for ever
-            return FileOutcome(path, FAILED, "not a regular file (a pipe, socket or device)")
+            return FileOutcome(path, FAILED, Reason("not_regular_file", "not a regular file (a "
+                                                    "pipe, socket or device)"))
         existing = catalog.document(kb.id, path)
         if (not force and existing and existing.status in ("ready", "failed") and existing.size == st.st_size
                 and existing.mtime == st.st_mtime and existing.embedder in (None, self.embedder.name)
@@ -296,7 +298,7 @@ class Ingestor:
         try:
             digest = file_hash(f)
         except OSError as exc:
-            return FileOutcome(path, FAILED, f"cannot read the file: {exc.strerror or exc}")
+            return FileOutcome(path, FAILED, cannot_read(exc))
         self._hashed[path] = (st.st_size, st.st_mtime)  # prepare() checks it is still so
         if not force and existing and existing.content_hash == digest and existing.status in ("ready", "failed") \
                 and existing.code not in ("missing", "unreadable") \
@@ -308,8 +310,9 @@ class Ingestor:
             for twin in catalog.documents_with_hash(kb.id, digest):
                 if twin.status == "ready" and not Path(twin.path).exists():
                     catalog.move_document(twin, path, st.st_mtime)
-                    return FileOutcome(path, MOVED, f"moved from {twin.path}", twin.chunks,
-                                       twin.pages)
+                    return FileOutcome(path, MOVED, Reason("moved_from", "moved from {path}",
+                                                           path=twin.path),
+                                       twin.chunks, twin.pages)
         return (f, digest, existing)
 
     def _remove_vanished(self, kb: KnowledgeBase, folders: list[Path]) -> list[FileOutcome]:
@@ -319,7 +322,7 @@ class Ingestor:
             for doc in self.library.catalog.documents(kb.id):
                 if doc.path.startswith(prefix) and not Path(doc.path).exists():
                     self.library.writer.remove_document(kb, doc)
-                    out.append(FileOutcome(doc.path, REMOVED, "file no longer exists"))
+                    out.append(FileOutcome(doc.path, REMOVED, _gone()))
         return out
 
     # --- parsing in workers, embedding here -------------------------------------
@@ -388,15 +391,15 @@ class Ingestor:
                     except cf.process.BrokenProcessPool:
                         # A worker died (a parser crash, out of memory).  The pool is
                         # unusable: start a new one and retry the other files in flight.
-                        prepared = Prepared(path=path, ok=False, code="error",
-                                            reason="the file crashed the PDF reader")
+                        prepared = Prepared(path=path, ok=False, code="error", reason=Reason(
+                            "reader_crashed", "the file crashed the PDF reader"))
                         queue[:0] = list(in_flight.values())
                         in_flight.clear()
                         pool.shutdown(wait=False, cancel_futures=True)
                         pool = make_pool()
                     except Exception as exc:
                         prepared = Prepared(path=path, ok=False, code="error",
-                                            reason=f"could not be read: {type(exc).__name__}: {exc}"[:300])
+                                            reason=read_failed(exc))
                     self._accept(kb, prepared, existing, group, progress, emit, cancel)
                 # Embed what is parsed while the workers parse the next files; wait for
                 # more only to fill a batch of small documents.
@@ -470,7 +473,7 @@ class Ingestor:
         if prepared.code == "missing":
             if old is not None:
                 writer.remove_document(kb, old)
-                outcome = FileOutcome(path, REMOVED, "file no longer exists")
+                outcome = FileOutcome(path, REMOVED, _gone())
             else:
                 outcome = FileOutcome(path, FAILED, prepared.reason or "")
         else:
@@ -528,7 +531,7 @@ class Ingestor:
             if cancel.is_set():
                 raise _Cancelled
             for doc, prepared in zip(docs, items):
-                reason = "; ".join(prepared.notes) or None
+                reason = joined(prepared.notes)
                 writer.commit(kb, doc, prepared, reason=reason, embedder=self.embedder.name)
                 chunks = len(prepared.chunks)
                 old = existing.get(prepared.path)
@@ -542,9 +545,14 @@ class Ingestor:
             for row in writer.abandon(kb, docs):
                 if isinstance(exc, _Cancelled):
                     progress.files_done += 1
-                    emit(FileOutcome(row.path, CANCELLED, "cancelled"), row.path)
+                    emit(FileOutcome(row.path, CANCELLED, Reason("cancelled", "cancelled")),
+                         row.path)
             if not isinstance(exc, _Cancelled):
                 raise
+
+
+def _gone() -> Reason:
+    return Reason("file_gone", "file no longer exists")
 
 
 def _never() -> bool:

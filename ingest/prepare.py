@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.index_text import chunk_context, keyword_text
-from ingest.loaders import LoadError, kind_of, load
+from ingest.loaders import LoadError, cannot_read, file_missing, kind_of, load
 from ingest.pdf import PdfOptions
 from ingest.splitter import Chunk, Splitter
 from models.hashing import file_sha256 as file_hash
+from models.reasons import Reason
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Prepared:
     path: str
     ok: bool
     code: str | None = None
-    reason: str | None = None
+    reason: str | None = None  # a models.reasons.Reason when the core wrote it
     kind: str | None = None
     content_hash: str | None = None
     size: int | None = None
@@ -78,8 +79,9 @@ def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: i
             if (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
                 break
         else:
-            out.code, out.reason = "changing", ("the file kept changing while it was read; "
-                                                "add it again once it is saved")
+            out.code, out.reason = "changing", Reason(
+                "file_changing", "the file kept changing while it was read; add it again "
+                "once it is saved")
             return out
         if content_hash is not None and hashed_stat != (st.st_size, st.st_mtime):
             out.content_hash = file_hash(p)  # written since it was hashed
@@ -89,13 +91,13 @@ def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: i
         out.code, out.reason = exc.status, exc.reason
         return out
     except FileNotFoundError:
-        out.code, out.reason = "missing", "file not found (deleted or moved before it was read)"
+        out.code, out.reason = "missing", file_missing()
         return out
     except OSError as exc:
-        out.code, out.reason = "unreadable", f"cannot read the file: {exc.strerror or exc}"
+        out.code, out.reason = "unreadable", cannot_read(exc)
         return out
     except Exception as exc:  # a parser bug must cost one file, not the batch
-        out.code, out.reason = "error", f"could not be read: {type(exc).__name__}: {exc}"[:300]
+        out.code, out.reason = "error", read_failed(exc)
         return out
     key = (model_dir, chunk_tokens, overlap)
     splitter = _splitters.get(key)
@@ -103,7 +105,7 @@ def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: i
         splitter = _splitters[key] = Splitter(Path(model_dir), chunk_tokens, overlap)
     chunks = splitter.split(doc)
     if not chunks:
-        out.code, out.reason = "no_text", "no text to index"
+        out.code, out.reason = "no_text", _no_text()
         return out
     out.ok = True
     out.title, out.pages, out.empty_pages, out.notes = doc.title, doc.pages, doc.empty_pages, doc.notes
@@ -111,6 +113,16 @@ def prepare(path: str, content_hash: str | None, model_dir: str, chunk_tokens: i
     _index(out, chunks, doc.title)
     out.seconds = time.perf_counter() - t0
     return out
+
+
+def read_failed(exc: BaseException) -> Reason:
+    """A reader's unexpected error, named (cut short: some messages hold whole pages)."""
+    error = f"{type(exc).__name__}: {exc}"
+    return Reason.worded("read_failed", f"could not be read: {error}"[:300], error=error[:280])
+
+
+def _no_text() -> Reason:
+    return Reason("no_text_to_index", "no text to index")
 
 
 def _index(out: Prepared, chunks: list[Chunk], title: str) -> None:
@@ -161,7 +173,7 @@ def prepare_text(key: str, title: str, text: str, model_dir: str, chunk_tokens: 
     out = Prepared(path=key, ok=False, kind=kind, content_hash=digest,
                    size=len(body.encode("utf-8")), mtime=0.0, title=title or key)
     if not body.strip():
-        out.code, out.reason = "no_text", "no text to index"
+        out.code, out.reason = "no_text", _no_text()
         return out
     doc = LoadedDocument(path=Path(key), kind=kind, sections=[Section(text=body)],
                          title=title or key)

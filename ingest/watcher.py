@@ -28,6 +28,7 @@ from typing import Callable, Iterable
 from ingest.change_queue import ChangeQueue, Due, worth_watching
 from ingest.pipeline import FAILED, REMOVED, FileOutcome, IngestReport, Progress
 from models import cpu_share
+from models.reasons import Reason, reason_of
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,13 @@ REMOTE_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p"
                       "fuse.rclone", "fuse.s3fs", "lustre"}
 UP_TO_DATE, UPDATING, PAUSED, ERROR, SCANNING = (
     "up to date", "updating", "paused", "error", "scanning")
-MISSING = ("The folder is not there (deleted, renamed, or on a drive that is not "
-           "connected); its documents are kept, and it is scanned again when it is back.")
+MISSING = Reason("folder_missing", "The folder is not there (deleted, renamed, or on a "
+                 "drive that is not connected); its documents are kept, and it is scanned "
+                 "again when it is back.")
+
+
+def _deleted() -> Reason:
+    return Reason("file_deleted", "file deleted")
 
 
 def filesystem_type(path: str) -> str | None:
@@ -103,7 +109,7 @@ class WatchStatus:
     enabled: bool
     poll: bool
     state: str = SCANNING
-    detail: str = ""  # the error, or "12 of 40 files" (English, for the terminal)
+    detail: str = ""  # the error (a Reason), or "12 of 40 files" (English, for the terminal)
     done: int = 0  # files of the update under way done so far ...
     total: int = 0  # ... of this many
     missing: bool = False  # the folder is not there (state ERROR)
@@ -223,7 +229,8 @@ class FolderWatcher:
         """Watch ``folder`` for ``kb_name`` from now on (and scan it)."""
         kb, path = self.library.kb(kb_name), folder_path(folder)
         if not os.path.isdir(path):
-            raise FileNotFoundError(f"{folder} is not a folder")
+            raise FileNotFoundError(Reason("folder_not_found", "{folder} is not a folder",
+                                           folder=str(folder)))
         poll = needs_polling(path) if poll is None else poll
         self.library.catalog.watch_folder(kb.id, path, poll=poll)
         with self._lock:
@@ -431,13 +438,13 @@ class FolderWatcher:
                     if not os.path.exists(path) and os.path.isdir(status.path):
                         for doc in self.library.remove_path(kb, Path(path)):
                             removed.outcomes.append(FileOutcome(doc.path, REMOVED,
-                                                                "file deleted"))
+                                                                _deleted()))
             outcomes += removed.outcomes
             if removed.outcomes and self.on_report:
                 self.on_report(status, removed)
         except Exception as exc:  # reported in the folder's state; the watch goes on
             log.exception("updating %s failed", status.path)
-            status.state, status.detail = ERROR, str(exc) or type(exc).__name__
+            status.state, status.detail = ERROR, reason_of(exc)
             self._changed()
             return
         known = {o.path: o for o in status.failures}  # until the file is fixed or gone

@@ -13,12 +13,18 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Iterator, Protocol, Sequence, Union, runtime_checkable
 
+from models.reasons import Explained, Reason
+
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
 Request = Union[str, Sequence[Message]]
 
 
-class GenerationError(RuntimeError):
+class GenerationError(Explained, RuntimeError):
     """Generation could not run (no model, prompt too long, llama.cpp failure)."""
+
+
+def no_model_loaded() -> Reason:
+    return Reason("no_model_loaded", "no chat model is loaded")
 
 
 @dataclass

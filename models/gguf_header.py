@@ -22,6 +22,8 @@ from typing import Any
 
 import gguf
 
+from models.reasons import Explained, Reason
+
 GGUF_MAGIC = b"GGUF"
 # Arrays longer than this are skipped (only their length is recorded).
 MAX_ARRAY_ITEMS = 64
@@ -34,7 +36,7 @@ _SCALAR = {
 }
 
 
-class GGUFError(ValueError):
+class GGUFError(Explained, ValueError):
     """The file is not a usable GGUF; the message names the file and the problem."""
 
 
@@ -100,8 +102,8 @@ class _Cursor:
 
     def need(self, n: int, what: str) -> None:
         if self.pos + n > self.size:
-            raise GGUFError(f"{self.path}: file ends inside the header ({what} at byte "
-                            f"{self.pos}); the file is truncated")
+            raise GGUFError(_corrupt(self.path, f"file ends inside the header ({what} at "
+                                            f"byte {self.pos}); the file is truncated"))
 
     def unpack(self, fmt: str, what: str):
         fmt = self.endian + fmt
@@ -114,8 +116,8 @@ class _Cursor:
     def string(self, what: str) -> str:
         n = self.unpack("Q", what)
         if n > 1 << 30:
-            raise GGUFError(f"{self.path}: implausible string length {n} in {what}; "
-                            "the header is corrupt")
+            raise GGUFError(_corrupt(self.path, f"implausible string length {n} in {what}; "
+                                            "the header is corrupt"))
         self.need(n, what)
         raw = bytes(self.buf[self.pos:self.pos + n])
         self.pos += n
@@ -133,21 +135,21 @@ class _Cursor:
         self.pos = pos
         self.need(0, what)
         if pos > size:
-            raise GGUFError(f"{self.path}: file ends inside the header ({what}); "
-                            "the file is truncated")
+            raise GGUFError(_corrupt(self.path, f"file ends inside the header ({what}); "
+                                            "the file is truncated"))
 
     def value(self, vtype: int, key: str, depth: int = 0) -> Any:
         try:
             vt = _VT(vtype)
         except ValueError:
-            raise GGUFError(f"{self.path}: unknown value type {vtype} for key {key!r}; "
-                            "the header is corrupt") from None
+            raise GGUFError(_corrupt(self.path, f"unknown value type {vtype} for key "
+                                            f"{key!r}; the header is corrupt")) from None
         if vt == _VT.STRING:
             return self.string(key)
         if vt in _SCALAR:
             return self.unpack(_SCALAR[vt], key)
         if depth > 2:
-            raise GGUFError(f"{self.path}: arrays nested too deeply in {key!r}")
+            raise GGUFError(_corrupt(self.path, f"arrays nested too deeply in {key!r}"))
         item_type = self.unpack("I", key)
         count = self.unpack("Q", key)
         if count <= MAX_ARRAY_ITEMS:
@@ -155,7 +157,8 @@ class _Cursor:
         try:
             it = _VT(item_type)
         except ValueError:
-            raise GGUFError(f"{self.path}: unknown array type {item_type} for {key!r}") from None
+            raise GGUFError(_corrupt(self.path, f"unknown array type {item_type} for "
+                                            f"{key!r}")) from None
         if it == _VT.STRING:
             self.skip_strings(count, key)
         elif it in _SCALAR:
@@ -168,6 +171,16 @@ class _Cursor:
         return ArraySummary(item_type, count)
 
 
+def _not_gguf(path: Path) -> Reason:
+    return Reason("not_gguf", "{path}: not a GGUF file (it does not start with 'GGUF')",
+                  path=str(path))
+
+
+def _corrupt(path: Path, what: str) -> Reason:
+    """A damaged header: the English says where; the window only needs that it is."""
+    return Reason.worded("gguf_corrupt", f"{path}: {what}", path=str(path))
+
+
 def read_header(path: str | os.PathLike) -> GGUFHeader:
     """Parse the header of ``path``; raise :class:`GGUFError` naming the file and cause."""
     path = Path(path)
@@ -177,20 +190,25 @@ def read_header(path: str | os.PathLike) -> GGUFHeader:
             if size < 24:
                 head = fh.read(4)
                 if head != GGUF_MAGIC:
-                    raise GGUFError(f"{path}: not a GGUF file (it does not start with 'GGUF')")
-                raise GGUFError(f"{path}: file is only {size} bytes; it is truncated")
+                    raise GGUFError(_not_gguf(path))
+                raise GGUFError(Reason("gguf_too_small", "{path}: file is only {size} bytes; "
+                                       "it is truncated", path=str(path), size=size))
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
                 return _parse(buf, path, size)
     except GGUFError:
         raise
     except IsADirectoryError:
-        raise GGUFError(f"{path}: is a folder, not a GGUF file") from None
+        raise GGUFError(Reason("model_is_folder", "{path}: is a folder, not a GGUF file",
+                               path=str(path))) from None
     except FileNotFoundError:
-        raise GGUFError(f"{path}: file not found") from None
+        raise GGUFError(Reason("model_not_found", "{path}: file not found",
+                               path=str(path))) from None
     except PermissionError:
-        raise GGUFError(f"{path}: permission denied") from None
+        raise GGUFError(Reason("model_permission_denied", "{path}: permission denied",
+                               path=str(path))) from None
     except OSError as exc:
-        raise GGUFError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+        raise GGUFError(Reason("model_cannot_read", "{path}: cannot be read: {error}",
+                               path=str(path), error=exc.strerror or str(exc))) from None
 
 
 def read_model_header(path: str | os.PathLike) -> GGUFHeader:
@@ -198,29 +216,30 @@ def read_model_header(path: str | os.PathLike) -> GGUFHeader:
     embedding-only or vocabulary file has no ``general.architecture``)."""
     header = read_header(path)
     if not header.architecture:
-        raise GGUFError(f"{Path(path)}: the GGUF header has no general.architecture; it is "
-                        "not a language model file")
+        raise GGUFError(Reason("not_a_language_model", "{path}: the GGUF header has no "
+                               "general.architecture; it is not a language model file",
+                               path=str(Path(path))))
     return header
 
 
 def _parse(buf, path: Path, size: int) -> GGUFHeader:
     if bytes(buf[:4]) != GGUF_MAGIC:
-        raise GGUFError(f"{path}: not a GGUF file (it does not start with 'GGUF')")
+        raise GGUFError(_not_gguf(path))
     (version,) = struct.unpack_from("<I", buf, 4)
     endian = "<"
     if version & 0xFFFF == 0 and version != 0:  # a big-endian file read little-endian
         endian = ">"
         (version,) = struct.unpack_from(">I", buf, 4)
     if version not in (2, 3):
-        raise GGUFError(f"{path}: unsupported GGUF version {version} (only 2 and 3 are "
-                        "supported)")
+        raise GGUFError(Reason("gguf_version", "{path}: unsupported GGUF version {version} "
+                               "(only 2 and 3 are supported)", path=str(path), version=version))
     cur = _Cursor(buf, path, endian)
     cur.pos = 8
     n_tensors = cur.unpack("Q", "tensor count")
     n_kv = cur.unpack("Q", "metadata count")
     if n_tensors > 1_000_000 or n_kv > 1_000_000:
-        raise GGUFError(f"{path}: implausible header counts ({n_tensors} tensors, {n_kv} "
-                        "keys); the header is corrupt")
+        raise GGUFError(_corrupt(path, f"implausible header counts ({n_tensors} tensors, "
+                                  f"{n_kv} keys); the header is corrupt"))
     metadata: dict[str, Any] = {}
     for _ in range(n_kv):
         key = cur.string("metadata key")
@@ -232,8 +251,8 @@ def _parse(buf, path: Path, size: int) -> GGUFHeader:
         name = cur.string("tensor name")
         n_dims = cur.unpack("I", name)
         if n_dims > 8:
-            raise GGUFError(f"{path}: tensor {name!r} has {n_dims} dimensions; the header "
-                            "is corrupt")
+            raise GGUFError(_corrupt(path, f"tensor {name!r} has {n_dims} dimensions; the "
+                                      "header is corrupt"))
         shape = tuple(cur.unpack("Q", name) for _ in range(n_dims))
         ggml_type = cur.unpack("I", name)
         offset = cur.unpack("Q", name)
@@ -254,7 +273,9 @@ def _check_tensor_bounds(header: GGUFHeader) -> None:
         if t_end > end:
             end, last = t_end, t
     if end > header.file_size:
-        raise GGUFError(
+        missing = round((end - header.file_size) / 2**20, 1)
+        raise GGUFError(Reason.worded(
+            "model_truncated",
             f"{header.path}: file is truncated: tensor {last.name!r} ends at byte {end:,} "
-            f"but the file has only {header.file_size:,} bytes "
-            f"({(end - header.file_size) / 2**20:.1f} MiB missing)")
+            f"but the file has only {header.file_size:,} bytes ({missing:.1f} MiB missing)",
+            path=str(header.path), missing_mib=missing))

@@ -39,6 +39,7 @@ from models.llama_abort import AbortFlag
 from models.llama_log import errors_since, log_mark
 from models.model_validation import ModelLoadError
 from models.plain_prompt import PLAIN_STOPS, plain_chat_prompt
+from models.reasons import Reason
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,9 @@ class LocalModel:
                 swa_full=True if n_swa else None)
         except (ValueError, RuntimeError, OSError) as exc:
             cause = errors_since(mark) or str(exc)
-            raise ModelLoadError(f"{self.path}: llama.cpp failed to load it: {cause}") from None
+            raise ModelLoadError(Reason("llama_failed_to_load", "{path}: llama.cpp failed to "
+                                        "load it: {cause}", path=str(self.path),
+                                        cause=cause)) from None
         self.n_ctx = self.llm.n_ctx()
         self.n_swa = llama_cpp.llama_model_n_swa(self.llm.model) if n_swa else 0
         self.swa_full = bool(n_swa)

@@ -28,7 +28,7 @@ from typing import Callable, Iterator
 import llama_cpp
 
 from models.embedder import physical_cores
-from models.generator import GenerationError, GenerationStats, Request
+from models.generator import GenerationError, GenerationStats, Request, no_model_loaded
 from models.local_model import LocalModel
 from models.model_memory import estimate_memory
 from models.model_validation import ModelLoadError, validate_model
@@ -91,7 +91,7 @@ class ModelManager:
             try:
                 p = self.registry.resolve(name_or_path)
             except RegistryError as exc:
-                raise ModelLoadError(str(exc)) from None
+                raise ModelLoadError(exc.reason) from None
         return p, p.name
 
     def load(self, name_or_path: str | os.PathLike, *, on_status: StatusCallback | None = None,
@@ -180,7 +180,7 @@ class ModelManager:
     def _require(self) -> LocalModel:
         m = self._model
         if m is None:
-            raise GenerationError("no chat model is loaded")
+            raise GenerationError(no_model_loaded())
         return m
 
     # --- generation ----------------------------------------------------------------

@@ -19,14 +19,16 @@ from models.gguf_header import GGUFError, GGUFHeader, read_model_header
 from models.llama_log import errors_since, log_mark
 from models.model_memory import (available_memory_bytes, estimate_memory, format_bytes,
                                  kv_cache_bytes)
+from models.reasons import Explained, Reason
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_CONTEXT = 8192
 
 
-class ModelLoadError(RuntimeError):
-    """A model could not be loaded; the message names the file and the cause."""
+class ModelLoadError(Explained, RuntimeError):
+    """A model could not be loaded; the message names the file and the cause (``reason``:
+    its code and parameters)."""
 
 
 def check_architecture(path: Path) -> None:
@@ -38,7 +40,8 @@ def check_architecture(path: Path) -> None:
     model = llama_cpp.llama_model_load_from_file(str(path).encode("utf-8"), params)
     if not model:
         cause = errors_since(mark) or "llama.cpp could not read it"
-        raise ModelLoadError(f"{path}: llama.cpp cannot load this model: {cause}")
+        raise ModelLoadError(Reason("llama_cannot_load", "{path}: llama.cpp cannot load this "
+                                    "model: {cause}", path=str(path), cause=cause))
     llama_cpp.llama_model_free(model)
 
 
@@ -53,12 +56,13 @@ def validate_model(path: str | os.PathLike, n_ctx: int | None = None,
     try:
         header = read_model_header(path)
     except GGUFError as exc:
-        raise ModelLoadError(str(exc)) from None
+        raise ModelLoadError(exc.reason) from None
     trained = int(header.arch_value("context_length", 0) or 0)
     if not n_ctx:
         n_ctx = min(trained, DEFAULT_MAX_CONTEXT) if trained else 4096
     if n_ctx < 64:
-        raise ModelLoadError(f"{path}: context length {n_ctx} is too small (at least 64)")
+        raise ModelLoadError(Reason("context_too_small", "{path}: context length {n_ctx} is too "
+                                    "small (at least 64)", path=str(path), n_ctx=n_ctx))
     if trained and n_ctx > trained:
         log.warning("%s: context %d is longer than the %d tokens it was trained on; "
                     "answers may degrade", path, n_ctx, trained)
@@ -66,9 +70,12 @@ def validate_model(path: str | os.PathLike, n_ctx: int | None = None,
     need = estimate_memory(header, n_ctx)
     avail = available_memory_bytes()
     if avail is not None and need > avail + extra_available:
-        raise ModelLoadError(
-            f"{path}: not enough memory for a {n_ctx:,}-token context: needs about "
-            f"{format_bytes(need)} (weights {format_bytes(header.file_size)}, context cache "
-            f"{format_bytes(kv_cache_bytes(header, n_ctx))}) but only "
-            f"{format_bytes(avail + extra_available)} is available; choose a shorter context")
+        raise ModelLoadError(Reason(
+            "not_enough_memory", "{path}: not enough memory for a {n_ctx:,}-token context: "
+            "needs about {need} (weights {weights}, context cache {cache}) but only "
+            "{available} is available; choose a shorter context",
+            path=str(path), n_ctx=n_ctx, need=format_bytes(need),
+            weights=format_bytes(header.file_size),
+            cache=format_bytes(kv_cache_bytes(header, n_ctx)),
+            available=format_bytes(avail + extra_available)))
     return header, n_ctx

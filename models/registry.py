@@ -25,13 +25,14 @@ from typing import Any, Iterable
 import gguf
 
 from models.gguf_header import GGUFError, GGUFHeader, read_header, read_model_header
+from models.reasons import Explained, Reason
 
 log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "model_settings.json"
 
 
-class RegistryError(ValueError):
+class RegistryError(Explained, ValueError):
     """A model operation the user asked for cannot be done; the message says why."""
 
 
@@ -123,7 +124,8 @@ def inspect_file(path: str | os.PathLike, name: str | None = None, folder: str =
         st = path.stat()
     except OSError as exc:
         return ModelInfo(name, path, 0, display_name=path.stem, folder=folder,
-                         error=f"{path}: cannot be read: {exc.strerror or exc}")
+                         error=Reason("model_cannot_read", "{path}: cannot be read: {error}",
+                                      path=str(path), error=exc.strerror or str(exc)))
     key = (str(path), st.st_size, st.st_mtime_ns)
     with _cache_lock:
         cached = _cache.get(key)
@@ -131,7 +133,7 @@ def inspect_file(path: str | os.PathLike, name: str | None = None, folder: str =
         try:
             cached = (read_header(path), "")
         except GGUFError as exc:
-            cached = (None, str(exc))
+            cached = (None, exc.reason)
         with _cache_lock:
             if len(_cache) > 512:  # files replaced many times: start over
                 _cache.clear()
@@ -222,7 +224,8 @@ class Registry:
             if fname == name or fname == f"{name}.gguf" or Path(fname).stem == name:
                 return inspect_file(p, fname, kind)
         known = ", ".join(n for n, _, _ in self._files()) or "none"
-        raise RegistryError(f"no model named {name!r} (known models: {known})")
+        raise RegistryError(Reason("no_model_named", "no model named {name!r} (known models: "
+                                   "{known})", name=name, known=known))
 
     def resolve(self, name_or_path: str | os.PathLike) -> Path:
         """A model name or a path to a GGUF file -> the file's path."""
@@ -250,7 +253,7 @@ class Registry:
         try:
             read_model_header(src)
         except GGUFError as exc:
-            raise RegistryError(str(exc)) from None
+            raise RegistryError(exc.reason) from None
         self.models_dir.mkdir(parents=True, exist_ok=True)
         target = self.models_dir / src.name
         if target.exists() or target.is_symlink():

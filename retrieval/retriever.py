@@ -22,6 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ingest.store.catalog import KnowledgeBase
+from models.reasons import Explained, Reason
 from models.scripts import latin_trust
 from retrieval.dense import DenseHit, DenseIndex, rocchio
 from retrieval.fusion import Fused, dense_trust, fuse
@@ -45,7 +46,7 @@ _MULTILINGUAL_HINTS = ("multilingual", "m3", "labse", "xlm", "chinese", "-zh", "
 EXACT_FILTER_CHUNKS = 1000
 
 
-class RetrievalError(Exception):
+class RetrievalError(Explained, Exception):
     """A search that cannot be run; the message is for the user."""
 
 
@@ -118,7 +119,8 @@ class Retriever:
         kb = self.library.catalog.kb(name)
         if kb is None:
             known = ", ".join(k.name for k in self.library.kbs()) or "none yet"
-            raise RetrievalError(f"no knowledge base named {name!r} (known: {known})")
+            raise RetrievalError(Reason("no_such_kb", "no knowledge base named {name!r} (known: "
+                                        "{known})", name=name, known=known))
         return kb
 
     def _documents(self, kb: KnowledgeBase) -> dict[int, tuple[str, str]]:
@@ -248,8 +250,9 @@ class Retriever:
                     prefix = p.rstrip("/") + "/"
                     ids.extend(i for q, i in by_path.items() if q.startswith(prefix))
         if not ids:
-            raise RetrievalError("none of the chosen documents is in the knowledge base "
-                                 f"{kb.name!r} (or none is ready yet)")
+            raise RetrievalError(Reason("documents_not_in_kb", "none of the chosen documents is "
+                                        "in the knowledge base {kb!r} (or none is ready yet)",
+                                        kb=kb.name))
         return sorted(set(ids))
 
     def keyword_index(self, kb: KnowledgeBase) -> KeywordIndex:
@@ -410,13 +413,15 @@ class Retriever:
 
     def _check_kb(self, kb: KnowledgeBase, docs: dict) -> None:
         if not docs:
-            raise RetrievalError(f"the knowledge base {kb.name!r} is empty: add documents "
-                                 "first (wenji add FILES --kb NAME)")
+            raise RetrievalError(Reason("kb_empty", "the knowledge base {kb!r} is empty: add "
+                                        "documents first (wenji add FILES --kb NAME)",
+                                        kb=kb.name))
         if kb.embedder and kb.embedder != getattr(self.embedder, "name", kb.embedder):
-            raise RetrievalError(f"the knowledge base {kb.name!r} was built with the embedder "
-                                 f"{kb.embedder!r}, not {self.embedder.name!r}: re-embed it "
-                                 f"(`wenji kb reembed {kb.name}`, or Re-embed in the window) "
-                                 "or choose that embedder in the settings")
+            raise RetrievalError(Reason(
+                "kb_other_embedder", "the knowledge base {kb!r} was built with the embedder "
+                "{built!r}, not {current!r}: re-embed it (`wenji kb reembed {kb}`, or Re-embed "
+                "in the window) or choose that embedder in the settings",
+                kb=kb.name, built=kb.embedder, current=self.embedder.name))
 
     def check_kb(self, kb_name: str | None = None) -> KnowledgeBase:
         """Raise :class:`RetrievalError` (unknown, empty, other embedder) before any search."""
@@ -447,7 +452,7 @@ class Retriever:
         document ids or paths (a folder path means every document under it)."""
         query = (query or "").strip()
         if not query:
-            raise RetrievalError("the question is empty")
+            raise RetrievalError(Reason("question_empty", "the question is empty"))
         if (other := self.for_kb(kb_name)) is not self:
             hits = other.search(query, kb_name, k, documents)
             self.last_named, self.last_timings = other.last_named, other.last_timings

@@ -37,6 +37,7 @@ from app.gui.chat_messages import (PAGE, AnswerBubble, ChatTranscript, QuestionB
                                    message_time)
 from app.gui.first_run import EmptyChat
 from app.gui.markdown_render import escape, insert_markdown, link_citations, parse_cite_url
+from app.gui.reasons import error_text
 from app.gui.source_viewer import SourceViewer
 from app.gui.sources_panel import SourcesPanel
 
@@ -324,6 +325,7 @@ class ChatPanel(QWidget):
                 self.message.emit("")
 
     def _on_failed(self, message: str) -> None:
+        message = error_text(getattr(self._answering, "error", None), message)
         if self.answers and not self.answers[-1].complete:
             record = self.answers[-1]
             record.failed, record.complete = message, True

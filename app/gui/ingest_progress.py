@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from app.gui.reasons import reason_text
+
 PROBLEM_STATUSES = ("failed", "skipped", "cancelled")
 
 
@@ -133,9 +135,10 @@ class IngestSummary(QDialog):
         problems = [o for o in report.outcomes if o.status in PROBLEM_STATUSES]
         self.list.clear()
         for o in problems:
-            item = QTreeWidgetItem([Path(o.path).name, self.result_text(o.status), o.reason])
+            reason = reason_text(o.reason)
+            item = QTreeWidgetItem([Path(o.path).name, self.result_text(o.status), reason])
             item.setToolTip(0, o.path)
-            item.setToolTip(2, o.reason)
+            item.setToolTip(2, reason)
             self.list.addTopLevelItem(item)
         self.list.resizeColumnToContents(0)
         self.heading.setText(self.tr("{n} file(s) of the last run were not added to “{kb}”:")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QInput
                                QVBoxLayout, QWidget)
 
 from app.gui.background import Background
+from app.gui.reasons import reason_text
 
 log = logging.getLogger(__name__)
 
@@ -178,9 +179,9 @@ class LibraryPanel(QWidget):
                                         f"{STATUS_ICONS.get(doc.status, '?')} "
                                         f"{self.status_text(doc.status)}",
                                         str(doc.pages or ""), str(doc.chunks or ""),
-                                        doc.reason or ""])
+                                        reason_text(doc.reason)])
                 item.setToolTip(0, doc.path)
-                item.setToolTip(4, doc.reason or "")
+                item.setToolTip(4, item.text(4))
                 item.setData(0, DOC_ROLE, doc.path)
                 item.setData(1, DOC_ROLE, doc.status)
                 kb_item.addChild(item)

@@ -31,6 +31,7 @@ from app.gui.ingest_progress import IngestProgressView, IngestSummary
 from app.gui.library_panel import STATUS_ICONS, LibraryPanel  # noqa: F401  (re-exported)
 from app.gui.kb_archive import ArchiveActions
 from app.gui.watch_panel import WatchBridge, WatchedFoldersView
+from app.gui.reasons import error_text, reason_text
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.translations import apply_language
 from models.bundled import is_bundled_chat_model, is_bundled_embedder
@@ -602,7 +603,7 @@ class MainWindow(QMainWindow):
             msg += self.tr(" (cancelled)")
         if failed:
             msg += self.tr("; {n} not added: ").format(n=len(failed)) + "; ".join(
-                f"{Path(o.path).name}: {o.reason}" for o in failed[:3])
+                f"{Path(o.path).name}: {reason_text(o.reason)}" for o in failed[:3])
         self.statusBar().showMessage(msg)
         if self.ingest_summary.show_report(report):
             self.ingest_summary.show()
@@ -663,7 +664,7 @@ class MainWindow(QMainWindow):
                     size=_file_size(info.size_bytes))
             else:
                 label = self.tr("{name} (unusable: {reason})").format(name=info.name,
-                                                                       reason=info.error)
+                                                                       reason=reason_text(info.error))
             self.model_picker.addItem(label, str(info.path))
             self.model_picker.setItemData(self.model_picker.count() - 1,
                                           f"{info.path}\n{info.error}".strip(), Qt.ToolTipRole)
@@ -756,6 +757,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_failed(self, reason: str) -> None:
         """The manager keeps the previous model when a new one fails: say which."""
+        reason = error_text(getattr(self._model_load, "error", None), reason)
         self._end_model_load()
         previous = self.services.models().loaded
         keep = (self.tr("; still using {name}").format(name=Path(str(previous.path)).name)

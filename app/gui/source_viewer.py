@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QStackedWidget,
                                QTextBrowser, QTextEdit, QVBoxLayout, QWidget)
 
 from app.gui.markdown_render import MARKDOWN_FEATURES
+from app.gui.reasons import reason_text
 from retrieval.highlight import MAX_TRIES, search_phrases
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,7 @@ class SourceViewer(QWidget):
         try:
             text = decode_text_bytes(path.read_bytes())
         except LoadError as exc:
-            return self._fail(path, exc.reason)
+            return self._fail(path, reason_text(exc.reason))
         except OSError as exc:
             return self._fail(path, self.tr("cannot read the file: %1").replace(
                 "%1", exc.strerror or str(exc)))

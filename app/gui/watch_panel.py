@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import (QLabel, QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
                                QWidget)
 
+from app.gui.reasons import reason_text
 from ingest import watcher as core
 
 PATH_ROLE = Qt.UserRole + 1
@@ -84,12 +85,12 @@ class WatchedFoldersView(QWidget):
                                  "that is not connected). Its documents are kept, and it is "
                                  "checked again when it is back."))
         elif s.state == core.ERROR and s.detail:
-            lines.append(s.detail)
+            lines.append(reason_text(s.detail))
         if s.poll:
             lines.append(self.tr("Changes on this drive send no events: it is checked every "
                                  "so often instead."))
         for f in s.failures[:10]:
-            lines.append(f"{Path(f.path).name}: {f.reason}")
+            lines.append(f"{Path(f.path).name}: {reason_text(f.reason)}")
         return "\n".join(lines)
 
     def show_statuses(self, statuses: list) -> None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from models.reasons import Reason, restore, to_json
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kbs (
     id INTEGER PRIMARY KEY,
@@ -48,6 +50,7 @@ CREATE TABLE IF NOT EXISTS documents (
     pending_gen INTEGER,                 -- generation being written, NULL when none
     updated REAL,
     ocr_pages INTEGER DEFAULT 0,         -- PDF pages read by OCR
+    reason_data TEXT,            -- the reason's code and parameters (JSON), for the window
     UNIQUE (kb_id, path)
 );
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(kb_id, content_hash);
@@ -81,6 +84,7 @@ CREATE INDEX IF NOT EXISTS chunks_place ON chunks(doc_id, idx);
 # Columns added since the first catalogs: (table, column, declaration).
 _ADDED_COLUMNS = (("kbs", "tokenizer", "TEXT"),
                   ("documents", "ocr_pages", "INTEGER DEFAULT 0"),
+                  ("documents", "reason_data", "TEXT"),
                   ("chunks", "page_label", "TEXT"),
                   ("chunks", "ocr", "INTEGER DEFAULT 0"))
 
@@ -134,6 +138,10 @@ class DocumentRow:
     pending_gen: int | None
     updated: float | None
     ocr_pages: int = 0
+    reason_data: str | None = None  # JSON of ``reason``'s code and parameters
+
+    def __post_init__(self):
+        self.reason = restore(self.reason, self.reason_data)
 
 
 @dataclass
@@ -149,6 +157,15 @@ class ChunkRow:
     text: str
     page_label: str | None = None
     ocr: bool = False
+
+
+_BEING_INDEXED = Reason("being_indexed", "being indexed")
+_INTERRUPTED = Reason("interrupted", "interrupted before it was indexed; ingest again")
+
+
+def _stored(reason: str | None) -> tuple[str | None, str | None]:
+    """The reason column (its English) and the reason_data column (its code, if any)."""
+    return (None if reason is None else str(reason)), to_json(reason)
 
 
 class Catalog:
@@ -355,9 +372,10 @@ class Catalog:
             if existing is None:
                 self.db.execute(
                     "INSERT INTO documents (kb_id, path, content_hash, size, mtime, status, "
-                    "reason, gen, pending_gen, updated) VALUES (?, ?, ?, ?, ?, 'pending', "
-                    "'being indexed', 0, 1, ?)",
-                    (kb_id, path, content_hash, size, mtime, time.time()))
+                    "reason, reason_data, gen, pending_gen, updated) VALUES (?, ?, ?, ?, ?, "
+                    "'pending', ?, ?, 0, 1, ?)",
+                    (kb_id, path, content_hash, size, mtime, *_stored(_BEING_INDEXED),
+                     time.time()))
             else:
                 self.db.execute("UPDATE documents SET pending_gen = ? WHERE id = ?",
                                 (existing.gen + 1, existing.id))
@@ -379,10 +397,10 @@ class Catalog:
                 self._insert_chunk(kb, doc.id, chunk, toks)
             self.db.execute(
                 "UPDATE documents SET title = ?, kind = ?, content_hash = ?, size = ?, mtime = ?,"
-                " status = 'ready', code = NULL, reason = ?, pages = ?, empty_pages = ?,"
-                " chunks = ?, embedder = ?, gen = ?, pending_gen = ?, updated = ?, ocr_pages = ?"
-                " WHERE id = ?",
-                (title, kind, content_hash, size, mtime, reason, pages, empty_pages,
+                " status = 'ready', code = NULL, reason = ?, reason_data = ?, pages = ?,"
+                " empty_pages = ?, chunks = ?, embedder = ?, gen = ?, pending_gen = ?,"
+                " updated = ?, ocr_pages = ? WHERE id = ?",
+                (title, kind, content_hash, size, mtime, *_stored(reason), pages, empty_pages,
                  len(chunks), embedder, gen, gen if doc.gen else None, time.time(), ocr_pages,
                  doc.id))
 
@@ -395,8 +413,8 @@ class Catalog:
                 return
             if row.gen == 0 and row.status != "ready":
                 self.db.execute("UPDATE documents SET pending_gen = NULL, status = 'pending', "
-                                "reason = 'interrupted before it was indexed; ingest again' "
-                                "WHERE id = ?", (doc.id,))
+                                "reason = ?, reason_data = ? WHERE id = ?",
+                                (*_stored(_INTERRUPTED), doc.id))
             else:
                 self.db.execute("UPDATE documents SET pending_gen = NULL WHERE id = ?", (doc.id,))
 
@@ -411,15 +429,18 @@ class Catalog:
             if doc is None:
                 self.db.execute(
                     "INSERT INTO documents (kb_id, path, kind, content_hash, size, mtime, status,"
-                    " code, reason, updated) VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?)",
-                    (kb.id, path, kind, content_hash, size, mtime, code, reason, time.time()))
+                    " code, reason, reason_data, updated) VALUES (?, ?, ?, ?, ?, ?, 'failed', ?,"
+                    " ?, ?, ?)",
+                    (kb.id, path, kind, content_hash, size, mtime, code, *_stored(reason),
+                     time.time()))
                 return
             self._delete_chunk_rows(doc.id, kb)
             self.db.execute(
                 "UPDATE documents SET kind = ?, content_hash = ?, size = ?, mtime = ?,"
-                " status = 'failed', code = ?, reason = ?, chunks = 0, pending_gen = ?,"
-                " updated = ? WHERE id = ?",
-                (kind, content_hash, size, mtime, code, reason, doc.gen or None, time.time(),
+                " status = 'failed', code = ?, reason = ?, reason_data = ?, chunks = 0,"
+                " pending_gen = ?, updated = ? WHERE id = ?",
+                (kind, content_hash, size, mtime, code, *_stored(reason), doc.gen or None,
+                 time.time(),
                  doc.id))
 
     def move_document(self, doc: DocumentRow, new_path: str, mtime: float) -> None:

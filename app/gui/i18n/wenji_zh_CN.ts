@@ -1484,6 +1484,285 @@ Data folder: {home}</source>
     </message>
 </context>
 <context>
+    <name>reasons</name>
+    <message>
+        <source>unsupported file type &apos;{suffix}&apos;: Wenji reads PDF and Markdown</source>
+        <translation>不支持的文件类型“{suffix}”：文集只读取 PDF 和 Markdown</translation>
+    </message>
+    <message>
+        <source>unsupported file type &apos;{suffix}&apos;</source>
+        <translation>不支持的文件类型“{suffix}”</translation>
+    </message>
+    <message>
+        <source>file not found (deleted or moved before it was read)</source>
+        <translation>找不到文件（读取之前已被删除或移动）</translation>
+    </message>
+    <message>
+        <source>cannot read the file: Permission denied</source>
+        <translation>无法读取文件：没有权限</translation>
+    </message>
+    <message>
+        <source>cannot read the file: Is a directory</source>
+        <translation>无法读取文件：这是一个文件夹</translation>
+    </message>
+    <message>
+        <source>cannot read the file: {error}</source>
+        <translation>无法读取文件：{error}</translation>
+    </message>
+    <message>
+        <source>empty file (0 bytes)</source>
+        <translation>空文件（0 字节）</translation>
+    </message>
+    <message>
+        <source>file is {size_mb} MB, over the {limit_mb} MB limit (setting ingest.max_file_mb)</source>
+        <translation>文件大小为 {size_mb} MB，超过了 {limit_mb} MB 的上限（设置项 ingest.max_file_mb）</translation>
+    </message>
+    <message>
+        <source>binary data, not text (is it really Markdown?)</source>
+        <translation>是二进制数据，不是文本（确实是 Markdown 文件吗？）</translation>
+    </message>
+    <message>
+        <source>not UTF-8, and its text encoding could not be detected</source>
+        <translation>不是 UTF-8 编码，也无法识别其文本编码</translation>
+    </message>
+    <message>
+        <source>not UTF-8, and it does not decode as the detected {encoding}</source>
+        <translation>不是 UTF-8 编码，按检测到的 {encoding} 编码也无法解码</translation>
+    </message>
+    <message>
+        <source>no text (the file has only front matter or white space)</source>
+        <translation>没有文字（文件只有前置元数据或空白）</translation>
+    </message>
+    <message>
+        <source>not found</source>
+        <translation>找不到</translation>
+    </message>
+    <message>
+        <source>not a regular file (a pipe, socket or device)</source>
+        <translation>不是普通文件（而是管道、套接字或设备）</translation>
+    </message>
+    <message>
+        <source>the file kept changing while it was read; add it again once it is saved</source>
+        <translation>读取时文件一直在变化；请在保存后重新添加</translation>
+    </message>
+    <message>
+        <source>could not be read: {error}</source>
+        <translation>无法读取：{error}</translation>
+    </message>
+    <message>
+        <source>the file crashed the PDF reader</source>
+        <translation>此文件导致 PDF 读取程序崩溃</translation>
+    </message>
+    <message>
+        <source>no text to index</source>
+        <translation>没有可索引的文字</translation>
+    </message>
+    <message>
+        <source>not a PDF file (no %PDF header)</source>
+        <translation>不是 PDF 文件（没有 %PDF 文件头）</translation>
+    </message>
+    <message>
+        <source>damaged PDF: no page&apos;s text could be read ({error})</source>
+        <translation>PDF 已损坏：任何一页的文字都无法读取（{error}）</translation>
+    </message>
+    <message>
+        <source>encrypted PDF: it needs a password</source>
+        <translation>加密的 PDF：需要密码才能打开</translation>
+    </message>
+    <message>
+        <source>encrypted PDF that cannot be opened: {error}</source>
+        <translation>无法打开的加密 PDF：{error}</translation>
+    </message>
+    <message>
+        <source>damaged or truncated PDF: {error}</source>
+        <translation>PDF 已损坏或不完整：{error}</translation>
+    </message>
+    <message>
+        <source>damaged or truncated PDF: no pages found</source>
+        <translation>PDF 已损坏或不完整：找不到任何页面</translation>
+    </message>
+    <message>
+        <source>no text layer (scanned?), and {why}</source>
+        <translation>没有文字层（扫描件？），而且{why}</translation>
+    </message>
+    <message>
+        <source>scanned, no text layer, and OCR is off (setting ingest.ocr)</source>
+        <translation>扫描件，没有文字层，而 OCR 已关闭（设置项 ingest.ocr）</translation>
+    </message>
+    <message>
+        <source>scanned, and OCR failed (page {page}: {error})</source>
+        <translation>扫描件，OCR 识别失败（第 {page} 页：{error}）</translation>
+    </message>
+    <message>
+        <source>scanned, {pages} pages: over the limit of {limit} OCR pages per document (setting ingest.ocr_max_pages)</source>
+        <translation>扫描件，共 {pages} 页：超过了每个文档最多 {limit} 页的 OCR 上限（设置项 ingest.ocr_max_pages）</translation>
+    </message>
+    <message>
+        <source>no text found, not even by OCR (blank or picture-only pages)</source>
+        <translation>找不到文字，OCR 也没有识别出文字（空白页或只有图片的页面）</translation>
+    </message>
+    <message>
+        <source>PDFium could not open the file, so its pages cannot be rendered for OCR</source>
+        <translation>PDFium 无法打开此文件，因此无法渲染页面进行 OCR</translation>
+    </message>
+    <message>
+        <source>OCR is not installed (rapidocr: {error})</source>
+        <translation>未安装 OCR（rapidocr：{error}）</translation>
+    </message>
+    <message>
+        <source>OCR model missing: {path} (reinstall rapidocr)</source>
+        <translation>缺少 OCR 模型：{path}（请重新安装 rapidocr）</translation>
+    </message>
+    <message>
+        <source>{done} of {pages} pages read by OCR</source>
+        <translation>{pages} 页中有 {done} 页由 OCR 识别</translation>
+    </message>
+    <message>
+        <source>OCR failed on {count} page(s): {pages}</source>
+        <translation>{count} 页 OCR 识别失败：第 {pages} 页</translation>
+    </message>
+    <message>
+        <source>{skipped} scanned pages not read: over the limit of {limit} OCR pages per document (setting ingest.ocr_max_pages)</source>
+        <translation>有 {skipped} 页扫描页未读取：超过了每个文档最多 {limit} 页的 OCR 上限（设置项 ingest.ocr_max_pages）</translation>
+    </message>
+    <message>
+        <source>{unread} of {pages} pages have no text layer; {why}</source>
+        <translation>{pages} 页中有 {unread} 页没有文字层；{why}</translation>
+    </message>
+    <message>
+        <source>{unread} of {pages} pages have no text layer (scanned?); OCR is off (setting ingest.ocr)</source>
+        <translation>{pages} 页中有 {unread} 页没有文字层（扫描件？）；OCR 已关闭（设置项 ingest.ocr）</translation>
+    </message>
+    <message>
+        <source>{unread} of {pages} pages have no text, not even by OCR (blank?)</source>
+        <translation>{pages} 页中有 {unread} 页没有文字，OCR 也没有识别出文字（空白页？）</translation>
+    </message>
+    <message>
+        <source>text could not be read from page(s) {pages}</source>
+        <translation>无法读取第 {pages} 页的文字</translation>
+    </message>
+    <message>
+        <source>moved from {path}</source>
+        <translation>从 {path} 移来</translation>
+    </message>
+    <message>
+        <source>file no longer exists</source>
+        <translation>文件已不存在</translation>
+    </message>
+    <message>
+        <source>file deleted</source>
+        <translation>文件已删除</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>being indexed</source>
+        <translation>正在建立索引</translation>
+    </message>
+    <message>
+        <source>interrupted before it was indexed; ingest again</source>
+        <translation>建立索引前被中断；请重新添加</translation>
+    </message>
+    <message>
+        <source>{folder} is not a folder</source>
+        <translation>{folder} 不是文件夹</translation>
+    </message>
+    <message>
+        <source>The folder is not there (deleted, renamed, or on a drive that is not connected); its documents are kept, and it is scanned again when it is back.</source>
+        <translation>文件夹不在了（已删除、已改名，或所在的驱动器未连接）；其中的文档会保留，文件夹回来后会重新检查。</translation>
+    </message>
+    <message>
+        <source>{path}: not a GGUF file (it does not start with &apos;GGUF&apos;)</source>
+        <translation>{path}：不是 GGUF 文件（开头不是“GGUF”）</translation>
+    </message>
+    <message>
+        <source>{path}: file is only {size} bytes; it is truncated</source>
+        <translation>{path}：文件只有 {size} 字节，不完整</translation>
+    </message>
+    <message>
+        <source>{path}: is a folder, not a GGUF file</source>
+        <translation>{path}：是文件夹，不是 GGUF 文件</translation>
+    </message>
+    <message>
+        <source>{path}: file not found</source>
+        <translation>{path}：找不到文件</translation>
+    </message>
+    <message>
+        <source>{path}: permission denied</source>
+        <translation>{path}：没有读取权限</translation>
+    </message>
+    <message>
+        <source>{path}: cannot be read: {error}</source>
+        <translation>{path}：无法读取：{error}</translation>
+    </message>
+    <message>
+        <source>{path}: the GGUF header has no general.architecture; it is not a language model file</source>
+        <translation>{path}：GGUF 文件头中没有 general.architecture，不是语言模型文件</translation>
+    </message>
+    <message>
+        <source>{path}: unsupported GGUF version {version} (only 2 and 3 are supported)</source>
+        <translation>{path}：不支持的 GGUF 版本 {version}（只支持版本 2 和 3）</translation>
+    </message>
+    <message>
+        <source>{path}: the GGUF header is damaged</source>
+        <translation>{path}：GGUF 文件头已损坏</translation>
+    </message>
+    <message>
+        <source>{path}: file is truncated ({missing_mib} MiB missing)</source>
+        <translation>{path}：文件不完整（缺少 {missing_mib} MiB）</translation>
+    </message>
+    <message>
+        <source>{path}: llama.cpp cannot load this model: {cause}</source>
+        <translation>{path}：llama.cpp 无法加载此模型：{cause}</translation>
+    </message>
+    <message>
+        <source>{path}: llama.cpp failed to load it: {cause}</source>
+        <translation>{path}：llama.cpp 加载失败：{cause}</translation>
+    </message>
+    <message>
+        <source>{path}: context length {n_ctx} is too small (at least 64)</source>
+        <translation>{path}：上下文长度 {n_ctx} 太小（至少 64）</translation>
+    </message>
+    <message>
+        <source>{path}: not enough memory for a {n_ctx}-token context: needs about {need} (weights {weights}, context cache {cache}) but only {available} is available; choose a shorter context</source>
+        <translation>{path}：内存不足以容纳 {n_ctx} 个词元的上下文：约需 {need}（权重 {weights}，上下文缓存 {cache}），但只有 {available} 可用；请选择更短的上下文</translation>
+    </message>
+    <message>
+        <source>no model named &apos;{name}&apos; (known models: {known})</source>
+        <translation>没有名为“{name}”的模型（已有的模型：{known}）</translation>
+    </message>
+    <message>
+        <source>no chat model is loaded</source>
+        <translation>没有加载对话模型</translation>
+    </message>
+    <message>
+        <source>no knowledge base named &apos;{name}&apos; (known: {known})</source>
+        <translation>没有名为“{name}”的知识库（已有：{known}）</translation>
+    </message>
+    <message>
+        <source>none of the chosen documents is in the knowledge base &apos;{kb}&apos; (or none is ready yet)</source>
+        <translation>所选文档都不在知识库“{kb}”中（或都尚未就绪）</translation>
+    </message>
+    <message>
+        <source>the knowledge base &apos;{kb}&apos; is empty: add documents first</source>
+        <translation>知识库“{kb}”是空的：请先添加文档</translation>
+    </message>
+    <message>
+        <source>the knowledge base &apos;{kb}&apos; was built with the embedder &apos;{built}&apos;, not &apos;{current}&apos;: re-embed it, or choose that embedder in the settings</source>
+        <translation>知识库“{kb}”是用向量模型“{built}”而不是“{current}”建立的：请重新嵌入，或在设置中选择该向量模型</translation>
+    </message>
+    <message>
+        <source>the question is empty</source>
+        <translation>问题是空的</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+</context>
+<context>
     <name>widget</name>
     <message>
         <source>the file is missing</source>
