@@ -63,14 +63,14 @@ SEMANTIC: dict[str, dict[str, str]] = {
         "bubble_user": "#e7f0fe", "bubble_answer": "#ffffff", "chip": "#e3e7ee",
         "chip_text": "#2b3440", "muted_text": "#5f6873", "accent": "#0a58ca",
         "warning": "#8a5300", "error": "#b3261e", "success": "#1e7a34",
-        "highlight_match": "#ffe58f", "notice_bg": "#fff4ce", "notice_text": "#4a3b00",
+        "success_bg": "#e6f4ea", "highlight_match": "#ffe58f", "notice_bg": "#fff4ce", "notice_text": "#4a3b00",
         "notice_border": "#e0c060", "border": "#c4c8cf",
     },
     "dark": {
         "bubble_user": "#1f3350", "bubble_answer": "#22262c", "chip": "#2f3540",
         "chip_text": "#d5dbe3", "muted_text": "#a0a8b2", "accent": "#8ab4f8",
         "warning": "#f2b84b", "error": "#ff8a80", "success": "#7ddc8a",
-        "highlight_match": "#5c4a00", "notice_bg": "#3a3214", "notice_text": "#f5e6a8",
+        "success_bg": "#1d3524", "highlight_match": "#5c4a00", "notice_bg": "#3a3214", "notice_text": "#f5e6a8",
         "notice_border": "#7a6420", "border": "#4a505a",
     },
 }
@@ -81,7 +81,8 @@ COLOR_PAIRS = [
     ("muted_text", "base"), ("muted_text", "window"), ("muted_text", "bubble_answer"),
     ("accent", "base"), ("accent", "window"), ("warning", "base"), ("warning", "window"),
     ("error", "base"), ("error", "window"), ("success", "base"), ("success", "window"),
-    ("text", "highlight_match"), ("notice_text", "notice_bg"), ("text", "base"),
+    ("text", "highlight_match"), ("text", "success_bg"), ("success", "success_bg"),
+    ("notice_text", "notice_bg"), ("text", "base"),
 ]
 
 
@@ -149,6 +150,7 @@ _notifier: ThemeNotifier | None = None
 _setting = "system"  # ui.theme
 _mode = "light"  # what is shown
 _app = None  # the application the theme was applied to (for system changes)
+_fusion_for = None  # the application given the Fusion style
 
 
 def notifier() -> ThemeNotifier:
@@ -178,13 +180,14 @@ def apply_theme(app, name: str = "system", system_dark: bool | None = None) -> s
     """Give ``app`` the theme ``name`` ("system", "light" or "dark") at once; returns the
     mode shown.  Safe to call again (live switching); ``changed`` is emitted when the
     mode differs from the one shown before."""
-    global _setting, _mode, _app
+    global _setting, _mode, _app, _fusion_for
     _setting = name if name in THEMES else "system"
     _app = app
     _follow_system(app)
     mode = resolve(_setting, system_dark)
-    if app.style().name().lower() != "fusion":
+    if _fusion_for is not app:  # (with a style sheet, app.style() no longer names it)
         app.setStyle("Fusion")
+        _fusion_for = app
     app.setPalette(palette(mode))
     app.setStyleSheet(stylesheet(mode))
     if mode != _mode:
@@ -226,15 +229,18 @@ def is_dark() -> bool:
     return _mode == "dark"
 
 
-def colors() -> dict[str, str]:
+def colors(mode: str | None = None) -> dict[str, str]:
     """Semantic colours ("#rrggbb") of the theme shown: the palette's ``text``, ``base``,
     ``window`` and ``link``, and ``bubble_user``, ``bubble_answer`` (backgrounds of the
     question and the answer; text on them: ``text``), ``chip``/``chip_text``,
     ``muted_text``, ``accent``, ``warning``, ``error``, ``success`` (text on ``base`` or
-    ``window``), ``highlight_match`` (background of a matched word under ``text``),
+    ``window``), ``success_bg`` (ground of a checked figure, under ``text`` or
+    ``success``), ``highlight_match`` (background of a matched word under ``text``),
     ``notice_bg``/``notice_text``/``notice_border`` (a bar that asks for attention) and
-    ``border``.  Each text colour reaches 4.5:1 on its background (COLOR_PAIRS)."""
-    p = PALETTES[_mode]
+    ``border``.  Each text colour reaches 4.5:1 on its background (COLOR_PAIRS).
+    ``mode``: "light" or "dark" instead of the theme shown."""
+    mode = mode or _mode
+    p = PALETTES[mode]
     out = {"text": p["Text"], "base": p["Base"], "window": p["Window"], "link": p["Link"]}
-    out.update(SEMANTIC[_mode])
+    out.update(SEMANTIC[mode])
     return out
