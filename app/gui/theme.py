@@ -6,7 +6,8 @@ weaker eyes can read.  Both palettes here are checked (by a test, with
 :func:`contrast_ratio`) against WCAG AA: 4.5:1 for every text/background pair, 3:1 for
 disabled text (which WCAG exempts, but which should still be legible).  The Fusion style
 draws every widget from the palette, so the two palettes are the whole theme, plus a
-small style sheet for spacing that takes its colours from the same palette.
+small style sheet for spacing that takes its colours from the same palette, and edges
+of 3:1 around input fields (:mod:`app.gui.fusion_style`).
 
 ``ui.theme`` (settings) is "system", "light" or "dark".  "system" follows
 ``QStyleHints.colorScheme()`` and changes with it while the app runs.  Widgets that
@@ -64,14 +65,14 @@ SEMANTIC: dict[str, dict[str, str]] = {
         "chip_text": "#2b3440", "muted_text": "#5f6873", "accent": "#0a58ca",
         "warning": "#8a5300", "error": "#b3261e", "success": "#1e7a34",
         "success_bg": "#e6f4ea", "highlight_match": "#ffe58f", "notice_bg": "#fff4ce", "notice_text": "#4a3b00",
-        "notice_border": "#e0c060", "border": "#c4c8cf",
+        "notice_border": "#e0c060", "border": "#c4c8cf", "field_border": "#7d848d",
     },
     "dark": {
         "bubble_user": "#1f3350", "bubble_answer": "#22262c", "chip": "#2f3540",
         "chip_text": "#d5dbe3", "muted_text": "#a0a8b2", "accent": "#8ab4f8",
         "warning": "#f2b84b", "error": "#ff8a80", "success": "#7ddc8a",
         "success_bg": "#1d3524", "highlight_match": "#5c4a00", "notice_bg": "#3a3214", "notice_text": "#f5e6a8",
-        "notice_border": "#7a6420", "border": "#4a505a",
+        "notice_border": "#7a6420", "border": "#4a505a", "field_border": "#727a87",
     },
 }
 
@@ -84,6 +85,8 @@ COLOR_PAIRS = [
     ("text", "highlight_match"), ("text", "success_bg"), ("success", "success_bg"),
     ("notice_text", "notice_bg"), ("text", "base"),
 ]
+# (edge, background) of controls that must reach 3:1 (WCAG 1.4.11, non-text contrast)
+EDGE_PAIRS = [("field_border", "window"), ("field_border", "base")]
 
 
 def contrast_ratio(c1, c2) -> float:
@@ -186,7 +189,9 @@ def apply_theme(app, name: str = "system", system_dark: bool | None = None) -> s
     _follow_system(app)
     mode = resolve(_setting, system_dark)
     if _fusion_for is not app:  # (with a style sheet, app.style() no longer names it)
-        app.setStyle("Fusion")
+        from app.gui.fusion_style import FieldBorderStyle
+
+        app.setStyle(FieldBorderStyle(lambda: colors()["field_border"]))
         _fusion_for = app
     app.setPalette(palette(mode))
     app.setStyleSheet(stylesheet(mode))
@@ -236,8 +241,8 @@ def colors(mode: str | None = None) -> dict[str, str]:
     ``muted_text``, ``accent``, ``warning``, ``error``, ``success`` (text on ``base`` or
     ``window``), ``success_bg`` (ground of a checked figure, under ``text`` or
     ``success``), ``highlight_match`` (background of a matched word under ``text``),
-    ``notice_bg``/``notice_text``/``notice_border`` (a bar that asks for attention) and
-    ``border``.  Each text colour reaches 4.5:1 on its background (COLOR_PAIRS).
+    ``notice_bg``/``notice_text``/``notice_border`` (a bar that asks for attention),
+    ``border`` (of panels) and ``field_border`` (of input fields: 3:1, EDGE_PAIRS).  Each text colour reaches 4.5:1 on its background (COLOR_PAIRS).
     ``mode``: "light" or "dark" instead of the theme shown."""
     mode = mode or _mode
     p = PALETTES[mode]

@@ -15,6 +15,8 @@ import html
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QTextBlockFormat, QTextCharFormat, QTextCursor
 
+from app.gui import theme
+
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("", text)  # lupdate files module-level tr() under ""
@@ -28,8 +30,13 @@ def _words(text: str) -> int:
     return max(n, len(text)) if cjk_share(text) > 0.3 else n
 
 
+def _muted() -> str:
+    """Quiet grey of the theme shown (readable on its ground, light or dark)."""
+    return theme.colors()["muted_text"]
+
+
 def streaming_html(text: str) -> str:
-    return ("<span style='color:#777'><i>" + html.escape(tr("Thinking… ({n} words)")
+    return (f"<span style='color:{_muted()}'><i>" + html.escape(tr("Thinking… ({n} words)")
                                                           .format(n=_words(text)))
             + "</i></span>")
 
@@ -38,12 +45,13 @@ def block_html(text: str, index: int, expanded: bool) -> str:
     n = _words(text)
     if not expanded:
         label = html.escape(tr("▸ Reasoning ({n} words) — show").format(n=n))
-        return (f"<a href='think:{index}' style='color:#777; text-decoration:none'>"
+        return (f"<a href='think:{index}' style='color:{_muted()}; text-decoration:none'>"
                 f"<i>{label}</i></a>")
     label = html.escape(tr("▾ Reasoning ({n} words) — hide").format(n=n))
     body = html.escape(text.strip()).replace("\n", "<br>")
-    return (f"<a href='think:{index}' style='color:#777; text-decoration:none'>"
-            f"<i>{label}</i></a><br><span style='color:#777; font-size:small'>{body}</span>")
+    muted = _muted()
+    return (f"<a href='think:{index}' style='color:{muted}; text-decoration:none'>"
+            f"<i>{label}</i></a><br><span style='color:{muted}; font-size:small'>{body}</span>")
 
 
 def insert(cursor: QTextCursor, fragment: str) -> QTextCursor:

@@ -64,7 +64,7 @@ def test_every_palette_pair_passes_aa(qapp, mode):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_semantic_colours_pass_aa_on_their_backgrounds(qapp, mode):
-    from app.gui.theme import COLOR_PAIRS, colors, contrast_ratio
+    from app.gui.theme import COLOR_PAIRS, EDGE_PAIRS, colors, contrast_ratio
 
     c = colors(mode)
     for key in ("bubble_user", "bubble_answer", "chip", "chip_text", "muted_text", "accent",
@@ -72,6 +72,8 @@ def test_semantic_colours_pass_aa_on_their_backgrounds(qapp, mode):
         assert key in c
     failing = [(fg, bg, round(contrast_ratio(c[fg], c[bg]), 2)) for fg, bg in COLOR_PAIRS
                if contrast_ratio(c[fg], c[bg]) < 4.5]
+    failing += [(edge, bg, round(contrast_ratio(c[edge], c[bg]), 2)) for edge, bg in EDGE_PAIRS
+                if contrast_ratio(c[edge], c[bg]) < 3.0]
     assert not failing, f"{mode}: below WCAG AA: {failing}"
 
 
