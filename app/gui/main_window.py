@@ -7,7 +7,8 @@ A knowledge base built with another embedder than the current one is searched wi
 embedder if that one is bundled (and refused otherwise); a bar above the chat offers to
 re-embed it, with the same progress display as adding files.
 All work is the core's (through :class:`app.gui.gui_services.Services`); slow calls run
-off the GUI thread through :class:`app.gui.background.Background`.
+off the GUI thread through :class:`app.gui.background.Background`.  The window opens as it
+was left (:mod:`app.gui.window_layout`), in the theme of ``ui.theme`` (:mod:`app.gui.theme`).
 """
 
 from __future__ import annotations
