@@ -67,6 +67,11 @@ class Home:
         return self.root / "files"
 
     @property
+    def layout_path(self) -> Path:
+        """Where the window was left (size, splitters, last chat): app.gui.window_layout."""
+        return self.root / "window.json"
+
+    @property
     def chats_path(self) -> Path:
         return self.root / "chats.sqlite3"
 

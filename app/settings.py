@@ -68,9 +68,14 @@ class ModelSettings:
     hub_endpoint: str = ""
 
 
+LANGUAGES = ("auto", "en", "zh")  # "auto": the system's (Chinese -> zh, else en)
+THEMES = ("system", "light", "dark")  # "system": follows the system's light/dark
+
+
 @dataclass
 class UISettings:
-    language: str = "en"  # "en" | "zh"
+    language: str = "auto"  # "auto" | "en" | "zh"
+    theme: str = "system"  # "system" | "light" | "dark"
 
 
 @dataclass
@@ -154,7 +159,8 @@ class Settings:
              self.models.hub_endpoint == ""
              or self.models.hub_endpoint.startswith(("http://", "https://")),
              "must be empty or a URL starting with http:// or https://"),
-            ("ui", "language", self.ui.language in ("en", "zh"), "must be en or zh"),
+            ("ui", "language", self.ui.language in LANGUAGES, "must be auto, en or zh"),
+            ("ui", "theme", self.ui.theme in THEMES, "must be system, light or dark"),
         ]
         for section, key, ok, problem in checks:
             if not ok:

@@ -35,6 +35,7 @@ opens the first citation, and saves PNGs:
 11 and 12; ``--summary-only`` only 13 to 15 (a few minutes: the model reads two filings).
 
 ``--readme`` also copies the answer/document state to ``docs/screenshot.png``.
+``--theme light|dark`` sets ``ui.theme`` of every window (default: the system's).
 """
 
 from __future__ import annotations
@@ -51,6 +52,17 @@ DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO))
 
 QUESTION = "What were Apple's total net sales for the quarter?"
+THEME = "system"  # ui.theme of every window (--theme)
+
+
+def shot_settings():
+    """The settings of a window in the pictures: the defaults, in the chosen theme."""
+    from app.settings import Settings
+
+    settings = Settings()
+    settings.ui.theme = THEME
+    settings.ui.language = "en"  # English pictures on any machine; the zh ones say so
+    return settings
 
 
 def main() -> int:
@@ -66,7 +78,11 @@ def main() -> int:
     ap.add_argument("--models-only", action="store_true", help="only 11 and 12")
     ap.add_argument("--summary-only", action="store_true", help="only 13 to 15")
     ap.add_argument("--watch-only", action="store_true", help="only 16 and 17")
+    ap.add_argument("--theme", choices=("system", "light", "dark"), default="system",
+                    help="the windows' theme (ui.theme)")
     args = ap.parse_args()
+    global THEME
+    THEME = args.theme
     if not args.docs.is_dir():
         print(f"{args.docs}: folder not found", file=sys.stderr)
         return 2
@@ -79,7 +95,6 @@ def main() -> int:
     from app.context import Context
     from app.gui.main_window import MainWindow
     from app.home import Home
-    from app.settings import Settings
 
     home = Home.open(args.home or tempfile.mkdtemp(prefix="wenji-shots-"))
     print(f"data folder: {home.root}", flush=True)
@@ -116,7 +131,7 @@ def main() -> int:
     if args.watch_only:
         return watch_shots(home, wait, shot)
 
-    window = MainWindow(Context(home=home, settings=Settings()))
+    window = MainWindow(Context(home=home, settings=shot_settings()))
     window.resize(1280, 800)
     window.show()
     wait(lambda: window.started, 600, "the models to load")
@@ -156,7 +171,7 @@ def main() -> int:
     last = window.chat.chat_id
     window.close()
 
-    settings = Settings()
+    settings = shot_settings()
     settings.ui.language = "zh"  # the window installs its translation from the settings
     chinese = MainWindow(Context(home=home, settings=settings))
     chinese.resize(1280, 800)
@@ -202,7 +217,6 @@ def checks_shots(home, docs: Path, wait, shot) -> int:
     from answer.engine import AnswerDone
     from app.context import Context
     from app.gui.main_window import MainWindow
-    from app.settings import Settings
 
     pdf = docs / "2022 Q3 AAPL.pdf"
     sources = [_page_source(pdf, 1, 4), _page_source(pdf, 2, 17)]
@@ -216,7 +230,7 @@ def checks_shots(home, docs: Path, wait, shot) -> int:
         chats.add_message(chat_id, "user", QUESTION)
         chats.add_answer(chat_id, done)
     for language, name in (("en", "09-checks.png"), ("zh", "10-checks-zh.png")):
-        settings = Settings()
+        settings = shot_settings()
         settings.ui.language = language
         window = MainWindow(Context(home=home, settings=settings))
         window.resize(1280, 800)
@@ -236,7 +250,6 @@ def models_shots(home, wait, shot) -> int:
     name, slowed down); the download is cancelled after the picture."""
     from app.context import Context
     from app.gui.main_window import MainWindow
-    from app.settings import Settings
     from models.bundled import ensure_chat_model
     from models.catalog import find, load_catalog
     from tests.hub_server import FakeHub
@@ -247,7 +260,7 @@ def models_shots(home, wait, shot) -> int:
         hub.add_file(entry.repo, entry.file, gguf)
         hub.throttle(3_000_000)
         for language, name in (("en", "11-get-models.png"), ("zh", "12-get-models-zh.png")):
-            settings = Settings()
+            settings = shot_settings()
             settings.ui.language = language
             settings.models.hub_endpoint = hub.endpoint
             window = MainWindow(Context(home=home, settings=settings))
@@ -272,10 +285,9 @@ def summary_shots(home, docs: Path, wait, shot) -> int:
     a list of every deadline in a chat scoped to one."""
     from app.context import Context
     from app.gui.main_window import MainWindow
-    from app.settings import Settings
 
     first, second = docs / "2023 Q1 AAPL.pdf", docs / "2023 Q2 AAPL.pdf"
-    window = MainWindow(Context(home=home, settings=Settings()))
+    window = MainWindow(Context(home=home, settings=shot_settings()))
     window.resize(1280, 800)
     window.show()
     wait(lambda: window.started, 600, "the window to load")
@@ -304,7 +316,6 @@ def watch_shots(home, wait, shot) -> int:
 
     from app.context import Context
     from app.gui.main_window import MainWindow
-    from app.settings import Settings
 
     notes = Path(tempfile.mkdtemp(prefix="wenji-notes-")) / "Notes"
     notes.mkdir()
@@ -312,7 +323,7 @@ def watch_shots(home, wait, shot) -> int:
     for md in tutorial[:6]:
         shutil.copy(md, notes / md.name)
     for name, lang in (("16-watched.png", "en"), ("17-watched-zh.png", "zh")):
-        settings = Settings()
+        settings = shot_settings()
         settings.ui.language = lang  # the window installs its translation from the settings
         window = MainWindow(Context(home=home, settings=settings))
         window.resize(1280, 800)

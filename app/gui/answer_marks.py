@@ -19,14 +19,17 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QToolTip
 
+from app.gui import theme
 from app.gui.markdown_render import figure_url
 
-FOUND = QColor("#2e7d32")
-FOUND_BACKGROUND = QColor("#e8f5e9")
-MISSING = QColor("#c62828")
-PARTLY = QColor("#c9a227")
-UNSUPPORTED = QColor("#9e9e9e")
-INVALID = QColor("#8a8a8a")
+
+def _colours() -> dict[str, QColor]:
+    """The marks' colours in the theme shown (a pale ground under light text would be
+    unreadable in the dark theme)."""
+    c = theme.colors()
+    return {"found": QColor(c["success"]), "found_background": QColor(c["success_bg"]),
+            "missing": QColor(c["error"]), "partly": QColor(c["warning"]),
+            "unsupported": QColor(c["muted_text"]), "invalid": QColor(c["muted_text"])}
 
 # what rendered Markdown drops or changes: emphasis marks, code ticks, escapes
 _MARKUP = re.compile(r"[*_`#>|~\\]+|\[\d+(?:\s*[,，、;]\s*\d+)*\]|【\d+】")
@@ -88,6 +91,7 @@ def mark_checks(doc, begin: int, answer: str, check, sources, index: int) -> int
     shown = cursor.selectedText()  # one character per document position
     by_n = {s.n: s for s in sources}
     placed = 0
+    colour = _colours()
 
     frm = 0
     for s in check.sentences:
@@ -100,7 +104,8 @@ def mark_checks(doc, begin: int, answer: str, check, sources, index: int) -> int
         fmt = QTextCharFormat()
         fmt.setUnderlineStyle(QTextCharFormat.DotLine if s.support == "partly"
                               else QTextCharFormat.DashUnderline)
-        fmt.setUnderlineColor(PARTLY if s.support == "partly" else UNSUPPORTED)
+        fmt.setUnderlineColor(colour["partly"] if s.support == "partly"
+                              else colour["unsupported"])
         fmt.setToolTip(tr("Partly supported: some of this sentence is not in source {n}.")
                        .format(n=s.n) if s.support == "partly" and s.n else
                        tr("No source supports this sentence: check it before you rely "
@@ -120,15 +125,15 @@ def mark_checks(doc, begin: int, answer: str, check, sources, index: int) -> int
             fmt.setAnchor(True)
             fmt.setAnchorHref(figure_url(index, f.n))
             fmt.setUnderlineStyle(QTextCharFormat.DotLine)
-            fmt.setUnderlineColor(FOUND)
-            fmt.setBackground(FOUND_BACKGROUND)
+            fmt.setUnderlineColor(colour["found"])
+            fmt.setBackground(colour["found_background"])
             fmt.setToolTip(tr("Found in source {n} ({label}): “{excerpt}”").format(
                 n=f.n, label=src.label,
                 excerpt=_excerpt(src.text, f.source_start or 0, f.source_end or 0)))
         else:
             fmt.setUnderlineStyle(QTextCharFormat.WaveUnderline)
-            fmt.setUnderlineColor(MISSING)
-            fmt.setForeground(MISSING)
+            fmt.setUnderlineColor(colour["missing"])
+            fmt.setForeground(colour["missing"])
             fmt.setToolTip(tr("Not in the sources: no passage given to the model contains "
                               "this figure. Check it before you rely on it."))
         _merge(doc, begin + at, begin + at + len(f.text), fmt)
@@ -145,7 +150,7 @@ def mark_checks(doc, begin: int, answer: str, check, sources, index: int) -> int
             continue
         fmt = QTextCharFormat()
         fmt.setFontStrikeOut(True)
-        fmt.setForeground(INVALID)
+        fmt.setForeground(colour["invalid"])
         fmt.setToolTip(tr("There is no source {n}: the model made up this reference.")
                        .format(n=r.n))
         _merge(doc, begin + at, begin + at + len(needle), fmt)

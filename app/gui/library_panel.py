@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QUrl, Signal
+from PySide6.QtCore import QLocale, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QInputDialog, QLabel,
                                QMenu, QMessageBox, QPushButton, QTreeWidget, QTreeWidgetItem,
@@ -61,6 +61,7 @@ class LibraryPanel(QWidget):
         self.kb_picker = QComboBox()
         self.kb_picker.setObjectName("kbPicker")
         self.kb_picker.setToolTip(self.tr("The knowledge base the chat asks and new files go into"))
+        self.kb_picker.setAccessibleName(self.tr("Knowledge base"))
         self.kb_picker.activated.connect(lambda i: self.set_current_kb(self.kb_picker.itemText(i)))
         self.new_kb_button = QPushButton(self.tr("New…"))
         self.rename_kb_button = QPushButton(self.tr("Rename…"))
@@ -68,9 +69,16 @@ class LibraryPanel(QWidget):
         self.new_kb_button.clicked.connect(lambda: self.create_kb())
         self.rename_kb_button.clicked.connect(lambda: self.rename_kb(self._kb))
         self.delete_kb_button.clicked.connect(lambda: self.delete_kb(self._kb))
+        # "New…" alone says little to someone who hears it: the names say of what
+        for button, name in ((self.new_kb_button, self.tr("New knowledge base")),
+                             (self.rename_kb_button, self.tr("Rename knowledge base")),
+                             (self.delete_kb_button, self.tr("Delete knowledge base"))):
+            button.setAccessibleName(name)
+            button.setToolTip(name)
 
         self.tree = QTreeWidget()
         self.tree.setObjectName("libraryTree")
+        self.tree.setAccessibleName(self.tr("Documents"))
         self.tree.setHeaderLabels([self.tr("Document"), self.tr("Status"), self.tr("Pages"),
                                    self.tr("Chunks"), self.tr("Reason")])
         self.tree.setSelectionMode(QAbstractItemView.ExtendedSelection)
@@ -115,7 +123,9 @@ class LibraryPanel(QWidget):
         self.stale_kbs: dict[str, str] = {}  # knowledge base -> the other embedder
 
         top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("Knowledge base:")))
+        kb_label = QLabel(self.tr("Knowledge base:"))
+        kb_label.setBuddy(self.kb_picker)
+        top.addWidget(kb_label)
         top.addWidget(self.kb_picker, 1)
         for b in (self.new_kb_button, self.rename_kb_button, self.delete_kb_button):
             top.addWidget(b)
@@ -174,12 +184,16 @@ class LibraryPanel(QWidget):
                                                   old=old, new=self.embedder_name))
                 kb_item.setToolTip(1, kb_item.toolTip(0))
             self.tree.addTopLevelItem(kb_item)
+            locale = QLocale()  # numbers as the interface's language writes them
             for doc in docs:
                 item = QTreeWidgetItem([Path(doc.path).name,
                                         f"{STATUS_ICONS.get(doc.status, '?')} "
                                         f"{self.status_text(doc.status)}",
-                                        str(doc.pages or ""), str(doc.chunks or ""),
+                                        locale.toString(doc.pages) if doc.pages else "",
+                                        locale.toString(doc.chunks) if doc.chunks else "",
                                         reason_text(doc.reason)])
+                for column in (2, 3):
+                    item.setTextAlignment(column, Qt.AlignRight | Qt.AlignVCenter)
                 item.setToolTip(0, doc.path)
                 item.setToolTip(4, item.text(4))
                 item.setData(0, DOC_ROLE, doc.path)

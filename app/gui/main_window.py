@@ -7,7 +7,8 @@ A knowledge base built with another embedder than the current one is searched wi
 embedder if that one is bundled (and refused otherwise); a bar above the chat offers to
 re-embed it, with the same progress display as adding files.
 All work is the core's (through :class:`app.gui.gui_services.Services`); slow calls run
-off the GUI thread through :class:`app.gui.background.Background`.
+off the GUI thread through :class:`app.gui.background.Background`.  The window opens as it
+was left (:mod:`app.gui.window_layout`), in the theme of ``ui.theme`` (:mod:`app.gui.theme`).
 """
 
 from __future__ import annotations
@@ -16,23 +17,26 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHBoxLayout,
                                QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter,
                                QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from app.context import Context
+from app.gui import theme, window_layout
 from app.gui.background import Background, Operation
 from app.gui.chat_panel import ChatPanel
 from app.gui.conversations import ConversationList
 from app.gui.gui_services import Services
+from app.gui.icons import icon
 from app.gui.ingest_progress import IngestProgressView, IngestSummary
 from app.gui.library_panel import STATUS_ICONS, LibraryPanel  # noqa: F401  (re-exported)
 from app.gui.kb_archive import ArchiveActions
 from app.gui.watch_panel import WatchBridge, WatchedFoldersView
 from app.gui.reasons import error_text, reason_text
 from app.gui.settings_dialog import SettingsDialog
+from app.gui.shortcuts_dialog import ShortcutsDialog
 from app.gui.translations import apply_language
 from models.bundled import is_bundled_chat_model, is_bundled_embedder
 
@@ -50,8 +54,8 @@ class ReembedBar(QFrame):
         super().__init__(parent)
         self.setObjectName("reembedBar")
         self.setFrameShape(QFrame.StyledPanel)
-        self.setStyleSheet("#reembedBar { background: #fff4ce; border: 1px solid #e0c060; }"
-                           "#reembedBar QLabel { color: #4a3b00; }")
+        self.restyle()
+        theme.notifier().changed.connect(self.restyle)
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -64,12 +68,20 @@ class ReembedBar(QFrame):
         self.kb_name: str | None = None  # the knowledge base the bar is about
         self.setVisible(False)
 
+    def restyle(self, _mode: str = "") -> None:
+        """The notice colours of the theme shown."""
+        c = theme.colors()
+        self.setStyleSheet(f"#reembedBar {{ background: {c['notice_bg']}; "
+                           f"border: 1px solid {c['notice_border']}; }}"
+                           f"#reembedBar QLabel {{ color: {c['notice_text']}; }}")
+
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx: Context):
         app = QApplication.instance()
         if app is not None:
             apply_language(app, ctx.settings.ui.language)
+            theme.apply_theme(app, ctx.settings.ui.theme)
         super().__init__()
         self.ctx = ctx
         self.services = Services(ctx)
@@ -120,6 +132,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.reembed_bar)
         lay.addWidget(self.chat, 1)
         splitter = QSplitter()
+        splitter.setObjectName("mainSplitter")
         splitter.addWidget(self.tabs)
         splitter.addWidget(right)
         splitter.setSizes([420, 780])
@@ -129,6 +142,10 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self._connect_panels()
+        self._set_tab_order()
+        # where the window was left, and the chat to reopen once the chats can be read
+        self.saved_layout = window_layout.load(ctx.home.layout_path)
+        window_layout.restore(self, self.saved_layout, [self.tabs])
 
         self._model_load: Operation | None = None
         self._ingest: Operation | None = None
@@ -145,55 +162,73 @@ class MainWindow(QMainWindow):
     # --- building ---------------------------------------------------------------------
 
     def _build_actions(self) -> None:
-        self.add_files_action = QAction(self.tr("Add files…"), self)
+        self.add_files_action = QAction(icon("add-files"), self.tr("Add files…"), self)
         self.add_files_action.setShortcut(QKeySequence.Open)
         self.add_files_action.triggered.connect(self._choose_files)
-        self.add_folder_action = QAction(self.tr("Add folder…"), self)
+        self.add_folder_action = QAction(icon("add-folder"), self.tr("Add folder…"), self)
+        self.add_folder_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
         self.add_folder_action.triggered.connect(self._choose_folder)
-        self.add_model_action = QAction(self.tr("Add model…"), self)
+        self.add_model_action = QAction(icon("model"), self.tr("Add model…"), self)
         self.add_model_action.setToolTip(self.tr("Add a GGUF chat model file and switch to it"))
         self.add_model_action.triggered.connect(lambda: self.add_model())
-        self.get_models_action = QAction(self.tr("Get models…"), self)
+        self.get_models_action = QAction(icon("download"), self.tr("Get models…"), self)
+        self.get_models_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
         self.get_models_action.setToolTip(self.tr("Download a better chat model from the "
                                                   "catalog"))
         self.get_models_action.triggered.connect(lambda: self.open_model_catalog())
-        self.new_chat_action = QAction(self.tr("New chat"), self)
+        self.new_chat_action = QAction(icon("new-chat"), self.tr("New chat"), self)
         self.new_chat_action.setShortcut(QKeySequence("Ctrl+N"))
         self.new_chat_action.triggered.connect(self.new_chat)
-        self.export_chat_action = QAction(self.tr("Export chat…"), self)
+        self.export_chat_action = QAction(icon("export"), self.tr("Export chat…"), self)
         self.export_chat_action.triggered.connect(self.export_chat)
-        self.settings_action = QAction(self.tr("Settings…"), self)
-        self.settings_action.setShortcut(QKeySequence.Preferences)
+        self.focus_question_action = QAction(icon("edit"), self.tr("Type a question"), self)
+        self.focus_question_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.focus_question_action.triggered.connect(self.focus_question)
+        self.settings_action = QAction(icon("settings"), self.tr("Settings…"), self)
+        # Preferences is Ctrl+, on macOS and nothing on some Linux desktops: Ctrl+, always
+        self.settings_action.setShortcuts(list(dict.fromkeys(
+            k for k in (*QKeySequence.keyBindings(QKeySequence.Preferences),
+                        QKeySequence("Ctrl+,")) if not k.isEmpty())))
         self.settings_action.triggered.connect(self.open_settings)
-        self.open_home_action = QAction(self.tr("Open data folder"), self)
+        self.open_home_action = QAction(icon("folder"), self.tr("Open data folder"), self)
         self.open_home_action.triggered.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.home.root))))
         self.archives = ArchiveActions(self, self.services, self.background)
-        self.export_kb_action = QAction(self.tr("Export knowledge base…"), self)
+        self.export_kb_action = QAction(icon("export"), self.tr("Export knowledge base…"), self)
         self.export_kb_action.setToolTip(self.tr("Write the current knowledge base to one "
                                                  "file, to move or share it"))
         self.export_kb_action.triggered.connect(
             lambda: self.archives.export(self.library_panel.current_kb))
-        self.import_kb_action = QAction(self.tr("Import knowledge base…"), self)
+        self.import_kb_action = QAction(icon("import"), self.tr("Import knowledge base…"), self)
         self.import_kb_action.triggered.connect(lambda: self.archives.import_())
-        self.quit_action = QAction(self.tr("Quit"), self)
+        self.quit_action = QAction(icon("quit"), self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence.Quit)
         self.quit_action.triggered.connect(self.close)
-        self.about_action = QAction(self.tr("About Wenji"), self)
+        self.about_action = QAction(icon("info"), self.tr("About Wenji"), self)
         self.about_action.triggered.connect(self._about)
-        for action in (self.add_files_action, self.new_chat_action, self.settings_action,
-                       self.quit_action):
+        self.shortcuts_action = QAction(icon("keyboard"), self.tr("Keyboard shortcuts"), self)
+        self.shortcuts_action.setShortcut(QKeySequence.HelpContents)
+        self.shortcuts_action.triggered.connect(lambda: self.show_shortcuts())
+        self.library_panel.reembed_kb_action.setIcon(icon("regenerate"))
+        for action in (self.add_files_action, self.add_folder_action, self.new_chat_action,
+                       self.get_models_action, self.focus_question_action,
+                       self.settings_action, self.shortcuts_action, self.quit_action):
             self.addAction(action)  # shortcuts work even with the menu bar hidden
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar(self.tr("Main"))
         toolbar.setObjectName("mainToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        toolbar.setIconSize(QSize(20, 20))  # beside text; Fusion's 24 makes a tall bar
+        toolbar.setMovable(False)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
         self.model_label = QLabel(self.tr(" Model: "))
         toolbar.addWidget(self.model_label)
         self.model_picker = QComboBox()
         self.model_picker.setObjectName("modelPicker")
+        self.model_picker.setAccessibleName(self.tr("Chat model"))
+        self.model_label.setBuddy(self.model_picker)
         self.model_picker.setMinimumWidth(360)
         self.model_picker.activated.connect(self._on_model_chosen)
         toolbar.addWidget(self.model_picker)
@@ -202,6 +237,7 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(self.new_chat_action)
         toolbar.addAction(self.add_files_action)
+        toolbar.addAction(self.add_folder_action)
         toolbar.addSeparator()
         toolbar.addAction(self.settings_action)
 
@@ -221,13 +257,43 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         chat_menu = bar.addMenu(self.tr("&Chat"))
         chat_menu.addAction(self.new_chat_action)
+        chat_menu.addAction(self.focus_question_action)
         chat_menu.addAction(self.export_chat_action)
         model_menu = bar.addMenu(self.tr("&Models"))
         model_menu.addAction(self.get_models_action)
         model_menu.addAction(self.add_model_action)
         help_menu = bar.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
         self.menus = [file_menu, chat_menu, model_menu, help_menu]
+
+    def _set_tab_order(self) -> None:
+        """Tab goes left to right, top to bottom: the model, the library, the question and
+        its buttons, then the conversation and its sources."""
+        self.tabs.setAccessibleName(self.tr("Library and conversations"))
+        lib = self.library_panel
+        chat = [getattr(self.chat, name, None) for name in  # the chat panel's, if it has them
+                ("question", "send_button", "stop_button", "copy_button", "view", "side_tabs")]
+        chain = [self.model_picker, self.tabs, lib.kb_picker, lib.new_kb_button,
+                 lib.rename_kb_button, lib.delete_kb_button, lib.tree, self.watch_view.tree,
+                 self.cancel_button, self.reembed_bar.button,
+                 *[w for w in chat if isinstance(w, QWidget)]]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+
+    def shortcut_actions(self) -> list[QAction]:
+        """The actions a key triggers, in menu order, then the window's other ones."""
+        actions = [a for menu in self.menus for a in menu.actions()]
+        return actions + self.actions() + self.findChildren(QAction)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self.shortcut_actions(), self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def focus_question(self) -> None:
+        self.chat.question.setFocus(Qt.ShortcutFocusReason)
 
     def _connect_panels(self) -> None:
         sb = self.statusBar()
@@ -272,10 +338,19 @@ class MainWindow(QMainWindow):
         self.refresh_library()
         self.refresh_models()
         self.conversations.refresh()
+        self._reopen_last_chat()
         self.started = True
         self.update_first_run()
         self.statusBar().showMessage(self.tr("Ready"))
         self.start_watching()
+
+    def _reopen_last_chat(self) -> None:
+        """The chat open when the window was last closed, if it is still there and no
+        other one was started meanwhile."""
+        last = self.saved_layout.chat_id if self.saved_layout is not None else None
+        if (last is not None and self.chat.chat_id is None and not self.chat.busy
+                and last in self.conversations.chat_ids()):
+            self.open_chat(last)
 
     # --- watched folders ---------------------------------------------------------------
 
@@ -778,6 +853,9 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self, dialog: SettingsDialog) -> None:
         self.ctx.settings = dialog.saved_settings
+        app = QApplication.instance()
+        if app is not None and self.ctx.settings.ui.theme != theme.current_setting():
+            theme.apply_theme(app, self.ctx.settings.ui.theme)
         msg = self.tr("Settings saved to {file}").format(file=self.ctx.home.settings_path)
         if dialog.restart_needed:
             msg += self.tr("; restart Wenji to use the new {what}").format(
@@ -793,6 +871,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         """Cancel work in flight and wait for it: the stores stay consistent."""
+        window_layout.save(self.ctx.home.layout_path,
+                           window_layout.capture(self, [self.tabs], self.chat.chat_id))
         self.chat.shutdown()
         if self.watcher is not None:
             self.watcher.stop()

@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderV
                                QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from app.gui import theme
+from app.gui.icons import icon
 from models.catalog import memory_size
 from models.download import DownloadStopped, human_size
 
-FIT_COLOURS = {"fits": "#1e7d32", "tight": "#b26a00", "too_big": "#c62828"}
+FIT_COLOURS = {"fits": "success", "tight": "warning", "too_big": "error"}  # theme.colors()
 COLUMNS = 7
 
 
@@ -65,6 +67,8 @@ class ModelCatalogDialog(QDialog):
         intro.setWordWrap(True)
 
         self.table = QTableWidget(0, COLUMNS)
+        self.table.setObjectName("catalogTable")
+        self.table.setAccessibleName(self.tr("Models to download"))
         self.table.setHorizontalHeaderLabels([
             self.tr("Model"), self.tr("Size"), self.tr("Languages"), self.tr("Fits this computer"),
             self.tr("Speed here"), self.tr("Licence"), self.tr("Status")])
@@ -85,6 +89,7 @@ class ModelCatalogDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setVisible(False)
+        self.progress.setAccessibleName(self.tr("Download progress"))
         self.status = QLabel()
         self.status.setObjectName("downloadStatus")
         self.status.setWordWrap(True)
@@ -101,6 +106,8 @@ class ModelCatalogDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel_download)
         self.use_button.clicked.connect(self._use)
         close.clicked.connect(self.close)
+        self.download_button.setIcon(icon("download"))
+        self.pause_button.setIcon(icon("pause"))
         buttons = QHBoxLayout()
         for b in (self.download_button, self.pause_button, self.cancel_button, self.use_button):
             buttons.addWidget(b)
@@ -153,7 +160,7 @@ class ModelCatalogDialog(QDialog):
                     item.setData(Qt.UserRole, e.name)
                     item.setToolTip(f"{e.repo}/{e.file}\n{e.notes}")
                 if col == 3:
-                    item.setForeground(QBrush(QColor(FIT_COLOURS[f.level])))
+                    item.setForeground(QBrush(QColor(theme.colors()[FIT_COLOURS[f.level]])))
                     item.setToolTip(self._fit_reason(f))
                 self.table.setItem(row, col, item)
             if selected is not None and e.name == selected.name:
@@ -318,7 +325,7 @@ class ModelCatalogDialog(QDialog):
 
     def _set_status(self, text: str, error: bool) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet("color: #c62828;" if error else "")
+        self.status.setStyleSheet(f"color: {theme.colors()['error']};" if error else "")
 
     def _use(self) -> None:
         e = self.selected_entry()

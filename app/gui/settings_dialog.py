@@ -8,7 +8,8 @@ valid on purpose: one set of rules, in the core.
 
 Retrieval, chunking and sampling apply to the next question or the next files added; a
 new context length or GPU layer count reloads the model; the embedder and the language
-take effect after a restart, and the dialog says so.  The embedder choice, as
+take effect after a restart, and the dialog says so; the theme applies at once.  The
+embedder choice, as
 ``models.embedder``:
 
 * "Multilingual + English (default)": "" (a file naming ``bundled.PAIR_NAME`` shows as this
@@ -34,12 +35,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
+from app.gui import theme
+from app.gui.accessibility import name_form_fields
 from models import bundled
 
 log = logging.getLogger(__name__)
 
 FUSION_MODES = ["adaptive", "rrf", "keyword", "embedding"]
-LANGUAGES = [("en", "English"), ("zh", "中文")]
+LANGUAGES = [("auto", None), ("en", "English"), ("zh", "中文")]  # None: "System" translated
+THEMES = ["system", "light", "dark"]
 AUTO_GPU = -1  # the GPU-layers box's "automatic" (None in GenerationSettings)
 # the embedder choices' ``models.embedder`` values, in the order shown; OTHER_EMBEDDER: the
 # folder in the field below the choice
@@ -66,6 +70,7 @@ class SettingsDialog(QDialog):
         # data folder
         self.home_edit = QLineEdit(str(ctx.home.root))
         self.home_edit.setReadOnly(True)
+        self.home_edit.setAccessibleName(self.tr("Data folder"))
         open_home = QPushButton(self.tr("Open folder"))
         open_home.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(ctx.home.root))))
@@ -165,6 +170,7 @@ class SettingsDialog(QDialog):
             self.embedder_choice.addItem(label, value)
         self.embedder_folder = QLineEdit()
         self.embedder_folder.setObjectName("embedderFolder")
+        self.embedder_folder.setAccessibleName(self.tr("Embedder folder"))
         self.embedder_folder.setPlaceholderText(self.tr("a sentence-transformers model folder"))
         self.embedder_folder_row = self._with_browse(self.embedder_folder)
         current = s.models.embedder
@@ -201,9 +207,13 @@ class SettingsDialog(QDialog):
         self.language = QComboBox()
         self.language.setObjectName("languagePicker")
         for code, label in LANGUAGES:
-            self.language.addItem(label, code)
-        self.language.setCurrentIndex([c for c, _ in LANGUAGES].index(s.ui.language)
-                                      if s.ui.language in dict(LANGUAGES) else 0)
+            self.language.addItem(label or self.tr("System"), code)
+        self.language.setCurrentIndex(max(0, self.language.findData(s.ui.language)))
+        self.theme = QComboBox()
+        self.theme.setObjectName("themePicker")
+        for code, label in zip(THEMES, [self.tr("System"), self.tr("Light"), self.tr("Dark")]):
+            self.theme.addItem(label, code)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(s.ui.theme)))
         other_box = QGroupBox(self.tr("Embedder and language (apply after a restart)"))
         form = QFormLayout(other_box)
         form.addRow(self.tr("Embedder:"), embedder_col)
@@ -214,18 +224,23 @@ class SettingsDialog(QDialog):
         self.hub_endpoint.setPlaceholderText(self.tr("Hugging Face; or a mirror such as "
                                                      "https://hf-mirror.com"))
         form.addRow(self.tr("Model downloads from:"), self.hub_endpoint)
+        look_box = QGroupBox(self.tr("Appearance (applies at once)"))
+        form = QFormLayout(look_box)
+        form.addRow(self.tr("Theme:"), self.theme)
+        for box in (docs_box, search_box, model_box, other_box, look_box):
+            name_form_fields(box.layout())
 
         self.error_label = QLabel()
         self.error_label.setObjectName("settingsError")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b00020")
+        self.error_label.setStyleSheet(f"color: {theme.colors()['error']}")
         self.error_label.setVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
         lay = QVBoxLayout(self)
-        for box in (home_box, docs_box, search_box, model_box, other_box):
+        for box in (home_box, docs_box, search_box, model_box, other_box, look_box):
             lay.addWidget(box)
         lay.addWidget(self.error_label)
         lay.addWidget(self.buttons)
@@ -264,6 +279,7 @@ class SettingsDialog(QDialog):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(edit, 1)
         browse = QPushButton(self.tr("Browse…"))
+        browse.setAccessibleName(self.tr("Choose a folder"))
 
         def pick() -> None:
             folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder"),
@@ -291,6 +307,7 @@ class SettingsDialog(QDialog):
         new.models.embedder = self.embedder_value()
         new.models.embedder_backend = self.embedder_backend.currentData()
         new.ui.language = self.language.currentData()
+        new.ui.theme = self.theme.currentData()
         new.models.hub_endpoint = self.hub_endpoint.text().strip()
         return new
 
@@ -360,7 +377,9 @@ class SettingsDialog(QDialog):
         if (new.models.embedder, new.models.embedder_backend) != \
                 (old.models.embedder, old.models.embedder_backend):
             self.restart_needed.append(self.tr("embedder"))
-        if new.ui.language != old.ui.language:
+        from app.gui.translations import resolve_language
+
+        if resolve_language(new.ui.language) != resolve_language(old.ui.language):
             self.restart_needed.append(self.tr("language"))
         if model is not None and self._model_settings is not None:
             self.model_reload_needed = (

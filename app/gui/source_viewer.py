@@ -24,13 +24,13 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QStackedWidget,
                                QTextBrowser, QTextEdit, QVBoxLayout, QWidget)
 
+from app.gui import theme
 from app.gui.markdown_render import MARKDOWN_FEATURES
 from app.gui.reasons import reason_text
 from retrieval.highlight import MAX_TRIES, search_phrases
 
 log = logging.getLogger(__name__)
 
-HIGHLIGHT = QColor("#ffe27a")
 
 _MD_INLINE = re.compile(r"`([^`]*)`|\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|!?\[([^\]]*)\]\([^)]*\)")
 _HEADING_ID = re.compile(r"\{\s*#[^}]*\}")
@@ -247,7 +247,7 @@ class SourceViewer(QWidget):
         span.setPosition(end_block.position() + max(0, end_block.length() - 1),
                          QTextCursor.KeepAnchor)
         fmt = QTextCharFormat()
-        fmt.setBackground(HIGHLIGHT)
+        fmt.setBackground(QColor(theme.colors()["highlight_match"]))
         selection = QTextEdit.ExtraSelection()
         selection.cursor = span
         selection.format = fmt

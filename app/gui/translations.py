@@ -39,14 +39,24 @@ def qm_path(locale: str = "zh_CN") -> Path:
     return I18N_DIR / f"wenji_{locale}.qm"
 
 
+def resolve_language(language: str, system: QLocale | None = None) -> str:
+    """"en" or "zh" for a ``ui.language`` value: "auto" is the system's language
+    (``system``, default ``QLocale.system()``): Chinese of any script or region gives
+    "zh", anything else "en" (the languages there are translations for)."""
+    if language != "auto":
+        return language
+    system = system if system is not None else QLocale.system()
+    return "zh" if system.language() == QLocale.Language.Chinese else "en"
+
+
 def apply_language(app: QCoreApplication, language: str) -> bool:
-    """Install the translators for ``language`` ("en" or "zh"), replacing any earlier
-    ones; returns whether Wenji's own translation was loaded.  Widgets created after
-    this call are translated, so call it before building the window."""
+    """Install the translators for ``language`` ("auto", "en" or "zh"), replacing any
+    earlier ones; returns whether Wenji's own translation was loaded.  Widgets created
+    after this call are translated, so call it before building the window."""
     for translator in _installed:
         app.removeTranslator(translator)
     _installed.clear()
-    locale = LANGUAGES.get(language)
+    locale = LANGUAGES.get(resolve_language(language))
     if locale is None:
         return False
     ok = False

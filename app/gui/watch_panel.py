@@ -13,9 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QLabel, QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
                                QWidget)
 
+from app.gui import theme
 from app.gui.reasons import reason_text
 from ingest import watcher as core
 
@@ -102,7 +104,7 @@ class WatchedFoldersView(QWidget):
             for column in range(3):
                 item.setToolTip(column, self.tooltip(s))
             if s.state == core.ERROR or s.failures:
-                item.setForeground(2, Qt.darkRed)
+                item.setForeground(2, QColor(theme.colors()["error"]))
             self.tree.addTopLevelItem(item)
             item.setSelected((s.kb, s.path) in selected)
         self.tree.resizeColumnToContents(0)

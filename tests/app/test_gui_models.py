@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.gui import theme
 from app.settings import Settings
 from tests.app.test_gui_shell import loaded_name, make_window
 from tests.hub_server import FakeHub
@@ -76,7 +77,7 @@ def test_the_catalog_lists_models_with_fit_and_downloads_one(hub_window, qtbot):
     dialog.download_button.click()
     qtbot.waitUntil(lambda: "Download failed" in dialog.status.text(), timeout=30_000)
     assert "has no file gone.gguf (404)" in dialog.status.text()
-    assert "c62828" in dialog.status.styleSheet()
+    assert theme.colors()["error"] in dialog.status.styleSheet()
 
     # download, pause half-way, resume: progress with rate, then the model is there
     hub.throttle(15_000_000)

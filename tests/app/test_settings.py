@@ -25,7 +25,8 @@ def test_round_trip(tmp_path):
 @pytest.mark.parametrize("text, words", [
     ('[ingest]\nchunk_tokens = "big"\n', ["[ingest]", "chunk_tokens", "whole number"]),
     ("[ingest]\nmax_file_mb = -1\n", ["[ingest]", "max_file_mb", "greater than 0"]),
-    ("[ui]\nlanguage = 'fr'\n", ["[ui]", "language", "en or zh"]),
+    ("[ui]\nlanguage = 'fr'\n", ["[ui]", "language", "auto, en or zh"]),
+    ("[ui]\ntheme = 'blue'\n", ["[ui]", "theme", "system, light or dark"]),
     ("[ingest]\nchunk_size = 3\n", ["[ingest]", "chunk_size", "unknown key"]),
     ("[nonsense]\na = 1\n", ["nonsense", "unknown section"]),
     ("[ingest\n", ["not valid TOML"]),
@@ -41,6 +42,15 @@ def test_bad_values_name_file_key_and_problem(tmp_path, text, words):
     assert str(path) in message
     for word in words:
         assert word in message
+
+
+def test_interface_follows_the_system_by_default(tmp_path):
+    s = Settings()
+    assert (s.ui.language, s.ui.theme) == ("auto", "system")
+    path = tmp_path / "settings.toml"
+    path.write_text("[ui]\nlanguage = 'en'\ntheme = 'dark'\n")
+    loaded = Settings.load(path)
+    assert (loaded.ui.language, loaded.ui.theme) == ("en", "dark")
 
 
 def test_settings_accept_exactly_the_embedder_backends():
