@@ -30,6 +30,9 @@ opens the first citation, and saves PNGs:
   16-watched.png      a folder of notes, watched: a note written into it appears in the
                       library; "Watched folders" shows the folder up to date
   17-watched-zh.png   the same in the Chinese interface, the folder paused
+  18-25               the first-run page and a chat (bubbles, chips, source cards), in
+                      English light, Chinese dark, English dark (one filing added: example
+                      questions) and Chinese light
 
 ``--checks-only`` makes only 09 and 10 (no ingest, a few seconds); ``--models-only`` only
 11 and 12; ``--summary-only`` only 13 to 15 (a few minutes: the model reads two filings).
@@ -78,6 +81,7 @@ def main() -> int:
     ap.add_argument("--models-only", action="store_true", help="only 11 and 12")
     ap.add_argument("--summary-only", action="store_true", help="only 13 to 15")
     ap.add_argument("--watch-only", action="store_true", help="only 16 and 17")
+    ap.add_argument("--look-only", action="store_true", help="only 18 to 25")
     ap.add_argument("--theme", choices=("system", "light", "dark"), default="system",
                     help="the windows' theme (ui.theme)")
     args = ap.parse_args()
@@ -124,6 +128,8 @@ def main() -> int:
 
     if args.checks_only:
         return checks_shots(home, args.docs, wait, shot)
+    if args.look_only:
+        return look_shots(home, args.docs, wait, shot)
     if args.models_only:
         return models_shots(home, wait, shot)
     if args.summary_only:
@@ -207,6 +213,58 @@ CHECKED_ANSWER = ("According to source [7], Apple's total net sales for the quar
 THINKING = ("The question asks for total net sales. Source 1 is the statement of "
             "operations: total net sales 82,959 for the three months ended June 25, 2022, "
             "in millions. So about $83.0 billion.")
+
+
+LOOK_ANSWER = ("Apple's total net sales were **$83.0 billion** for the quarter ended June 25, "
+               "2022 [1], against $81.4 billion a year earlier [1].\n\n"
+               "| Category | Net sales |\n|---|---|\n| iPhone | $40.7 billion |\n"
+               "| Services | $19.6 billion |\n\n"
+               "Products made up about 76 % of the total [2].")
+
+
+def look_shots(home, docs: Path, wait, shot) -> int:
+    """18 to 25: the first-run page and a chat, in English and Chinese, light and dark.
+    The first-run page of a new data folder (nothing added yet) in the first language,
+    then with one filing added (its example questions); the chat is a saved one over the
+    real Apple 10-Q pages, so its chips and source cards are certain to appear."""
+    from answer.chats import ChatStore
+    from answer.checks import check_answer
+    from answer.citations import resolve_citations
+    from answer.engine import AnswerDone
+    from app.context import Context
+    from app.gui.main_window import MainWindow
+
+    pdf = docs / "2022 Q3 AAPL.pdf"
+    sources = [_page_source(pdf, 1, 4), _page_source(pdf, 2, 17), _page_source(pdf, 3, 18)]
+    citations = resolve_citations(LOOK_ANSWER, sources, [QUESTION])
+    done = AnswerDone(QUESTION, LOOK_ANSWER, citations, sources, True, "en", QUESTION,
+                      generated=True, model="qwen2.5-3b-instruct-q4_k_m.gguf",
+                      check=check_answer(LOOK_ANSWER, sources, citations, [QUESTION]))
+    with ChatStore(home.chats_path) as chats:
+        chat_id = chats.create(kb="default", title="Apple net sales").id
+        chats.add_message(chat_id, "user", QUESTION)
+        chats.add_answer(chat_id, done)
+    number = 18
+    for language, theme_name in (("en", "light"), ("zh", "dark"), ("en", "dark"),
+                                 ("zh", "light")):
+        settings = shot_settings()
+        settings.ui.language, settings.ui.theme = language, theme_name
+        window = MainWindow(Context(home=home, settings=settings))
+        window.resize(1280, 800)
+        window.show()
+        wait(lambda: window.started, 600, "the window to load")
+        if number == 20:  # one filing in: the page offers questions about it
+            window.ingest([str(pdf)])
+            wait(lambda: window.last_report is not None, 900, "the filing to be added")
+        suffix = ("-zh" if language == "zh" else "") + f"-{theme_name}"
+        window.new_chat()  # the window reopens the last chat: start a new one
+        shot(window, f"{number}-first-run{suffix}.png")
+        window.open_chat(chat_id)
+        window.chat.show_answer_sources(0, select=1)
+        shot(window, f"{number + 1}-chat{suffix}.png")
+        window.close()
+        number += 2
+    return 0
 
 
 def checks_shots(home, docs: Path, wait, shot) -> int:

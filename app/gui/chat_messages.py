@@ -32,6 +32,8 @@ from app.gui import thinking_block
 from app.gui.answer_marks import ConversationView
 from app.gui.flow_layout import flow_widget
 
+ACTION_ICONS = {"copy": "copy", "regenerate": "regenerate", "export": "export",
+                "code": "copy"}
 PAGE = 60  # messages added at a time when a saved chat is shown or scrolled up
 CHIP_LABEL_CHARS = 38
 _FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
@@ -42,26 +44,22 @@ def code_blocks(markdown: str) -> list[str]:
     return [m.group(1).rstrip("\n") for m in _FENCE.finditer(markdown)]
 
 
-def is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.Window).lightness() < 128
+# the chips' hover and "inferred" grounds (text on them: the theme's ``chip_text``)
+CHIP_EXTRA = {"light": {"chip_hover": "#d3e0f3", "chip_inferred": "#f6efd9"},
+              "dark": {"chip_hover": "#3a4c62", "chip_inferred": "#3a3428"}}
 
 
 def chat_colors(palette: QPalette) -> dict[str, str]:
-    """The bubbles' and chips' colours for the palette in use (light or dark); each text
-    colour keeps at least WCAG AA contrast on its background (tests/app check it)."""
-    if is_dark(palette):
-        return {"question": "#22406b", "question_text": "#f1f5fb",
-                "answer": palette.color(QPalette.Base).name(),
-                "answer_border": "#3b4350", "text": palette.color(QPalette.Text).name(),
-                "muted": "#aab4c0", "chip": "#2d3a4a", "chip_text": "#d8e6f7",
-                "chip_hover": "#3a4c62", "chip_inferred": "#3a3428",
-                "warning": "#ff8a80", "link": "#8ab4f8"}
-    return {"question": "#dbe8fd", "question_text": "#0f1d33",
-            "answer": palette.color(QPalette.Base).name(),
-            "answer_border": "#d5dae1", "text": palette.color(QPalette.Text).name(),
-            "muted": "#5b6470", "chip": "#e8eef7", "chip_text": "#1b3a66",
-            "chip_hover": "#d3e0f3", "chip_inferred": "#f6efd9",
-            "warning": "#b3261e", "link": "#1a5fb4"}
+    """The bubbles' and chips' colours for the palette in use (light or dark), from the
+    theme's semantic colours (:func:`app.gui.theme.colors`, checked for WCAG AA)."""
+    from app.gui import theme
+
+    mode = "dark" if palette.color(QPalette.Window).lightness() < 128 else "light"
+    c = theme.colors(mode)
+    return {"question": c["bubble_user"], "question_text": c["text"],
+            "answer": c["bubble_answer"], "answer_border": c["border"], "text": c["text"],
+            "muted": c["muted_text"], "chip": c["chip"], "chip_text": c["chip_text"],
+            "warning": c["error"], "link": c["link"], **CHIP_EXTRA[mode]}
 
 
 def _recolor(widget: QWidget, color: str) -> None:
@@ -331,7 +329,9 @@ class AnswerBubble(Bubble):
         self.status.setVisible(bool(html_text))
 
     def set_actions(self, actions: list[tuple[str, str, str]]) -> None:
-        """(label, tooltip, link) per button."""
+        """(label, tooltip, link) per button; the link's kind picks its icon."""
+        from app.gui.icons import icon
+
         while self.actions_layout.count():
             item = self.actions_layout.takeAt(0)
             if item.widget():
@@ -340,6 +340,8 @@ class AnswerBubble(Bubble):
             button = QToolButton()
             button.setObjectName("answerAction")
             button.setAutoRaise(True)
+            button.setIcon(icon(ACTION_ICONS.get(url.split(":")[0], "copy")))
+            button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
             button.setText(label)
             button.setToolTip(tip)
             button.setAccessibleName(tip or label)

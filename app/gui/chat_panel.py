@@ -36,6 +36,7 @@ from app.gui.chat_messages import (PAGE, AnswerBubble, ChatTranscript, QuestionB
                                    chat_colors, chip_label, chip_tooltip, code_blocks,
                                    message_time)
 from app.gui.first_run import EmptyChat
+from app.gui.icons import icon
 from app.gui.markdown_render import escape, insert_markdown, link_citations, parse_cite_url
 from app.gui.reasons import error_text
 from app.gui.source_viewer import SourceViewer
@@ -145,6 +146,8 @@ class ChatPanel(QWidget):
         self.stop_button = QPushButton(self.tr("Stop"))
         self.stop_button.setObjectName("stopButton")
         self.stop_button.setEnabled(False)
+        self.send_button.setIcon(icon("send"))
+        self.stop_button.setIcon(icon("stop"))
 
         self.sources_panel = SourcesPanel()
         self.sources_panel.setObjectName("sourcesPanel")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
 from app.gui.flow_layout import flow_widget
+from app.gui.icons import icon
 
 
 class DropTarget(QFrame):
@@ -39,6 +41,8 @@ class DropTarget(QFrame):
         self.add_files.setObjectName("emptyAddFiles")
         self.add_folder = QPushButton(self.tr("Add a folder…"))
         self.add_folder.setObjectName("emptyAddFolder")
+        self.add_files.setIcon(icon("add-files"))
+        self.add_folder.setIcon(icon("add-folder"))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.add_files)
@@ -50,6 +54,19 @@ class DropTarget(QFrame):
         lay.addWidget(self.title)
         lay.addWidget(self.hint)
         lay.addLayout(buttons)
+
+    def paintEvent(self, event) -> None:
+        """A dashed rounded frame on the base colour: the usual sign of a drop zone."""
+        from app.gui import theme
+
+        c = theme.colors()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setBrush(QColor(c["base"]))
+        pen = QPen(QColor(c["field_border"]), 2, Qt.DashLine)
+        painter.setPen(pen)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 16, 16)
+        painter.end()
 
 
 class EmptyChat(QWidget):
@@ -77,6 +94,7 @@ class EmptyChat(QWidget):
         self.model_line.setAlignment(Qt.AlignCenter)
         self.better_model = QPushButton(self.tr("Get a better model…"))
         self.better_model.setObjectName("emptyGetModels")
+        self.better_model.setIcon(icon("download"))
         self.examples_title = QLabel(self.tr("Try asking:"))
         self.examples_title.setObjectName("examplesTitle")
         self.examples, self.examples_layout = flow_widget(8)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QPalette
 
+from app.gui.theme import contrast_ratio
+
 MIN_CONTRAST = 4.5  # WCAG 2 AA, body text
 MARKER_LIGHT = (QColor("#ffe27a"), QColor("#000000"))  # background, text
 MARKER_DARK = (QColor("#665200"), QColor("#ffffff"))
@@ -35,20 +37,6 @@ class CardColours:
 
 def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.Window).lightness() < 128
-
-
-def relative_luminance(colour: QColor) -> float:
-    """WCAG 2 relative luminance of an opaque colour."""
-    def linear(c: float) -> float:
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    return (0.2126 * linear(colour.redF()) + 0.7152 * linear(colour.greenF())
-            + 0.0722 * linear(colour.blueF()))
-
-
-def contrast_ratio(a: QColor, b: QColor) -> float:
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
 
 
 def blend(a: QColor, b: QColor, t: float) -> QColor:

@@ -125,3 +125,22 @@ def test_first_run_page_guides_to_documents_models_and_questions(window, qtbot, 
     assert chat.last_done is not None and chat.last_done.answer.strip()
     chat.new_chat()
     assert chat.stack.currentWidget() is empty
+
+
+def test_bubble_and_chip_colours_pass_wcag_aa_in_both_themes(qapp):
+    from PySide6.QtGui import QPalette
+
+    from app.gui import theme
+    from app.gui.chat_messages import chat_colors
+
+    for mode in ("light", "dark"):
+        palette = theme.palette(mode)
+        c = chat_colors(palette)
+        assert (palette.color(QPalette.Window).lightness() < 128) == (mode == "dark")
+        pairs = [("question_text", "question"), ("muted", "question"), ("text", "answer"),
+                 ("muted", "answer"), ("chip_text", "chip"), ("chip_text", "chip_hover"),
+                 ("chip_text", "chip_inferred"), ("warning", "answer"), ("link", "answer")]
+        low = [(t, b, round(theme.contrast_ratio(c[t], c[b]), 2)) for t, b in pairs
+               if theme.contrast_ratio(c[t], c[b]) < 4.5]
+        assert not low, f"{mode}: below 4.5:1: {low}"
+    assert theme.contrast_ratio("#777777", "#888888") < 1.5  # the measure can fail

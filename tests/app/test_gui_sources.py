@@ -172,7 +172,7 @@ def test_keys_move_between_cards_and_enter_opens_one(panel, qtbot):
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_card_text_reads_on_the_card_in_both_themes(panel, theme):
-    from app.gui.source_card_style import contrast_ratio
+    from app.gui.theme import contrast_ratio
 
     if theme == "dark":
         panel.setPalette(dark_palette())
