@@ -524,18 +524,19 @@ class ChatPanel(QWidget):
 
     def _chip(self, record: AnswerRecord, c) -> tuple[int, str, str, bool, str]:
         from app.gui.source_card import excerpt
-        from app.gui.sources_panel import highlighted_html, match_terms
+        from app.gui.sources_panel import highlighted_html, match_terms, source_place
 
         s = c.source
         terms = match_terms(s, record.query)
         passage = highlighted_html(excerpt(s.text, terms, chars=CHIP_PASSAGE_CHARS), terms)
         note = (self.tr("Inferred: the answer did not cite it; its sentence matches this "
                         "passage") if c.inferred else "")
-        label = chip_label(c.n, s.label)
+        place = source_place(s)
+        label = chip_label(c.n, place)
         if c.inferred:
             label = "≈ " + label
-        name = self.tr("Source {n}: {label}").format(n=c.n, label=s.label)
-        return c.n, label, chip_tooltip(f"[{c.n}] {s.label}", passage, note), c.inferred, name
+        name = self.tr("Source {n}: {label}").format(n=c.n, label=place)
+        return c.n, label, chip_tooltip(f"[{c.n}] {place}", passage, note), c.inferred, name
 
     def _status_html(self, index: int) -> str:
         record = self.answers[index]

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser,
                                QVBoxLayout, QWidget)
 
@@ -72,6 +72,18 @@ def document_name(s) -> str:
     if s.path and not _PSEUDO_PATH.match(s.path):
         return Path(s.path).name
     return s.title or s.label
+
+
+def source_place(s) -> str:
+    """Document and page (or deepest heading) in the interface's language: the core's
+    ``label`` is English ("x.pdf, page 4")."""
+    name = document_name(s)
+    if s.page is not None:
+        page = QCoreApplication.translate("SourcesPanel", "page %1").replace(
+            "%1", str(s.page_label or s.page))
+        return f"{name}, {page}"
+    heading = (s.heading or "").split(" > ")[-1].strip()
+    return f"{name} › {heading}" if heading else name
 
 
 def is_pdf_page(s) -> bool:
@@ -180,9 +192,9 @@ class SourcesPanel(QWidget):
         where, mode = self._where(s)
         card = SourceCard(s.n, document_name(s), where, self._card_mark(s), self._why(s),
                           where_mode=mode)
-        card.list_text = (f"[{s.n}] {s.label}{self._ocr_mark(s)}{self._cited_mark(s)}\n"
+        card.list_text = (f"[{s.n}] {source_place(s)}{self._ocr_mark(s)}{self._cited_mark(s)}\n"
                           f"{self._why(s)}")
-        card.setToolTip(f"<p><b>[{s.n}] {html.escape(s.label)}</b><br>{html.escape(s.path)}"
+        card.setToolTip(f"<p><b>[{s.n}] {html.escape(source_place(s))}</b><br>{html.escape(s.path)}"
                         f"</p>{self.explanation_html(s)}")
         card.setAccessibleName(self.tr("Source %1: %2, %3").replace("%1", str(s.n)).replace(
             "%2", document_name(s)).replace("%3", where))
@@ -322,7 +334,7 @@ class SourcesPanel(QWidget):
             return
         terms = match_terms(s, self._query)
         self.detail.setHtml(
-            f"<p><b>[{s.n}] {html.escape(s.label)}{html.escape(self._ocr_mark(s))}</b><br>"
+            f"<p><b>[{s.n}] {html.escape(source_place(s))}{html.escape(self._ocr_mark(s))}</b><br>"
             f"<span style='color:{self._colours.muted.name()}'>{html.escape(s.path)}</span></p>"
             f"{self.explanation_html(s)}<hr><p>{highlighted_html(s.text, terms, self._marker)}</p>")
 

@@ -79,7 +79,9 @@ def test_answer_citations_sources_viewer_and_reopening(window, qtbot, tmp_path, 
     # --- the sources panel: labels, cited marks, explanations, highlighted matches ----
     assert chat.sources.count() == len(done.sources) >= 1
     first = chat.sources.item(0).text()
-    assert done.sources[0].label in first and ("apple.pdf" in first.lower() or "page" in first)
+    from app.gui.sources_panel import source_place
+
+    assert source_place(done.sources[0]) in first and "apple.pdf" in first.lower()
     cited = done.citations[0]
     row = [s.n for s in done.sources].index(cited.n)
     # the mark says how the source was cited: written or inferred, or (when the small

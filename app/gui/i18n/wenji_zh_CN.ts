@@ -37,6 +37,13 @@
     </message>
 </context>
 <context>
+    <name>AnswerBubble</name>
+    <message>
+        <source>Answer</source>
+        <translation>回答</translation>
+    </message>
+</context>
+<context>
     <name>ArchiveActions</name>
     <message>
         <source>Export knowledge base “{kb}”</source>
@@ -114,14 +121,6 @@
         <translation>停止</translation>
     </message>
     <message>
-        <source>Copy answer</source>
-        <translation>复制回答</translation>
-    </message>
-    <message>
-        <source>Copy the last answer (Ctrl+Shift+C)</source>
-        <translation>复制最后一个回答（Ctrl+Shift+C）</translation>
-    </message>
-    <message>
         <source>Sources</source>
         <translation>来源</translation>
     </message>
@@ -158,22 +157,6 @@
         <translation>正在阅读第 {done}/{total} 节{left}</translation>
     </message>
     <message>
-        <source>You:</source>
-        <translation>你：</translation>
-    </message>
-    <message>
-        <source>Wenji:</source>
-        <translation>文集：</translation>
-    </message>
-    <message>
-        <source>inferred</source>
-        <translation>推断</translation>
-    </message>
-    <message>
-        <source>Sources:</source>
-        <translation>来源：</translation>
-    </message>
-    <message>
         <source>Closest passages</source>
         <translation>最接近的段落</translation>
     </message>
@@ -198,6 +181,42 @@
         <translation>推断：回答未引用此段，但其句子与此段相符</translation>
     </message>
     <message>
+        <source>Question</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Source {n}: {label}</source>
+        <translation>来源 {n}：{label}</translation>
+    </message>
+    <message>
+        <source>Copy the answer (Ctrl+Shift+C)</source>
+        <translation>复制回答（Ctrl+Shift+C）</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>重新生成</translation>
+    </message>
+    <message>
+        <source>Ask the same question again</source>
+        <translation>再问一次同样的问题</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>Save the answer with its sources as Markdown</source>
+        <translation>把回答连同来源保存为 Markdown</translation>
+    </message>
+    <message>
+        <source>Copy code {k}</source>
+        <translation>复制代码 {k}</translation>
+    </message>
+    <message>
+        <source>Copy code block {k} of the answer</source>
+        <translation>复制回答中的第 {k} 段代码</translation>
+    </message>
+    <message>
         <source>{n} figure not in the sources</source>
         <translation>{n} 个数字不在资料中</translation>
     </message>
@@ -216,6 +235,33 @@
     <message>
         <source>Answer copied</source>
         <translation>已复制回答</translation>
+    </message>
+    <message>
+        <source>Code copied</source>
+        <translation>代码已复制</translation>
+    </message>
+    <message>
+        <source>Export the answer</source>
+        <translation>导出回答</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <source>Could not export the answer to {file}: {reason}</source>
+        <translation>无法把回答导出到 {file}：{reason}</translation>
+    </message>
+    <message>
+        <source>Answer saved to {file}</source>
+        <translation>回答已保存到 {file}</translation>
+    </message>
+</context>
+<context>
+    <name>ChatTranscript</name>
+    <message>
+        <source>Conversation</source>
+        <translation>对话</translation>
     </message>
 </context>
 <context>
@@ -287,6 +333,72 @@
     <message>
         <source>Exported the conversation to {file}</source>
         <translation>已将对话导出到 {file}</translation>
+    </message>
+</context>
+<context>
+    <name>DropTarget</name>
+    <message>
+        <source>Drop PDF or Markdown files or folders here</source>
+        <translation>把 PDF 或 Markdown 文件或文件夹拖放到这里</translation>
+    </message>
+    <message>
+        <source>They stay on this computer: Wenji reads them, splits them into passages and indexes them for questions.</source>
+        <translation>文件只留在这台电脑上：文集读取它们，切分成段落并建立索引，供你提问。</translation>
+    </message>
+    <message>
+        <source>Add files…</source>
+        <translation>添加文件…</translation>
+    </message>
+    <message>
+        <source>Add a folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+</context>
+<context>
+    <name>EmptyChat</name>
+    <message>
+        <source>Ask your documents</source>
+        <translation>向你的文档提问</translation>
+    </message>
+    <message>
+        <source>Get a better model…</source>
+        <translation>获取更好的模型…</translation>
+    </message>
+    <message>
+        <source>Try asking:</source>
+        <translation>试着问：</translation>
+    </message>
+    <message>
+        <source>The model is loading…</source>
+        <translation>模型正在加载…</translation>
+    </message>
+    <message>
+        <source>Answers come from {model}, the small demonstration model that comes with Wenji: it shows how Wenji works, not good answers. A better model runs on this computer too.</source>
+        <translation>回答由 {model} 生成，这是文集自带的小型演示模型：它用来展示文集如何工作，回答质量不高。更好的模型同样可以在这台电脑上运行。</translation>
+    </message>
+    <message>
+        <source>Answers come from {model}, on this computer.</source>
+        <translation>回答由本机上的 {model} 生成。</translation>
+    </message>
+    <message>
+        <source>Drop PDF or Markdown files or folders here</source>
+        <translation>把 PDF 或 Markdown 文件或文件夹拖放到这里</translation>
+    </message>
+    <message>
+        <source>Drop more files or folders here</source>
+        <translation>把更多文件或文件夹拖放到这里</translation>
+    </message>
+    <message>
+        <source>Summarize {name}</source>
+        <translation>总结 {name}</translation>
+    </message>
+    <message>
+        <source>List every date in {name}</source>
+        <translation>列出 {name} 中所有的日期</translation>
+    </message>
+    <message>
+        <source>Compare {a} and {b}</source>
+        <translation>比较 {a} 和 {b}</translation>
     </message>
 </context>
 <context>
@@ -378,6 +490,10 @@
         <translation>对话所查询、新文件所加入的知识库</translation>
     </message>
     <message>
+        <source>Knowledge base</source>
+        <translation>知识库</translation>
+    </message>
+    <message>
         <source>New…</source>
         <translation>新建…</translation>
     </message>
@@ -388,6 +504,10 @@
     <message>
         <source>Delete…</source>
         <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Documents</source>
+        <translation>文档</translation>
     </message>
     <message>
         <source>Document</source>
@@ -611,6 +731,10 @@ The files on disk are not touched.</source>
         <translation>导出对话…</translation>
     </message>
     <message>
+        <source>Type a question</source>
+        <translation>输入问题</translation>
+    </message>
+    <message>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
@@ -639,12 +763,20 @@ The files on disk are not touched.</source>
         <translation>关于文集</translation>
     </message>
     <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
         <source> Model: </source>
         <translation> 模型：</translation>
+    </message>
+    <message>
+        <source>Chat model</source>
+        <translation>对话模型</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -661,6 +793,10 @@ The files on disk are not touched.</source>
     <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Library and conversations</source>
+        <translation>文档库和对话</translation>
     </message>
     <message>
         <source>Opening the library…</source>
@@ -902,6 +1038,10 @@ Data folder: {home}</source>
         <translation>Hugging Face（或 HF_ENDPOINT 指定的镜像）</translation>
     </message>
     <message>
+        <source>Models to download</source>
+        <translation>可下载的模型</translation>
+    </message>
+    <message>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -928,6 +1068,10 @@ Data folder: {home}</source>
     <message>
         <source>Status</source>
         <translation>状态</translation>
+    </message>
+    <message>
+        <source>Download progress</source>
+        <translation>下载进度</translation>
     </message>
     <message>
         <source>Download</source>
@@ -1063,6 +1207,13 @@ Data folder: {home}</source>
     </message>
 </context>
 <context>
+    <name>QuestionBubble</name>
+    <message>
+        <source>Your question: {text}</source>
+        <translation>你的问题：{text}</translation>
+    </message>
+</context>
+<context>
     <name>ReembedBar</name>
     <message>
         <source>Re-embed now</source>
@@ -1176,8 +1327,24 @@ Data folder: {home}</source>
         <translation>其他文件夹…</translation>
     </message>
     <message>
+        <source>Embedder folder</source>
+        <translation>向量模型文件夹</translation>
+    </message>
+    <message>
         <source>a sentence-transformers model folder</source>
         <translation>sentence-transformers 模型文件夹</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
     </message>
     <message>
         <source>Embedder:</source>
@@ -1236,6 +1403,14 @@ Data folder: {home}</source>
         <translation>模型下载来源：</translation>
     </message>
     <message>
+        <source>Appearance (applies at once)</source>
+        <translation>外观（立即生效）</translation>
+    </message>
+    <message>
+        <source>Theme:</source>
+        <translation>主题：</translation>
+    </message>
+    <message>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
@@ -1258,6 +1433,37 @@ Data folder: {home}</source>
     <message>
         <source>language</source>
         <translation>界面语言</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Send the question</source>
+        <translation>发送问题</translation>
+    </message>
+    <message>
+        <source>New line in the question</source>
+        <translation>在问题中换行</translation>
+    </message>
+    <message>
+        <source>Stop the answer</source>
+        <translation>停止回答</translation>
+    </message>
+    <message>
+        <source>Copy the last answer</source>
+        <translation>复制最后一个回答</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>按键</translation>
     </message>
 </context>
 <context>
@@ -1294,8 +1500,20 @@ Data folder: {home}</source>
         <translation>来源</translation>
     </message>
     <message>
+        <source>Passages of the answer</source>
+        <translation>回答的段落</translation>
+    </message>
+    <message>
+        <source>The selected passage and why it was chosen</source>
+        <translation>选中的段落及其入选原因</translation>
+    </message>
+    <message>
         <source>Show in document</source>
         <translation>在文档中显示</translation>
+    </message>
+    <message>
+        <source>Open the selected passage in its document (Enter or double-click on a card)</source>
+        <translation>在文档中打开选中的段落（Enter 或双击卡片）</translation>
     </message>
     <message>
         <source>Not in your documents — the closest passages:</source>
@@ -1312,6 +1530,14 @@ Data folder: {home}</source>
         </translation>
     </message>
     <message>
+        <source>Source %1: %2, %3</source>
+        <translation>来源 %1：%2，%3</translation>
+    </message>
+    <message>
+        <source>page %1</source>
+        <translation>第 %1 页</translation>
+    </message>
+    <message>
         <source>  ✓ quoted</source>
         <translation>  ✓ 已引用原文</translation>
     </message>
@@ -1324,16 +1550,20 @@ Data folder: {home}</source>
         <translation>  ✓ 已引用</translation>
     </message>
     <message>
+        <source>✓ quoted</source>
+        <translation>✓ 已引述</translation>
+    </message>
+    <message>
+        <source>✓ inferred</source>
+        <translation>✓ 推断引用</translation>
+    </message>
+    <message>
+        <source>✓ cited</source>
+        <translation>✓ 已引用</translation>
+    </message>
+    <message>
         <source>keyword #%1</source>
         <translation>关键词 #%1</translation>
-    </message>
-    <message>
-        <source>embedding #%1</source>
-        <translation>向量 #%1</translation>
-    </message>
-    <message>
-        <source>fused %1</source>
-        <translation>融合 %1</translation>
     </message>
     <message>
         <source>not found by this search</source>
@@ -1378,6 +1608,10 @@ Data folder: {home}</source>
     <message>
         <source>Embedding search</source>
         <translation>向量检索</translation>
+    </message>
+    <message>
+        <source>meaning #%1</source>
+        <translation>语义 #%1</translation>
     </message>
     <message>
         <source>Fused score</source>
@@ -1507,7 +1741,7 @@ Data folder: {home}</source>
     </message>
     <message>
         <source>cannot read the file: {error}</source>
-        <translation>无法读取文件：{error}</translation>
+        <translation>无法读取文件（技术细节：{error}）</translation>
     </message>
     <message>
         <source>empty file (0 bytes)</source>
@@ -1547,7 +1781,7 @@ Data folder: {home}</source>
     </message>
     <message>
         <source>could not be read: {error}</source>
-        <translation>无法读取：{error}</translation>
+        <translation>无法读取（技术细节：{error}）</translation>
     </message>
     <message>
         <source>the file crashed the PDF reader</source>
@@ -1563,7 +1797,7 @@ Data folder: {home}</source>
     </message>
     <message>
         <source>damaged PDF: no page&apos;s text could be read ({error})</source>
-        <translation>PDF 已损坏：任何一页的文字都无法读取（{error}）</translation>
+        <translation>PDF 已损坏：任何一页的文字都无法读取（技术细节：{error}）</translation>
     </message>
     <message>
         <source>encrypted PDF: it needs a password</source>
@@ -1571,11 +1805,11 @@ Data folder: {home}</source>
     </message>
     <message>
         <source>encrypted PDF that cannot be opened: {error}</source>
-        <translation>无法打开的加密 PDF：{error}</translation>
+        <translation>无法打开的加密 PDF（技术细节：{error}）</translation>
     </message>
     <message>
         <source>damaged or truncated PDF: {error}</source>
-        <translation>PDF 已损坏或不完整：{error}</translation>
+        <translation>PDF 已损坏或不完整（技术细节：{error}）</translation>
     </message>
     <message>
         <source>damaged or truncated PDF: no pages found</source>
@@ -1591,7 +1825,7 @@ Data folder: {home}</source>
     </message>
     <message>
         <source>scanned, and OCR failed (page {page}: {error})</source>
-        <translation>扫描件，OCR 识别失败（第 {page} 页：{error}）</translation>
+        <translation>扫描件，OCR 识别失败（第 {page} 页；技术细节：{error}）</translation>
     </message>
     <message>
         <source>scanned, {pages} pages: over the limit of {limit} OCR pages per document (setting ingest.ocr_max_pages)</source>
@@ -1607,7 +1841,7 @@ Data folder: {home}</source>
     </message>
     <message>
         <source>OCR is not installed (rapidocr: {error})</source>
-        <translation>未安装 OCR（rapidocr：{error}）</translation>
+        <translation>未安装 OCR（rapidocr；技术细节：{error}）</translation>
     </message>
     <message>
         <source>OCR model missing: {path} (reinstall rapidocr)</source>
@@ -1695,7 +1929,7 @@ Data folder: {home}</source>
     </message>
     <message>
         <source>{path}: cannot be read: {error}</source>
-        <translation>{path}：无法读取：{error}</translation>
+        <translation>{path}：无法读取（技术细节：{error}）</translation>
     </message>
     <message>
         <source>{path}: the GGUF header has no general.architecture; it is not a language model file</source>
