@@ -49,6 +49,17 @@ def resolve_language(language: str, system: QLocale | None = None) -> str:
     return "zh" if system.language() == QLocale.Language.Chinese else "en"
 
 
+def set_number_locale(language: str) -> None:
+    """Numbers and dates follow the system's region when it speaks the interface's
+    language (a Swiss German system keeps its own separators), else the language's
+    main region: a Chinese window on an English system writes dates the Chinese way."""
+    system = QLocale.system()
+    wanted = QLocale.Chinese if language == "zh" else QLocale.English
+    QLocale.setDefault(system if system.language() == wanted else
+                       QLocale(QLocale.Chinese, QLocale.China) if language == "zh" else
+                       QLocale(QLocale.English, QLocale.UnitedStates))
+
+
 def apply_language(app: QCoreApplication, language: str) -> bool:
     """Install the translators for ``language`` ("auto", "en" or "zh"), replacing any
     earlier ones; returns whether Wenji's own translation was loaded.  Widgets created
@@ -56,7 +67,9 @@ def apply_language(app: QCoreApplication, language: str) -> bool:
     for translator in _installed:
         app.removeTranslator(translator)
     _installed.clear()
-    locale = LANGUAGES.get(resolve_language(language))
+    resolved = resolve_language(language)
+    locale = LANGUAGES.get(resolved)
+    set_number_locale(resolved)
     if locale is None:
         return False
     ok = False

@@ -144,3 +144,22 @@ def test_bubble_and_chip_colours_pass_wcag_aa_in_both_themes(qapp):
                if theme.contrast_ratio(c[t], c[b]) < 4.5]
         assert not low, f"{mode}: below 4.5:1: {low}"
     assert theme.contrast_ratio("#777777", "#888888") < 1.5  # the measure can fail
+
+
+def test_message_times_follow_the_interface_language(qapp):
+    import time
+
+    from app.gui.chat_messages import message_time
+    from app.gui.translations import apply_language
+
+    three_days_ago = time.time() - 3 * 86400
+    try:
+        apply_language(qapp, "zh")
+        chinese = message_time(three_days_ago)
+        assert re.match(r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}$", chinese), chinese
+        apply_language(qapp, "en")
+        english = message_time(three_days_ago)
+    finally:
+        apply_language(qapp, "en")
+    assert english != chinese and re.search(r"\d{1,2}:\d{2}", english)
+    assert ":" in message_time(time.time()) and "/" not in message_time(time.time())
