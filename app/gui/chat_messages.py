@@ -10,7 +10,7 @@ hover and open it on click, a status line (checks, stopped, failed) and its acti
 Why widgets per message and not one document: bubbles, chips and buttons are what people
 expect from a chat, and one answer can stream or be re-rendered without touching the
 others.  Why not all of a long chat at once: a saved chat shows its last
-:data:`PAGE` messages and adds earlier ones as the reader scrolls up (as chat apps do),
+:data:`FIRST_SHOWN` messages and adds earlier ones as the reader scrolls up (as chat apps do),
 so opening a chat of a thousand messages costs what opening a short one does.
 
 Every action is a link-like string handed to ``ChatPanel.open_link`` (``cite:i.n``,
@@ -34,7 +34,8 @@ from app.gui.flow_layout import flow_widget
 
 ACTION_ICONS = {"copy": "copy", "regenerate": "regenerate", "export": "export",
                 "code": "copy"}
-PAGE = 60  # messages added at a time when a saved chat is shown or scrolled up
+FIRST_SHOWN = 24  # messages shown at once when a saved chat is opened
+PAGE = 60  # older messages added at a time as the reader scrolls up
 CHIP_LABEL_CHARS = 38
 _FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
 
 from app.gui.answer_marks import mark_checks
 from app.gui.background import Background, Operation
-from app.gui.chat_messages import (PAGE, AnswerBubble, ChatTranscript, QuestionBubble,
+from app.gui.chat_messages import (FIRST_SHOWN, PAGE, AnswerBubble, ChatTranscript, QuestionBubble,
                                    chat_colors, chip_label, chip_tooltip, code_blocks,
                                    message_time)
 from app.gui.first_run import EmptyChat
@@ -246,8 +246,9 @@ class ChatPanel(QWidget):
         try:
             engine = self.make_engine()
         except Exception as exc:
-            self._show_error(str(exc))
-            self.message.emit(str(exc))
+            text = error_text(exc)
+            self._show_error(text)
+            self.message.emit(text)
             return
         try:
             if self._conversation is None:
@@ -353,7 +354,7 @@ class ChatPanel(QWidget):
 
     def load_chat(self, chat_id: int) -> None:
         """Show a saved conversation with its citations and sources: its last
-        :data:`PAGE` messages, and earlier ones as the reader scrolls up.  An answer being
+        :data:`FIRST_SHOWN` messages, and earlier ones as the reader scrolls up.  An answer being
         written is stopped and saved (to its own chat) first.  Raises
         ``answer.chats.ChatError`` for an unknown chat (the view is left as it was)."""
         from answer.conversation import Conversation
@@ -374,7 +375,7 @@ class ChatPanel(QWidget):
                 self.answers.append(_record_from_message(question, m))
                 items.append(("a", len(self.answers) - 1))
                 question = ""
-        self._hidden = items[:-PAGE] if len(items) > PAGE else []
+        self._hidden = items[:-FIRST_SHOWN] if len(items) > FIRST_SHOWN else []
         for item in items[len(self._hidden):]:
             bubble, right = self._bubble_for(item)
             self.transcript.add(bubble, right)

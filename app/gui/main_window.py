@@ -17,7 +17,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHBoxLayout,
                                QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter,
@@ -41,6 +41,8 @@ from app.gui.translations import apply_language
 from models.bundled import is_bundled_chat_model, is_bundled_embedder
 
 log = logging.getLogger(__name__)
+
+STARTUP_DELAY_MS = 300  # loading starts at the first frame, or after this at the latest
 
 MODEL_SUFFIX = ".gguf"
 SHUTDOWN_WAIT_MS = 60_000  # cancelled work ends within seconds; this only bounds a stuck one
@@ -155,6 +157,20 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self.last_report = None
         self.statusBar().showMessage(self.tr("Starting…"))
+        self._warming = False
+        # loading starts once the window is on screen (or soon, if it is never shown):
+        # the loader's imports would otherwise compete with the first frame
+        QTimer.singleShot(STARTUP_DELAY_MS, self._start_loading)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._warming:
+            QTimer.singleShot(0, self._start_loading)
+
+    def _start_loading(self) -> None:
+        if self._warming:
+            return
+        self._warming = True
         self.background.run(lambda op: self.services.warm_up(op.report),
                             lambda _result: self._on_started(), self._on_start_failed,
                             self._show_start_stage, name="start-up")

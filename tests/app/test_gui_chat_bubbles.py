@@ -76,19 +76,19 @@ def test_answer_bubble_chips_and_actions(window, qtbot, tmp_path):
 
 
 def test_a_long_chat_is_shown_a_page_at_a_time(window, qtbot):
-    from app.gui.chat_messages import PAGE
+    from app.gui.chat_messages import FIRST_SHOWN, PAGE
 
     chat = window.chat
     chat_id = _saved_chat(window, pairs=150)  # 300 messages
     window.open_chat(chat_id)
-    assert len(chat.answers) == 150 and len(chat.transcript.rows) == PAGE
+    assert len(chat.answers) == 150 and len(chat.transcript.rows) == FIRST_SHOWN
     bar = chat.transcript.verticalScrollBar()
     assert bar.value() == bar.maximum() > 0  # at the end
     first_shown = chat.transcript.bubbles()[0]
     bar.setValue(0)  # the reader reaches the top: earlier messages arrive above
-    qtbot.waitUntil(lambda: len(chat.transcript.rows) == 2 * PAGE, timeout=5_000)
+    qtbot.waitUntil(lambda: len(chat.transcript.rows) == FIRST_SHOWN + PAGE, timeout=5_000)
     qtbot.waitUntil(lambda: bar.value() > 0, timeout=5_000)  # what was shown stays in view
-    assert chat.transcript.bubbles()[PAGE] is first_shown
+    assert chat.transcript.bubbles()[PAGE] is first_shown  # built in steps, shown at once
     while chat.show_earlier():
         pass
     assert len(chat.transcript.rows) == 300
