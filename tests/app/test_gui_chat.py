@@ -68,19 +68,19 @@ def test_answer_citations_sources_viewer_and_reopening(window, qtbot, tmp_path, 
     assert done.citations, f"no citations for: {done.answer!r}"
     urls = chat.citation_urls()
     assert urls == [f"cite:0.{c.n}" for c in done.citations]
+    from app.gui.sources_panel import source_place
+
     chips = {b.property("source"): b for b in chat.answers[-1].bubble.chip_buttons()}
     assert sorted(chips) == sorted(c.n for c in done.citations)
     for c in done.citations:  # a chip per citation: the passage on hover
         tip = chips[c.n].toolTip()
-        assert f"[{c.n}] {c.source.label}" in tip
+        assert f"[{c.n}] {source_place(c.source)}" in tip
         assert " ".join(c.source.text.split())[:30] in tip.replace("<br>", " ") or "<span" in tip
         assert c.inferred == ("Inferred" in tip) == chips[c.n].text().startswith("≈")
 
     # --- the sources panel: labels, cited marks, explanations, highlighted matches ----
     assert chat.sources.count() == len(done.sources) >= 1
     first = chat.sources.item(0).text()
-    from app.gui.sources_panel import source_place
-
     assert source_place(done.sources[0]) in first and "apple.pdf" in first.lower()
     cited = done.citations[0]
     row = [s.n for s in done.sources].index(cited.n)

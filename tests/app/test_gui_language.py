@@ -146,13 +146,15 @@ def restore_english(qapp):
     apply_language(QApplication.instance(), "en")
 
 
-def test_the_chinese_window_shows_no_english_string(qtbot, tmp_path, restore_english):
+def test_the_chinese_window_shows_no_english_string(qtbot, tmp_path, restore_english,
+                                                    shared_cache):
     shown = {}
     for language in ("en", "zh"):
         settings = Settings()
         settings.ui.language = language
-        home = tmp_path / f"home-{language}"
-        home.mkdir()
+        home = tmp_path / f"home-{language}"  # made as the wenji_home fixture makes one
+        (home / "models").mkdir(parents=True)
+        (home / "models" / "embedders").symlink_to(shared_cache / "embedders")
         window = make_window(qtbot, home, settings)
         try:
             shown[language] = _states(window, qtbot, tmp_path / language)

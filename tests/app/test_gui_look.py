@@ -231,7 +231,7 @@ def test_size_splitters_tab_and_last_chat_come_back(qtbot, wenji_home):
         assert _sizes(second)["chatSplitter"] == sizes["chatSplitter"]
         assert second.tabs.currentIndex() == 1
         assert second.chat.chat_id == chat_id  # the last chat, reopened
-        assert "What did the filing say?" in second.chat.view.toPlainText()
+        assert "What did the filing say?" in second.chat.transcript_text()
     finally:
         second.close()
 
