@@ -25,10 +25,10 @@ import re
 
 from PySide6.QtCore import QDateTime, QEvent, QLocale, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QTextCursor, QTextDocument
-from PySide6.QtWidgets import (QAbstractButton, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QFrame, QHBoxLayout, QLabel, QScrollArea,
+                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
-from app.gui import thinking_block
+from app.gui import theme, thinking_block
 from app.gui.answer_marks import ConversationView
 from app.gui.flow_layout import flow_widget
 
@@ -53,9 +53,7 @@ CHIP_EXTRA = {"light": {"chip_hover": "#d3e0f3", "chip_inferred": "#f6efd9"},
 def chat_colors(palette: QPalette) -> dict[str, str]:
     """The bubbles' and chips' colours for the palette in use (light or dark), from the
     theme's semantic colours (:func:`app.gui.theme.colors`, checked for WCAG AA)."""
-    from app.gui import theme
-
-    mode = "dark" if palette.color(QPalette.Window).lightness() < 128 else "light"
+    mode = "dark" if theme.palette_is_dark(palette) else "light"
     c = theme.colors(mode)
     return {"question": c["bubble_user"], "question_text": c["text"],
             "answer": c["bubble_answer"], "answer_border": c["border"], "text": c["text"],
@@ -102,14 +100,8 @@ class Bubble(QFrame):
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.PaletteChange and not self._recoloring:
-            self._recoloring = True
-            try:
-                self.recolor()
-            finally:
-                self._recoloring = False
-
-    _recoloring = False
+        if event.type() == QEvent.PaletteChange:  # the children's palettes are their own
+            self.recolor()
 
 
 class Chip(QAbstractButton):
@@ -309,10 +301,7 @@ class AnswerBubble(Bubble):
 
     def set_chips(self, chips: list[tuple[int, str, str, bool, str]]) -> None:
         """(n, label, tooltip, inferred, accessible name) per cited source."""
-        while self.chip_layout.count():
-            item = self.chip_layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        _empty(self.chip_layout)
         for n, label, tip, inferred, name in chips:
             chip = Chip(label, inferred)
             chip.setProperty("source", n)
@@ -322,7 +311,7 @@ class AnswerBubble(Bubble):
             self.chip_layout.addWidget(chip)
         self.chips.setVisible(bool(chips))
 
-    def chip_buttons(self) -> list[QToolButton]:
+    def chip_buttons(self) -> list[Chip]:
         return [self.chip_layout.itemAt(i).widget() for i in range(self.chip_layout.count())]
 
     def set_status(self, html_text: str) -> None:
@@ -333,10 +322,7 @@ class AnswerBubble(Bubble):
         """(label, tooltip, link) per button; the link's kind picks its icon."""
         from app.gui.icons import icon
 
-        while self.actions_layout.count():
-            item = self.actions_layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        _empty(self.actions_layout)
         for label, tip, url in actions:
             button = QToolButton()
             button.setObjectName("answerAction")
@@ -368,6 +354,14 @@ class AnswerBubble(Bubble):
         if self.status.isVisibleTo(self):
             parts.append(shown_text(self.status))
         return "\n".join(p for p in parts if p)
+
+
+def _empty(layout) -> None:
+    """Take every item out of ``layout``, deleting its widgets (chips, actions)."""
+    while layout.count():
+        item = layout.takeAt(0)
+        if item.widget():
+            item.widget().deleteLater()
 
 
 def shown_text(label: QLabel) -> str:
@@ -477,10 +471,6 @@ class ChatTranscript(QScrollArea):
         return "\n\n".join(b.plain_text() for b in self.bubbles())
 
     # --- following -----------------------------------------------------------------------
-
-    def at_bottom(self) -> bool:
-        bar = self.verticalScrollBar()
-        return bar.maximum() - bar.value() < 40
 
     def to_bottom(self) -> None:
         self._pinned = True

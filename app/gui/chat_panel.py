@@ -389,7 +389,7 @@ class ChatPanel(QWidget):
 
     def _bubble_for(self, item: tuple):
         if item[0] == "q":
-            return self._question_bubble(item[1], item[2]), True
+            return QuestionBubble(item[1], item[2]), True
         return self._answer_bubble(item[1]), False
 
     def show_earlier(self) -> int:
@@ -451,11 +451,8 @@ class ChatPanel(QWidget):
         self.error_line.setText(text)
         self.error_line.setVisible(bool(text))
 
-    def _question_bubble(self, text: str, when: float) -> QuestionBubble:
-        return QuestionBubble(text, when)
-
-    def _render_question(self, text: str, when: float | None = None) -> None:
-        self.transcript.add(self._question_bubble(text, when or time.time()), right=True)
+    def _render_question(self, text: str) -> None:
+        self.transcript.add(QuestionBubble(text, time.time()), right=True)
         self._show_page()
 
     def _answer_bubble(self, index: int) -> AnswerBubble:

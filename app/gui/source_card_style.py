@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QPalette
 
-from app.gui.theme import contrast_ratio
+from app.gui.theme import contrast_ratio, palette_is_dark
 
 MIN_CONTRAST = 4.5  # WCAG 2 AA, body text
 MARKER_LIGHT = (QColor("#ffe27a"), QColor("#000000"))  # background, text
@@ -33,10 +33,6 @@ class CardColours:
     accent_text: QColor  # the number on the badge
     marker: QColor  # behind matched words
     marker_text: QColor
-
-
-def is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.Window).lightness() < 128
 
 
 def blend(a: QColor, b: QColor, t: float) -> QColor:
@@ -74,7 +70,7 @@ def card_colours(palette: QPalette) -> CardColours:
         if contrast_ratio(text, tint) >= MIN_CONTRAST:
             selected = tint
             break
-    marker, marker_text = MARKER_DARK if is_dark(palette) else MARKER_LIGHT
+    marker, marker_text = MARKER_DARK if palette_is_dark(palette) else MARKER_LIGHT
     return CardColours(
         background=background, text=text, muted=muted_text(text, background, selected),
         border=blend(background, text, 0.22), selected=selected, accent=accent,

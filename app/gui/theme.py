@@ -89,6 +89,11 @@ COLOR_PAIRS = [
 EDGE_PAIRS = [("field_border", "window"), ("field_border", "base")]
 
 
+def palette_is_dark(palette: QPalette) -> bool:
+    """Whether a widget's palette is a dark one (its window colour is dark)."""
+    return palette.color(QPalette.Window).lightness() < 128
+
+
 def contrast_ratio(c1, c2) -> float:
     """WCAG 2 contrast ratio of two colours (QColor or "#rrggbb"): 1 to 21; AA asks
     4.5 for normal text, 3 for large text."""
