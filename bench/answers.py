@@ -39,6 +39,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.scratch import scratch_dir  # noqa: E402  (needs the path above)
 
 from bench.results import append_results  # noqa: E402  (needs the path above)
 DATA = REPO.parent / "shared" / "data" / "cmrc2018_zh"
@@ -141,7 +142,7 @@ def main() -> int:
     doc_ids = sorted(gold_docs | set(rng.sample(others, min(len(others),
                                                             args.distractors * len(sample)))))
 
-    work = Path(tempfile.mkdtemp(prefix="wenji-bench-answers-"))
+    work = scratch_dir("wenji-bench-answers-")
     cache = Path(os.environ.get("WENJI_BENCH_CACHE", Path(tempfile.gettempdir()) / "wenji-bench"))
     embedder = Embedder(backend="onnx", cache_dir=cache / "embedders", threads=args.threads)
     embedder.load()
@@ -332,7 +333,7 @@ def busy_main(args, engine, questions: list[str], model_path) -> int:
     def busy(label: str, share: bool) -> dict:
         cpu_share.enabled = share
         cancel, started = threading.Event(), threading.Event()
-        library = Library(Path(tempfile.mkdtemp(prefix="wenji-busy-")) / "store")
+        library = Library(scratch_dir("wenji-busy-") / "store")
 
         def on_progress(p):
             if getattr(p, "chunks_done", 0):
@@ -387,7 +388,7 @@ def gate_main(args) -> int:
     from retrieval.retriever import Retriever
 
     sec = REPO.parent / "shared" / "data" / "sec10q"
-    home = Path(args.store) if args.store else Path(tempfile.mkdtemp(prefix="wenji-gate-"))
+    home = Path(args.store) if args.store else scratch_dir("wenji-gate-")
     library, embedder = build_library(home, sec / "docs", args.kb)
     engine = AnswerEngine(Retriever(library, embedder), None, kb_name=args.kb, top_k=6)
     dev = [item.question for item in load_qa(sec / "qna_dev.csv")]
@@ -428,7 +429,7 @@ def sec_main(args) -> int:
     from retrieval.retriever import Retriever
 
     sec = REPO.parent / "shared" / "data" / "sec10q"
-    home = Path(args.store) if args.store else Path(tempfile.mkdtemp(prefix="wenji-sec-"))
+    home = Path(args.store) if args.store else scratch_dir("wenji-sec-")
     library, embedder = build_library(home, sec / "docs", args.kb)
     cache = Path(os.environ.get("WENJI_BENCH_CACHE", Path(tempfile.gettempdir()) / "wenji-bench"))
     manager = ModelManager(threads=args.threads)

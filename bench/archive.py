@@ -25,13 +25,13 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DOCS = REPO.parent / "shared" / "data" / "sec10q" / "docs"
 sys.path.insert(0, str(REPO))
+from bench.scratch import scratch_dir  # noqa: E402  (needs the path above)
 
 from bench.machine_info import machine  # noqa: E402
 from bench.results import append_results  # noqa: E402
@@ -180,7 +180,7 @@ def main() -> int:
         print(json.dumps(PHASES[args.phase](args)))
         return 0
 
-    work = Path(tempfile.mkdtemp(prefix="wenji-archive-bench-"))
+    work = scratch_dir("wenji-archive-bench-")
     args.cache = args.cache or str(work / "embedders")
     ingest = None
     if args.home:

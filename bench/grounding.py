@@ -35,6 +35,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.scratch import scratch_dir  # noqa: E402  (needs the path above)
 DATA = REPO.parent / "shared" / "data"
 
 OFF_TOPIC = [
@@ -90,7 +91,7 @@ def main() -> int:
     cache = Path(os.environ.get("WENJI_BENCH_CACHE", Path(tempfile.gettempdir()) / "wenji-bench"))
     embedder = open_embedder(args.embedder, backend=args.backend, cache_dir=cache / "embedders")
     embedder.load()
-    work = Path(tempfile.mkdtemp(prefix="wenji-bench-grounding-"))
+    work = scratch_dir("wenji-bench-grounding-")
     library = Library(work / "store")
     ingestor = Ingestor(library, embedder)
 

@@ -39,6 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DOCS = REPO.parent / "shared" / "data" / "sec10q" / "docs"
 sys.path.insert(0, str(REPO))
+from bench.scratch import scratch_dir  # noqa: E402  (needs the path above)
 from bench.machine_info import machine  # noqa: E402
 
 
@@ -164,7 +165,7 @@ def main() -> None:
         args.out.write_text(json.dumps(res))
         return
 
-    work = Path(tempfile.mkdtemp(prefix="wenji-bench-"))
+    work = scratch_dir("wenji-bench-")
     cache = work / "embedders"
     phase_args = lambda folder, backend, model: [  # noqa: E731
         "--docs", str(args.docs), "--work", str(folder), "--cache", str(cache),

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.scratch import scratch_dir  # noqa: E402  (needs the path above)
 
 from bench.results import append_results  # noqa: E402  (needs the path above)
 SEC = REPO.parent / "shared" / "data" / "sec10q" / "docs"
@@ -45,7 +45,7 @@ def main() -> int:
     from models.embedder_pair import open_embedder
     from models.model_manager import ModelManager
 
-    home = Path(tempfile.mkdtemp(prefix="wenji-summaries-"))
+    home = scratch_dir("wenji-summaries-")
     library = Library(home / "store")
     Ingestor(library, open_embedder(None)).run([SEC / args.doc], kb_name="default")
     kb = library.catalog.kb("default")

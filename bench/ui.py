@@ -48,6 +48,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DOCS = REPO.parent / "shared" / "data" / "sec10q" / "docs"
 sys.path.insert(0, str(REPO))
+from bench.scratch import scratch_dir  # noqa: E402  (needs the path above)
 from bench.machine_info import machine  # noqa: E402
 
 HEAVY_MODULES = ("torch", "sentence_transformers", "transformers", "llama_cpp", "chromadb",
@@ -152,7 +153,7 @@ def launch_once(home: Path, display: Display, timeout: float = 300.0) -> dict:
 
 
 def bench_first_paint(display: Display, launches: int) -> dict:
-    home = Path(tempfile.mkdtemp(prefix="wenji-ui-home-"))
+    home = scratch_dir("wenji-ui-home-")
     try:
         first = launch_once(home, display)
         runs = [launch_once(home, display) for _ in range(launches)]
@@ -293,7 +294,7 @@ def phase_stalls(docs: Path, quick: bool, questions: int, out: Path,
 
     from bench.ui_stall_probe import Heartbeat, StallSampler
 
-    work = Path(tempfile.mkdtemp(prefix="wenji-ui-stalls-"))
+    work = scratch_dir("wenji-ui-stalls-")
     src = sorted(docs.glob("*.pdf"))[: 3 if quick else None]
     copy = work / "sec10q"
     copy.mkdir()

@@ -46,13 +46,13 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO))
+from bench.scratch import scratch_dir  # noqa: E402  (needs the path above)
 
 QUESTION = "What were Apple's total net sales for the quarter?"
 THEME = "system"  # ui.theme of every window (--theme)
@@ -100,7 +100,7 @@ def main() -> int:
     from app.gui.main_window import MainWindow
     from app.home import Home
 
-    home = Home.open(args.home or tempfile.mkdtemp(prefix="wenji-shots-"))
+    home = Home.open(args.home or scratch_dir("wenji-shots-"))
     print(f"data folder: {home.root}", flush=True)
     app = QApplication(sys.argv[:1])
 
@@ -375,7 +375,7 @@ def watch_shots(home, wait, shot) -> int:
     from app.context import Context
     from app.gui.main_window import MainWindow
 
-    notes = Path(tempfile.mkdtemp(prefix="wenji-notes-")) / "Notes"
+    notes = scratch_dir("wenji-notes-") / "Notes"
     notes.mkdir()
     tutorial = sorted((DATA / "fastapi_docs_md" / "en" / "docs" / "tutorial").glob("*.md"))
     for md in tutorial[:6]:
