@@ -165,13 +165,31 @@ class KeywordIndex:
         plan = plan or self.plan(query)
         if not plan.terms:
             return []
+        if doc_ids is not None:
+            doc_ids = [int(d) for d in doc_ids]
+            if not doc_ids:
+                return []
+        with self.lock:
+            rows = self._candidates(plan, k, doc_ids)
+            n, avgdl = self.sizes() if rows else (0, 1.0)
+            df = self.doc_freqs(plan.scoring_terms, n) if rows else {}
+        scores = rescore([r[2] or "" for r in rows], plan, df, n, avgdl, self.k1, self.b)
+        order = sorted(range(len(rows)), key=lambda i: (-scores[i], i))
+        hits = [KeywordHit(rowid=rows[j][0], rank=i + 1, score=scores[j])
+                for i, j in enumerate(order)]
+        if with_matches and hits:
+            self.fill_matches(hits[:with_matches], plan.scoring_terms)
+        return hits
+
+    def _candidates(self, plan: KeywordQuery, k: int,
+                    doc_ids: Sequence[int] | None) -> list[tuple[int, float, str]]:
+        """(rowid, FTS5 bm25, token string) of the top ``k`` rows matching any planned
+        term, best first (FTS5's bm25 is negative: lower is better)."""
         expr = self.match_expression(plan)
         # The token strings (for re-scoring) are read for the top k only: selected in
         # the ranking query itself they would be carried through the sort of every match.
         if doc_ids is not None:
-            ids = [int(d) for d in doc_ids]
-            if not ids:
-                return []
+            ids = list(doc_ids)
             marks = ",".join("?" * len(ids))
             # "+f.rowid": without the unary plus SQLite hands the rowid list to FTS5,
             # which then runs the whole MATCH once per rowid (100x slower for a few
@@ -187,29 +205,36 @@ class KeywordIndex:
             args = [expr, k]
         sql = (f"SELECT t.rowid, t.s, f.tokens FROM ({top}) t "
                f"JOIN {self.table} f ON f.rowid = t.rowid ORDER BY t.s")
+        return [tuple(r) for r in self.db.execute(sql, args).fetchall()]
+
+    def tokens_of(self, rowids: Sequence[int]) -> dict[int, str]:
+        """The indexed token string of each row."""
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
         with self.lock:
-            rows = self.db.execute(sql, args).fetchall()
-            n, avgdl = self.sizes() if rows else (0, 1.0)
-            df = self.doc_freqs(plan.scoring_terms, n) if rows else {}
-        scores = rescore([r[2] or "" for r in rows], plan, df, n, avgdl, self.k1, self.b)
-        order = sorted(range(len(rows)), key=lambda i: (-scores[i], i))
-        hits = [KeywordHit(rowid=rows[j][0], rank=i + 1, score=scores[j])
-                for i, j in enumerate(order)]
-        if with_matches and hits:
-            self.fill_matches(hits[:with_matches], plan.scoring_terms)
-        return hits
+            return dict(self.db.execute(
+                f"SELECT rowid, tokens FROM {self.table} WHERE rowid IN ({marks})",
+                list(rowids)).fetchall())
 
     def fill_matches(self, hits: Sequence[KeywordHit], terms: Sequence[str]) -> None:
         if not hits:
             return
-        marks = ",".join("?" * len(hits))
-        with self.lock:
-            rows = dict(self.db.execute(
-                f"SELECT rowid, tokens FROM {self.table} WHERE rowid IN ({marks})",
-                [h.rowid for h in hits]).fetchall())
+        rows = self.tokens_of([h.rowid for h in hits])
         for h in hits:
             toks = set((rows.get(h.rowid) or "").split())
             h.matched = [t for t in terms if t in toks]
+
+
+def open_keyword_index(catalog, kb) -> "KeywordIndex":
+    """The keyword index of a knowledge base in this catalog: FTS5 in the embedded SQLite
+    catalog, a postings table on a PostgreSQL server (``retrieval.keyword_postings``);
+    both choose and score candidates alike."""
+    if getattr(catalog, "keyword_postings", False):
+        from retrieval.keyword_postings import PostingsKeywordIndex
+
+        return PostingsKeywordIndex(catalog, kb)
+    return KeywordIndex(catalog.db, kb.fts_table, catalog._lock)
 
 
 def feedback(index: "KeywordIndex", hits: Sequence[KeywordHit], plan: KeywordQuery, k: int,
@@ -226,11 +251,7 @@ def feedback(index: "KeywordIndex", hits: Sequence[KeywordHit], plan: KeywordQue
     if weight <= 0 or not hits:
         return list(hits)
     top = list(hits[:docs])
-    marks = ",".join("?" * len(top))
-    with index.lock:
-        rows = dict(index.db.execute(
-            f"SELECT rowid, tokens FROM {index.table} WHERE rowid IN ({marks})",
-            [h.rowid for h in top]).fetchall())
+    rows = index.tokens_of([h.rowid for h in top])
     best = top[0].score or 1.0
     w: dict[str, float] = {}
     for h in top:

@@ -27,7 +27,7 @@ from models.scripts import latin_trust
 from retrieval.dense import DenseHit, DenseIndex, rocchio
 from retrieval.fusion import Fused, dense_trust, fuse
 from retrieval.hit import Hit
-from retrieval.keyword import KeywordHit, KeywordIndex, feedback, idf
+from retrieval.keyword import KeywordHit, KeywordIndex, feedback, idf, open_keyword_index
 from retrieval.named_documents import PROFILE_CHUNKS, Named, Profile, build_profiles, resolve
 from retrieval.options import RetrievalOptions
 from retrieval.postprocess import (drop_near_duplicates, merge_neighbours, mmr,
@@ -125,15 +125,11 @@ class Retriever:
 
     def _documents(self, kb: KnowledgeBase) -> dict[int, tuple[str, str]]:
         """Ready documents of the knowledge base: id -> (path, title); cached per change."""
-        db = self.library.catalog.db
-        version = db.execute("PRAGMA data_version").fetchone()[0]
-        total = db.total_changes
-        key = (version, total)
+        catalog = self.library.catalog
+        key = catalog.change_marker()
         cached = self._docs.get(kb.id)
         if cached is None or cached[0] != key:
-            rows = db.execute("SELECT id, path, title FROM documents WHERE kb_id = ? AND "
-                              "status = 'ready'", (kb.id,)).fetchall()
-            cached = (key, {r[0]: (r[1], r[2] or "") for r in rows})
+            cached = (key, catalog.ready_documents(kb.id))
             self._docs[kb.id] = cached
         return cached[1]
 
@@ -145,11 +141,7 @@ class Retriever:
         if cached is None or cached[0] != key:
             docs = self._docs[kb.id][1]
             openings: dict[int, str] = {}
-            with self.library.catalog._lock:
-                rows = self.library.catalog.db.execute(
-                    "SELECT doc_id, text FROM chunks WHERE kb_id = ? AND idx < ? "
-                    "ORDER BY doc_id, idx", (kb.id, PROFILE_CHUNKS)).fetchall()
-            for doc_id, text in rows:
+            for doc_id, text in self.library.catalog.opening_chunks(kb.id, PROFILE_CHUNKS):
                 openings[doc_id] = f"{openings.get(doc_id, '')} {text}"
             cached = (key, build_profiles(docs, openings))
             self._profiles[kb.id] = cached
@@ -173,12 +165,7 @@ class Retriever:
         """Whether some passage of the knowledge base holds ``text`` as written (a scan:
         for the rare word a tokenizer may split unlike the passage, such as a Chinese
         name)."""
-        kb = self._kb(kb_name)
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        with self.library.catalog._lock:
-            return self.library.catalog.db.execute(
-                "SELECT 1 FROM chunks WHERE kb_id = ? AND text LIKE ? ESCAPE '\\' LIMIT 1",
-                (kb.id, pattern)).fetchone() is not None
+        return self.library.catalog.text_contains(self._kb(kb_name).id, text)
 
     def holds_chinese(self, kb_name: str | None = None) -> bool:
         """Whether the knowledge base's keyword index has Chinese words at all."""
@@ -258,7 +245,7 @@ class Retriever:
     def keyword_index(self, kb: KnowledgeBase) -> KeywordIndex:
         idx = self._indexes.get(kb.id)
         if idx is None:
-            idx = KeywordIndex(self.library.catalog.db, kb.fts_table, self.library.catalog._lock)
+            idx = open_keyword_index(self.library.catalog, kb)
             idx.k1, idx.b = self.options.bm25_k1, self.options.bm25_b
             self._indexes[kb.id] = idx
         return idx
@@ -349,12 +336,8 @@ class Retriever:
         search (``EXACT_FILTER_CHUNKS``); otherwise ``None`` (Chroma filters)."""
         if doc_ids is None:
             return None
-        marks = ",".join("?" * len(doc_ids))
-        with self.library.catalog._lock:
-            rows = self.library.catalog.db.execute(
-                f"SELECT id FROM chunks WHERE doc_id IN ({marks}) LIMIT ?",
-                [*doc_ids, EXACT_FILTER_CHUNKS + 1]).fetchall()
-        return [r[0] for r in rows] if len(rows) <= EXACT_FILTER_CHUNKS else None
+        ids = self.library.catalog.chunk_ids_of(doc_ids, EXACT_FILTER_CHUNKS + 1)
+        return ids if len(ids) <= EXACT_FILTER_CHUNKS else None
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -392,14 +375,7 @@ class Retriever:
             if use_dense and not (dense_useless and need is not None
                                   and len(keyword_hits) >= need):
                 dense_hits, embed_ms, dense_ms = self._dense_lane(query, kb, doc_ids, depth)
-        rowid_chunk = {}
-        if keyword_hits:
-            marks = ",".join("?" * len(keyword_hits))
-            with self.library.catalog._lock:
-                rows = self.library.catalog.db.execute(
-                    f"SELECT rowid, id, doc_id FROM chunks WHERE rowid IN ({marks})",
-                    [h.rowid for h in keyword_hits]).fetchall()
-            rowid_chunk = {r[0]: (r[1], r[2]) for r in rows}
+        rowid_chunk = self.library.catalog.chunk_keys([h.rowid for h in keyword_hits])
         self.last_timings = {"keyword_ms": keyword_ms, "embed_ms": embed_ms,
                              "dense_ms": dense_ms,
                              "total_ms": (time.perf_counter() - t0) * 1000}
@@ -542,13 +518,8 @@ class Retriever:
     def _fill_matches(self, kb: KnowledgeBase, hits: list[Hit], terms: list[str]) -> None:
         if not hits or not terms:
             return
-        db = self.library.catalog.db
-        ids = [c for h in hits for c in h.chunk_ids]
-        marks = ",".join("?" * len(ids))
-        with self.library.catalog._lock:
-            found = dict(db.execute(
-                f"SELECT c.id, f.tokens FROM chunks c JOIN {kb.fts_table} f ON f.rowid = c.rowid "
-                f"WHERE c.id IN ({marks})", ids).fetchall())
+        found = self.library.catalog.tokens_by_chunk_id(kb, [c for h in hits
+                                                             for c in h.chunk_ids])
         for h in hits:
             toks = set()
             for c in h.chunk_ids:

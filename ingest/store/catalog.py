@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     page INTEGER,
     heading TEXT,
     start INTEGER,
-    end INTEGER,
+    "end" INTEGER,
     text TEXT NOT NULL,
     page_label TEXT,             -- the page's label when it is not its number ("iv")
     ocr INTEGER DEFAULT 0        -- 1: read by OCR from the page's image
@@ -171,6 +171,9 @@ def _stored(reason: str | None) -> tuple[str | None, str | None]:
 class Catalog:
     """Thread-safe wrapper around one SQLite file (WAL mode, one writer at a time)."""
 
+    # What starts a writing transaction (SQLite: take the write lock at once).
+    BEGIN = "BEGIN IMMEDIATE"
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,6 +184,9 @@ class Catalog:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
+        self._create_schema()
+
+    def _create_schema(self) -> None:
         with self.transaction():
             for statement in SCHEMA.split(";"):
                 if statement.strip():
@@ -189,6 +195,11 @@ class Catalog:
                 columns = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
                 if column not in columns:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+
+    @property
+    def location(self) -> str:
+        """Where the catalog lives, for messages (a file here, a server elsewhere)."""
+        return str(self.path)
 
     # --- transactions ----------------------------------------------------------
 
@@ -221,11 +232,10 @@ class Catalog:
 
         with self.transaction():
             cur = self.db.execute("INSERT INTO kbs (name, embedder, status, created, tokenizer) "
-                                  "VALUES (?, ?, ?, ?, ?)",
+                                  "VALUES (?, ?, ?, ?, ?) RETURNING id",
                                   (name, embedder, status, time.time(), TOKENIZER_VERSION))
-            kb = self.kb_by_id(cur.lastrowid)
-            self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {kb.fts_table} USING fts5("
-                            "tokens, tokenize = 'unicode61 remove_diacritics 2')")
+            kb = self.kb_by_id(cur.fetchone()[0])
+            self._create_keyword_table(kb)
         return kb
 
     def retokenize(self, kb: KnowledgeBase, tokenize, version: str) -> int:
@@ -234,15 +244,14 @@ class Catalog:
         from ingest.index_text import chunk_context, keyword_text
 
         with self.transaction():
-            self.db.execute(f"DELETE FROM {kb.fts_table}")
+            self._clear_keywords(kb)
             rows = self.db.execute(
                 "SELECT c.rowid, c.idx, c.heading, c.text, d.path, d.title FROM chunks c "
                 "JOIN documents d ON d.id = c.doc_id WHERE c.kb_id = ?", (kb.id,)).fetchall()
             for r in rows:
                 text = keyword_text(r["text"], r["heading"] or "",
                                     chunk_context(r["path"], r["title"], r["idx"]))
-                self.db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
-                                (r["rowid"], " ".join(tokenize(text))))
+                self._insert_keywords(kb, r["rowid"], " ".join(tokenize(text)))
             self.db.execute("UPDATE kbs SET tokenizer = ? WHERE id = ?", (version, kb.id))
         return len(rows)
 
@@ -279,9 +288,9 @@ class Catalog:
         with self.transaction():
             cur = self.db.execute(
                 f"INSERT INTO documents (kb_id, {', '.join(keys)}) "
-                f"VALUES (?, {', '.join('?' * len(keys))})",
+                f"VALUES (?, {', '.join('?' * len(keys))}) RETURNING id",
                 [kb.id, *(fields[k] for k in keys)])
-            return cur.lastrowid
+            return cur.fetchone()[0]
 
     def add_imported_chunks(self, kb: KnowledgeBase, chunks: Sequence[ChunkRow],
                             tokens: Sequence[str]) -> None:
@@ -293,12 +302,46 @@ class Catalog:
     def _insert_chunk(self, kb: KnowledgeBase, doc_id: int, chunk, tokens: str) -> None:
         """One chunk row and its keyword row (inside the caller's transaction)."""
         cur = self.db.execute(
-            "INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, end, text,"
-            " page_label, ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            'INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, "end", text,'
+            " page_label, ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING rowid",
             (chunk.id, doc_id, kb.id, chunk.index, chunk.page, chunk.heading,
              chunk.start, chunk.end, chunk.text, chunk.page_label, int(chunk.ocr)))
+        self._insert_keywords(kb, cur.fetchone()[0], tokens)
+
+    # --- the keyword index (FTS5 here; a postings table on a server) ----------------
+
+    def _create_keyword_table(self, kb: KnowledgeBase) -> None:
+        self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {kb.fts_table} USING fts5("
+                        "tokens, tokenize = 'unicode61 remove_diacritics 2')")
+
+    def _insert_keywords(self, kb: KnowledgeBase, rowid: int, tokens: str) -> None:
         self.db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
-                        (cur.lastrowid, tokens))
+                        (rowid, tokens))
+
+    def _clear_keywords(self, kb: KnowledgeBase) -> None:
+        self.db.execute(f"DELETE FROM {kb.fts_table}")
+
+    def _drop_keyword_table(self, kb: KnowledgeBase) -> None:
+        self.db.execute(f"DROP TABLE IF EXISTS {kb.fts_table}")
+
+    def _delete_keywords_of(self, kb: KnowledgeBase, doc_id: int) -> None:
+        self.db.execute(f"DELETE FROM {kb.fts_table} WHERE rowid IN "
+                        "(SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
+
+    def keyword_tokens(self, kb: KnowledgeBase, rowids: Sequence[int]) -> dict[int, str]:
+        """The indexed token string of each keyword row (chunk rowid)."""
+        out: dict[int, str] = {}
+        rowids = list(rowids)
+        with self._lock:
+            for i in range(0, len(rowids), 500):
+                part = rowids[i:i + 500]
+                marks = ",".join("?" * len(part))
+                out.update(self.db.execute(f"SELECT rowid, tokens FROM {kb.fts_table} "
+                                           f"WHERE rowid IN ({marks})", part).fetchall())
+        return out
+
+    def keyword_count(self, kb: KnowledgeBase) -> int:
+        return self.db.execute(f"SELECT COUNT(*) FROM {kb.fts_table}").fetchone()[0]
 
     @contextlib.contextmanager
     def snapshot(self):
@@ -328,7 +371,7 @@ class Catalog:
             self.db.execute("DELETE FROM chunks WHERE kb_id = ?", (kb.id,))
             self.db.execute("DELETE FROM documents WHERE kb_id = ?", (kb.id,))
             self.db.execute("DELETE FROM watched_folders WHERE kb_id = ?", (kb.id,))
-            self.db.execute(f"DROP TABLE IF EXISTS {kb.fts_table}")
+            self._drop_keyword_table(kb)
             self.db.execute("DELETE FROM kbs WHERE id = ?", (kb.id,))
 
     # --- documents -------------------------------------------------------------
@@ -462,8 +505,7 @@ class Catalog:
             self.db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
 
     def _delete_chunk_rows(self, doc_id: int, kb: KnowledgeBase) -> None:
-        self.db.execute(f"DELETE FROM {kb.fts_table} WHERE rowid IN "
-                        "(SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
+        self._delete_keywords_of(kb, doc_id)
         self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
 
     # --- chunks ----------------------------------------------------------------
@@ -505,6 +547,71 @@ class Catalog:
                                      [v for place in part for v in place]).fetchall():
                 out[(r["doc_id"], r["idx"])] = _chunk_row(r)
         return out
+
+    # --- reads for searches (the retriever's questions, in the catalog's own SQL) ----
+
+    def change_marker(self) -> tuple:
+        """A value that changes whenever the catalog does (in this process or another):
+        searches cache the document list and name profiles until it changes."""
+        with self._lock:
+            version = self.db.execute("PRAGMA data_version").fetchone()[0]
+            return version, self.db.total_changes
+
+    def ready_documents(self, kb_id: int) -> dict[int, tuple[str, str]]:
+        """id -> (path, title) of the knowledge base's ready documents."""
+        with self._lock:
+            rows = self.db.execute("SELECT id, path, title FROM documents WHERE kb_id = ? AND "
+                                   "status = 'ready'", (kb_id,)).fetchall()
+        return {r[0]: (r[1], r[2] or "") for r in rows}
+
+    def opening_chunks(self, kb_id: int, count: int) -> list[tuple[int, str]]:
+        """(document id, text) of each document's first ``count`` chunks, in order."""
+        with self._lock:
+            return [(r[0], r[1]) for r in self.db.execute(
+                "SELECT doc_id, text FROM chunks WHERE kb_id = ? AND idx < ? "
+                "ORDER BY doc_id, idx", (kb_id, count)).fetchall()]
+
+    def text_contains(self, kb_id: int, text: str) -> bool:
+        """Whether some chunk holds ``text`` as written (ASCII case ignored)."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._lock:
+            return self.db.execute(
+                "SELECT 1 FROM chunks WHERE kb_id = ? AND text LIKE ? ESCAPE '\\' LIMIT 1",
+                (kb_id, pattern)).fetchone() is not None
+
+    def chunk_ids_of(self, doc_ids: Sequence[int], limit: int) -> list[str]:
+        """Up to ``limit`` chunk ids of these documents."""
+        marks = ",".join("?" * len(doc_ids))
+        with self._lock:
+            return [r[0] for r in self.db.execute(
+                f"SELECT id FROM chunks WHERE doc_id IN ({marks}) LIMIT ?",
+                [*doc_ids, limit]).fetchall()]
+
+    def chunk_keys(self, rowids: Sequence[int]) -> dict[int, tuple[str, int]]:
+        """rowid -> (chunk id, document id): keyword hits name chunks by rowid."""
+        out: dict[int, tuple[str, int]] = {}
+        rowids = list(rowids)
+        with self._lock:
+            for i in range(0, len(rowids), 500):
+                part = rowids[i:i + 500]
+                marks = ",".join("?" * len(part))
+                for r in self.db.execute(f"SELECT rowid, id, doc_id FROM chunks WHERE rowid IN "
+                                         f"({marks})", part).fetchall():
+                    out[r[0]] = (r[1], r[2])
+        return out
+
+    def tokens_by_chunk_id(self, kb: KnowledgeBase, ids: Sequence[str]) -> dict[str, str]:
+        """chunk id -> its indexed keyword tokens."""
+        rowid_of = {}
+        ids = list(ids)
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                marks = ",".join("?" * len(part))
+                rowid_of.update((r[1], r[0]) for r in self.db.execute(
+                    f"SELECT rowid, id FROM chunks WHERE id IN ({marks})", part).fetchall())
+        tokens = self.keyword_tokens(kb, list(rowid_of.values()))
+        return {cid: tokens.get(rowid, "") for cid, rowid in rowid_of.items()}
 
     def chunk_count(self, kb_id: int) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.doc_id"
@@ -564,7 +671,7 @@ class _Transaction:
     def __enter__(self):
         self.catalog._lock.acquire()
         if not self.catalog.db.in_transaction:
-            self.catalog.db.execute("BEGIN IMMEDIATE")
+            self.catalog.db.execute(self.catalog.BEGIN)
             self.outer = True
         return self.catalog.db
 
