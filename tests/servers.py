@@ -404,6 +404,7 @@ class PostgresServer:
                        else find_pg_bindir())
         as_user = self._as_user()
         if self.folder is None:
+            self.passwords = {self.superuser: self.superuser_password}  # a new cluster
             self.folder = _make_folder(PG_PREFIX, self.root)
             _register(self)
             try:
