@@ -53,6 +53,8 @@ class DenseIndex:
         material): read by the search itself, not by a second request."""
         if chunk_ids is not None:
             return self.vectors_of([h.chunk_id for h in self.exact(embedding, k, chunk_ids)])
+        if not self.vectors.query_returns_embeddings:  # a server: ids, then their vectors
+            return self.vectors_of([h.chunk_id for h in self.search(embedding, k, doc_ids)])
         res = self._query(embedding, k, doc_ids, ["embeddings"])
         if res is None or not len(res["ids"][0]):
             return np.zeros((0, 0), dtype=np.float32)
@@ -77,7 +79,8 @@ class DenseIndex:
             return np.zeros((0, 0), dtype=np.float32)
         got = self.vectors.collection(self.collection).get(ids=list(chunk_ids),
                                                            include=["embeddings"])
-        return np.asarray(got["embeddings"], dtype=np.float32)
+        by_id = dict(zip(got["ids"], got["embeddings"]))
+        return np.asarray([by_id[c] for c in chunk_ids if c in by_id], dtype=np.float32)
 
     def exact(self, embedding: np.ndarray, k: int, chunk_ids: Sequence[str]) -> list[DenseHit]:
         ids = list(chunk_ids)

@@ -168,3 +168,30 @@ def require(path: Path) -> Path:
     if not path.exists():
         pytest.fail(f"test data missing: {path} (is ../shared/data next to the checkout?)")
     return path
+
+
+# --- shared libraries on real servers (tests/servers.py) --------------------------------
+
+from tests.server_fixtures import chroma_server, pg_server  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def make_shared_store(pg_server, chroma_server):
+    """A function making a new shared library: its own database owned by a new role,
+    on the session's PostgreSQL server, and the session's Chroma server as a writer."""
+    import secrets
+
+    from ingest.store.shared import SharedStore
+
+    made = iter(range(1, 10_000))
+
+    def make(label: str = "kb") -> SharedStore:
+        n = next(made)
+        role, password = f"wenji_{label}_{n}", secrets.token_urlsafe(12)
+        pg_server.create_role(role, password)
+        pg_server.create_database(role, owner=role)
+        return SharedStore(postgres=pg_server.dsn(user=role, password=password, dbname=role),
+                           chroma_url=chroma_server.url,
+                           chroma_token=chroma_server.token("alice"))
+
+    return make

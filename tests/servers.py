@@ -653,28 +653,13 @@ ROLES = {"reader": READER_ACTIONS, "writer": WRITER_ACTIONS}
 _TOKEN_CHARS = re.compile(r"^[!-~]+$")  # what chromadb's _check_token accepts
 
 
-# Runs chromadb's FastAPI app (chromadb.app:app) under uvicorn.  chromadb.app imports
-# opentelemetry.instrumentation.fastapi, which chromadb's own requirements do not bring
-# (it is not in requirements.lock): where it is missing, a no-op stand-in is put in its
-# place (spans are off anyway: no OTel endpoint is configured).  argv: host port folder
-# (the folder is there so that a sweep can tell this process is ours).
+# Runs Chroma's FastAPI server the way a team runs it (app/chroma_server.py says why
+# that one and what it mends).  argv: host port folder (the folder is there so that a
+# sweep can tell this process is ours).
 CHROMA_LAUNCHER = """\
-import sys, types
-try:
-    import opentelemetry.instrumentation.fastapi
-except ImportError:
-    class FastAPIInstrumentor:
-        @staticmethod
-        def instrument_app(app, **kwargs):
-            pass
-    stub = types.ModuleType("opentelemetry.instrumentation.fastapi")
-    stub.FastAPIInstrumentor = FastAPIInstrumentor
-    sys.modules.setdefault("opentelemetry.instrumentation",
-                           types.ModuleType("opentelemetry.instrumentation"))
-    sys.modules["opentelemetry.instrumentation.fastapi"] = stub
-import uvicorn
-uvicorn.run("chromadb.app:app", host=sys.argv[1], port=int(sys.argv[2]), workers=1,
-            log_level="info", timeout_graceful_shutdown=5)
+import sys
+from app.chroma_server import main
+main(sys.argv[1:3])
 """
 
 

@@ -26,7 +26,6 @@ from tests.servers import (
     sweep_stale_folders,
 )
 
-pytest_plugins = ["tests.server_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 

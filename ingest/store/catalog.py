@@ -173,6 +173,9 @@ class Catalog:
 
     # What starts a writing transaction (SQLite: take the write lock at once).
     BEGIN = "BEGIN IMMEDIATE"
+    # First character of the names of hidden knowledge bases (being imported or deleted):
+    # one a person's name cannot hold (``IMPORTING_PREFIX``).
+    HIDDEN = "\x00"
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -267,7 +270,7 @@ class Catalog:
         """A hidden knowledge base for an import: status ``importing`` under a NUL-led
         name holding this process's id, so no list, search or name lookup sees it, and
         the next start drops it if this process died (``StoreWriter.recover``)."""
-        name = f"{IMPORTING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        name = f"{self.HIDDEN}{IMPORTING_PREFIX[1:]}{os.getpid()}-{uuid.uuid4().hex[:12]}"
         return self.create_kb(name, embedder, status="importing")
 
     def publish_kb(self, kb: KnowledgeBase, name: str) -> bool:
@@ -296,8 +299,14 @@ class Catalog:
                             tokens: Sequence[str]) -> None:
         """Chunk rows and their keyword rows of an imported knowledge base, together."""
         with self.transaction():
-            for chunk, toks in zip(chunks, tokens, strict=True):
-                self._insert_chunk(kb, chunk.doc_id, chunk, toks)
+            self._insert_chunks(kb, [(chunk.doc_id, chunk, toks) for chunk, toks
+                                     in zip(chunks, tokens, strict=True)])
+
+    def _insert_chunks(self, kb: KnowledgeBase, rows: Sequence[tuple[int, object, str]]) -> None:
+        """(document id, chunk, tokens) rows: chunk rows and their keyword rows (inside
+        the caller's transaction)."""
+        for doc_id, chunk, tokens in rows:
+            self._insert_chunk(kb, doc_id, chunk, tokens)
 
     def _insert_chunk(self, kb: KnowledgeBase, doc_id: int, chunk, tokens: str) -> None:
         """One chunk row and its keyword row (inside the caller's transaction)."""
@@ -364,7 +373,7 @@ class Catalog:
         with self.transaction():
             # Free the name at once so a new knowledge base may take it.
             self.db.execute("UPDATE kbs SET status = 'deleting', name = ? WHERE id = ?",
-                            (f"\x00deleting-{kb.id}", kb.id))
+                            (f"{self.HIDDEN}deleting-{kb.id}", kb.id))
 
     def drop_kb_rows(self, kb: KnowledgeBase) -> None:
         with self.transaction():
@@ -385,27 +394,27 @@ class Catalog:
             sql += " AND status = ?"
             args.append(status)
         rows = self.db.execute(sql + " ORDER BY path", args).fetchall()
-        return [DocumentRow(**dict(r)) for r in rows]
+        return [_document_row(r) for r in rows]
 
     def document(self, kb_id: int, path: str) -> DocumentRow | None:
         row = self.db.execute("SELECT * FROM documents WHERE kb_id = ? AND path = ?",
                               (kb_id, path)).fetchone()
-        return DocumentRow(**dict(row)) if row else None
+        return _document_row(row) if row else None
 
     def document_by_id(self, doc_id: int) -> DocumentRow | None:
         row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return DocumentRow(**dict(row)) if row else None
+        return _document_row(row) if row else None
 
     def documents_with_hash(self, kb_id: int, content_hash: str) -> list[DocumentRow]:
         rows = self.db.execute("SELECT * FROM documents WHERE kb_id = ? AND content_hash = ?",
                                (kb_id, content_hash)).fetchall()
-        return [DocumentRow(**dict(r)) for r in rows]
+        return [_document_row(r) for r in rows]
 
     def dirty_documents(self) -> list[DocumentRow]:
         """Documents an interrupted run left half-done."""
         rows = self.db.execute("SELECT * FROM documents WHERE pending_gen IS NOT NULL "
                                "OR status = 'removing'").fetchall()
-        return [DocumentRow(**dict(r)) for r in rows]
+        return [_document_row(r) for r in rows]
 
     def begin_document(self, kb_id: int, path: str, content_hash: str, size: int,
                        mtime: float) -> DocumentRow:
@@ -436,8 +445,7 @@ class Catalog:
         gen = doc.pending_gen
         with self.transaction():
             self._delete_chunk_rows(doc.id, kb)
-            for chunk, toks in zip(chunks, tokens):
-                self._insert_chunk(kb, doc.id, chunk, toks)
+            self._insert_chunks(kb, [(doc.id, chunk, toks) for chunk, toks in zip(chunks, tokens)])
             self.db.execute(
                 "UPDATE documents SET title = ?, kind = ?, content_hash = ?, size = ?, mtime = ?,"
                 " status = 'ready', code = NULL, reason = ?, reason_data = ?, pages = ?,"
@@ -653,6 +661,15 @@ class WatchedFolder:
     path: str
     enabled: bool = True
     poll: bool = False
+
+
+_DOCUMENT_FIELDS = frozenset(DocumentRow.__dataclass_fields__)
+
+
+def _document_row(r) -> DocumentRow:
+    """A documents row as a DocumentRow (columns it does not know, such as a server
+    catalog's lease, are left out)."""
+    return DocumentRow(**{k: r[k] for k in r.keys() if k in _DOCUMENT_FIELDS})
 
 
 def _chunk_row(r: sqlite3.Row) -> ChunkRow:

@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from ingest.store.catalog import Catalog, DocumentRow, KnowledgeBase
+from ingest.store.shared import SharedStore
 from ingest.store.vectors import VectorStore
 from ingest.store.writer import StoreWriter
 
@@ -30,10 +31,23 @@ class LibraryError(Exception):
 
 
 class Library:
-    def __init__(self, store_dir: Path):
+    """Knowledge bases in this data folder (``store_dir``), or, with ``shared``, on a
+    team's servers (``ingest.store.shared``): then ``store_dir`` keeps only this
+    machine's lock file and import staging."""
+
+    def __init__(self, store_dir: Path, shared: SharedStore | None = None):
         self.store_dir = Path(store_dir)
-        self.catalog = Catalog(self.store_dir / "catalog.sqlite3")
-        self.vectors = VectorStore(self.store_dir / "chroma")
+        self.shared = shared
+        if shared is None:
+            self.catalog = Catalog(self.store_dir / "catalog.sqlite3")
+            self.vectors = VectorStore(self.store_dir / "chroma")
+        else:
+            from ingest.store.pg_catalog import PgCatalog
+
+            self.store_dir.mkdir(parents=True, exist_ok=True)
+            self.catalog = PgCatalog(shared.postgres)
+            self.vectors = VectorStore.on_server(shared.chroma_url, shared.chroma_token,
+                                                 shared.collection_prefix)
         self.writer = StoreWriter(self.catalog, self.vectors)
         self._ingest_lock = threading.RLock()
         self._ingest_depth = 0

@@ -26,23 +26,54 @@ EF_SEARCH = 1000
 
 
 class VectorStore:
-    def __init__(self, path: Path):
+    """A knowledge base's vectors: in a folder (embedded Chroma), or on a Chroma server
+    (:meth:`on_server`), where every collection name carries ``prefix`` so that several
+    shared libraries can use one server."""
+
+    def __init__(self, path: Path | None = None, *, client=None, prefix: str = ""):
+        self.prefix = prefix
+        self.path = None if path is None else Path(path)
+        if client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            self.path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(
+                path=str(self.path),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
+        self.client = client
+        self._collections: dict[str, object] = {}
+        # Chroma's server (1.5) fails a query that asks for embeddings (an AttributeError
+        # in its FastAPI layer): there they are read by id after the query.
+        self.query_returns_embeddings = path is not None
+
+    @classmethod
+    def on_server(cls, url: str, token: str | None, prefix: str) -> "VectorStore":
+        """Vectors on the Chroma server at ``url`` (http[s]://host:port), as the user
+        whose token this is."""
+        from urllib.parse import urlsplit
+
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.client = chromadb.PersistentClient(
-            path=str(self.path),
-            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-        )
-        self._collections: dict[str, object] = {}
+        parts = urlsplit(url)
+        settings = {"anonymized_telemetry": False}
+        if token:
+            settings.update(
+                chroma_client_auth_provider="chromadb.auth.token_authn.TokenAuthClientProvider",
+                chroma_client_auth_credentials=token)
+        client = chromadb.HttpClient(host=parts.hostname or "127.0.0.1",
+                                     port=parts.port or (443 if parts.scheme == "https" else 8000),
+                                     ssl=parts.scheme == "https",
+                                     settings=ChromaSettings(**settings))
+        return cls(client=client, prefix=prefix)
 
     def collection(self, name: str):
         col = self._collections.get(name)
         if col is None:
             col = self.client.get_or_create_collection(
-                name=name,
+                name=self.prefix + name,
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine", "ef_construction": 128,
                                         "ef_search": EF_SEARCH, "max_neighbors": 16}},
@@ -56,7 +87,7 @@ class VectorStore:
     def drop(self, name: str) -> None:
         self._collections.pop(name, None)
         try:
-            self.client.delete_collection(name)
+            self.client.delete_collection(self.prefix + name)
         except Exception as exc:  # already gone (an interrupted delete finished it)
             log.debug("delete_collection(%s): %s", name, exc)
 

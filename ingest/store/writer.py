@@ -180,9 +180,10 @@ class StoreWriter:
     def recover(self) -> None:
         """Finish or undo what an interrupted run left."""
         fixed = 0
+        importer_alive = getattr(self.catalog, "importer_alive", _importer_alive)
         for kb in self.catalog.kbs(include_deleting=True):
             if kb.status == "deleting" or (kb.status == "importing"
-                                           and not _importer_alive(kb.name)):
+                                           and not importer_alive(kb.name)):
                 self._drop_kb(kb)
                 fixed += 1
         for doc in self.catalog.dirty_documents():

@@ -1,0 +1,324 @@
+"""The catalog on a PostgreSQL server: a team's shared knowledge bases.
+
+The same tables as the embedded catalog (``ingest.store.catalog``), and the same SQL
+through :class:`~ingest.store.pg_db.PgDb`; what differs is here:
+
+* the keyword index is a postings table (knowledge base, term, chunk rowid, term
+  frequency) with each row's length and token string, and each knowledge base's row and
+  token totals -- exactly what FTS5 keeps, so the keyword lane
+  (``retrieval.keyword_postings``) chooses and scores the same candidates;
+* chunks, keyword rows and postings of a document are written with ``COPY``;
+* a change marker readable by every client: searches in one person's window see the
+  documents another person has just added.
+
+Text columns that are sorted or compared by range use the "C" collation (code point
+order), as SQLite does, whatever the server's default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+import uuid
+from collections import Counter
+from typing import Sequence
+
+from ingest.store.catalog import Catalog, DocumentRow, KnowledgeBase, _document_row
+from ingest.store.fts5_terms import fts5_terms
+from ingest.store.pg_db import PgDb
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kbs (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT COLLATE "C" UNIQUE NOT NULL,
+    embedder TEXT,
+    status TEXT NOT NULL DEFAULT 'ready',
+    created DOUBLE PRECISION NOT NULL,
+    tokenizer TEXT
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id BIGSERIAL PRIMARY KEY,
+    kb_id BIGINT NOT NULL REFERENCES kbs(id),
+    path TEXT COLLATE "C" NOT NULL,
+    title TEXT,
+    kind TEXT,
+    content_hash TEXT,
+    size BIGINT,
+    mtime DOUBLE PRECISION,
+    status TEXT NOT NULL,
+    code TEXT,
+    reason TEXT,
+    pages INTEGER DEFAULT 0,
+    empty_pages INTEGER DEFAULT 0,
+    chunks INTEGER DEFAULT 0,
+    embedder TEXT,
+    gen INTEGER NOT NULL DEFAULT 0,
+    pending_gen INTEGER,
+    updated DOUBLE PRECISION,
+    ocr_pages INTEGER DEFAULT 0,
+    reason_data TEXT,
+    owner BIGINT,               -- the client writing its pending generation (a lease)
+    UNIQUE (kb_id, path)
+);
+CREATE INDEX IF NOT EXISTS documents_hash ON documents(kb_id, content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid BIGSERIAL PRIMARY KEY,
+    id TEXT UNIQUE NOT NULL,
+    doc_id BIGINT NOT NULL,
+    kb_id BIGINT NOT NULL,
+    idx INTEGER NOT NULL,
+    page INTEGER,
+    heading TEXT,
+    start INTEGER,
+    "end" INTEGER,
+    text TEXT NOT NULL,
+    page_label TEXT,
+    ocr INTEGER DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS chunks_place ON chunks(doc_id, idx);
+CREATE INDEX IF NOT EXISTS chunks_kb ON chunks(kb_id, idx);
+CREATE TABLE IF NOT EXISTS watched_folders (
+    id BIGSERIAL PRIMARY KEY,
+    kb_id BIGINT NOT NULL REFERENCES kbs(id),
+    path TEXT COLLATE "C" NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    poll INTEGER NOT NULL DEFAULT 0,
+    added DOUBLE PRECISION NOT NULL,
+    UNIQUE (kb_id, path)
+);
+CREATE TABLE IF NOT EXISTS keyword_rows (
+    rowid BIGINT PRIMARY KEY,
+    kb_id BIGINT NOT NULL,
+    length INTEGER NOT NULL,
+    tokens TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS keyword_postings (
+    kb_id BIGINT NOT NULL,
+    term TEXT COLLATE "C" NOT NULL,
+    rowid BIGINT NOT NULL,
+    tf INTEGER NOT NULL,
+    PRIMARY KEY (kb_id, term, rowid)
+);
+CREATE INDEX IF NOT EXISTS keyword_postings_row ON keyword_postings(rowid);
+CREATE TABLE IF NOT EXISTS keyword_sizes (
+    kb_id BIGINT PRIMARY KEY,
+    rows BIGINT NOT NULL DEFAULT 0,
+    tokens BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY,
+    counter BIGINT NOT NULL
+);
+INSERT INTO changes VALUES (1, 0) ON CONFLICT (id) DO NOTHING
+"""
+
+# Tables whose every change bumps ``changes.counter`` (a statement-level trigger), so
+# that any client can tell cheaply that the library changed.
+_COUNTED = ("kbs", "documents")
+
+_TRIGGERS = """
+CREATE OR REPLACE FUNCTION wenji_count_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE changes SET counter = counter + 1 WHERE id = 1;
+    RETURN NULL;
+END $$;
+""" + "".join(f"""
+DROP TRIGGER IF EXISTS {t}_changed ON {t};
+CREATE TRIGGER {t}_changed AFTER INSERT OR UPDATE OR DELETE ON {t}
+    FOR EACH STATEMENT EXECUTE FUNCTION wenji_count_change();
+""" for t in _COUNTED)
+
+# One schema set-up at a time across clients (a transaction-level advisory lock).
+_SCHEMA_LOCK = 0x57454E4A49  # "WENJI"
+
+
+class PgCatalog(Catalog):
+    """The catalog's tables on a PostgreSQL server (see the module docstring)."""
+
+    BEGIN = "BEGIN"
+    HIDDEN = "\x01"  # PostgreSQL's text cannot hold NUL; a name cannot hold \x01 either
+    keyword_postings = True  # retrieval.keyword.open_keyword_index reads this
+
+    def __init__(self, conninfo: str):
+        self.conninfo = conninfo
+        self.path = None
+        self._lock = threading.RLock()
+        self.db = PgDb(conninfo)
+        # This client's lease: a session advisory lock held while the connection lives.
+        # The server drops it when the client goes (even kill -9 or a lost network), so
+        # another client can tell a half-written document of a dead client from one
+        # being written now (``dirty_documents``).
+        self.client_id = secrets.randbits(62)
+        self.db.execute("SELECT pg_advisory_lock(?)", (self.client_id,))
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        with self.transaction():
+            self.db.execute(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+            exists = self.db.execute("SELECT to_regclass('keyword_sizes')").fetchone()[0]
+            if exists is None:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.conn.execute(_TRIGGERS)
+
+    @property
+    def location(self) -> str:
+        return self.db.describe()
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    # --- leases: which half-written items belong to a client that is gone ------------
+
+    def owner_alive(self, owner: int | None) -> bool:
+        """Whether the client holding lease ``owner`` is connected (None: nobody)."""
+        if owner is None:
+            return False
+        if owner == self.client_id:
+            return True
+        with self._lock:
+            free = self.db.execute("SELECT pg_try_advisory_lock(?)", (owner,)).fetchone()[0]
+            if free:
+                self.db.execute("SELECT pg_advisory_unlock(?)", (owner,))
+        return not free
+
+    def begin_document(self, kb_id: int, path: str, content_hash: str, size: int,
+                       mtime: float) -> DocumentRow:
+        with self.transaction():
+            # Two clients adding the same file: one at a time per (knowledge base, path).
+            self.db.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (int(kb_id), path))
+            doc = super().begin_document(kb_id, path, content_hash, size, mtime)
+            self.db.execute("UPDATE documents SET owner = ? WHERE id = ?",
+                            (self.client_id, doc.id))
+        return doc
+
+    def mark_removing(self, doc: DocumentRow) -> None:
+        with self.transaction():
+            super().mark_removing(doc)
+            self.db.execute("UPDATE documents SET owner = ? WHERE id = ?",
+                            (self.client_id, doc.id))
+
+    def dirty_documents(self) -> list[DocumentRow]:
+        """Half-written documents whose client is gone (another client's work in
+        progress is left alone)."""
+        rows = self.db.execute("SELECT * FROM documents WHERE pending_gen IS NOT NULL "
+                               "OR status = 'removing'").fetchall()
+        return [_document_row(r) for r in rows
+                if r["owner"] != self.client_id and not self.owner_alive(r["owner"])]
+
+    def create_importing_kb(self, embedder: str | None) -> KnowledgeBase:
+        name = f"{self.HIDDEN}importing-{self.client_id}-{uuid.uuid4().hex[:12]}"
+        return self.create_kb(name, embedder, status="importing")
+
+    def importer_alive(self, name: str) -> bool:
+        try:
+            owner = int(name[len(self.HIDDEN + "importing-"):].split("-", 1)[0])
+        except ValueError:
+            return False
+        return self.owner_alive(owner)
+
+    # --- the keyword index: postings ------------------------------------------------
+
+    def _create_keyword_table(self, kb: KnowledgeBase) -> None:
+        self.db.execute("INSERT INTO keyword_sizes (kb_id) VALUES (?) ON CONFLICT DO NOTHING",
+                        (kb.id,))
+
+    def _insert_keywords(self, kb: KnowledgeBase, rowid: int, tokens: str) -> None:
+        self._write_keywords(kb, [(rowid, tokens)])
+
+    def _write_keywords(self, kb: KnowledgeBase, rows: Sequence[tuple[int, str]]) -> None:
+        lengths = 0
+        postings, keyword_rows = [], []
+        for rowid, tokens in rows:
+            terms = fts5_terms(tokens)
+            lengths += len(terms)
+            keyword_rows.append((rowid, kb.id, len(terms), tokens))
+            postings.extend((kb.id, t, rowid, tf) for t, tf in Counter(terms).items())
+        self.db.copy_rows("keyword_rows (rowid, kb_id, length, tokens)", keyword_rows)
+        self.db.copy_rows("keyword_postings (kb_id, term, rowid, tf)", postings)
+        self.db.execute("UPDATE keyword_sizes SET rows = rows + ?, tokens = tokens + ? "
+                        "WHERE kb_id = ?", (len(rows), lengths, kb.id))
+
+    def _insert_chunks(self, kb: KnowledgeBase, rows: Sequence[tuple[int, object, str]]) -> None:
+        if not rows:
+            return
+        rowids = [r[0] for r in self.db.execute(
+            "SELECT nextval('chunks_rowid_seq') FROM generate_series(1, ?)",
+            (len(rows),)).fetchall()]
+        self.db.copy_rows(
+            'chunks (rowid, id, doc_id, kb_id, idx, page, heading, start, "end", text, '
+            "page_label, ocr)",
+            ((rowid, c.id, doc_id, kb.id, c.index, c.page, c.heading, c.start, c.end,
+              c.text, c.page_label, int(c.ocr))
+             for rowid, (doc_id, c, _) in zip(rowids, rows)))
+        self._write_keywords(kb, [(rowid, tokens) for rowid, (_, _, tokens)
+                                  in zip(rowids, rows)])
+
+    def _clear_keywords(self, kb: KnowledgeBase) -> None:
+        self.db.execute("DELETE FROM keyword_postings WHERE kb_id = ?", (kb.id,))
+        self.db.execute("DELETE FROM keyword_rows WHERE kb_id = ?", (kb.id,))
+        self.db.execute("UPDATE keyword_sizes SET rows = 0, tokens = 0 WHERE kb_id = ?",
+                        (kb.id,))
+
+    def _drop_keyword_table(self, kb: KnowledgeBase) -> None:
+        self._clear_keywords(kb)
+        self.db.execute("DELETE FROM keyword_sizes WHERE kb_id = ?", (kb.id,))
+
+    def _delete_keywords_of(self, kb: KnowledgeBase, doc_id: int) -> None:
+        self.db.execute("DELETE FROM keyword_postings WHERE rowid IN "
+                        "(SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
+        self.db.execute(
+            "WITH gone AS (DELETE FROM keyword_rows WHERE rowid IN "
+            "(SELECT rowid FROM chunks WHERE doc_id = ?) RETURNING length) "
+            "UPDATE keyword_sizes SET rows = rows - (SELECT COUNT(*) FROM gone), "
+            "tokens = tokens - (SELECT COALESCE(SUM(length), 0) FROM gone) WHERE kb_id = ?",
+            (doc_id, kb.id))
+
+    def keyword_tokens(self, kb: KnowledgeBase, rowids: Sequence[int]) -> dict[int, str]:
+        if not rowids:
+            return {}
+        with self._lock:
+            return dict(self.db.execute("SELECT rowid, tokens FROM keyword_rows "
+                                        "WHERE rowid = ANY(?)", (list(rowids),)).fetchall())
+
+    def keyword_count(self, kb: KnowledgeBase) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM keyword_rows WHERE kb_id = ?",
+                               (kb.id,)).fetchone()[0]
+
+    def keyword_rowids(self, kb: KnowledgeBase) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT rowid FROM keyword_rows WHERE kb_id = ?",
+                                              (kb.id,))}
+
+    def keyword_sizes(self, kb: KnowledgeBase) -> tuple[int, int]:
+        """(rows, tokens) of the knowledge base's keyword index."""
+        row = self.db.execute("SELECT rows, tokens FROM keyword_sizes WHERE kb_id = ?",
+                              (kb.id,)).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    # --- reads that differ ----------------------------------------------------------
+
+    def change_marker(self) -> tuple:
+        with self._lock:
+            return (self.db.execute("SELECT counter FROM changes WHERE id = 1").fetchone()[0],)
+
+    def text_contains(self, kb_id: int, text: str) -> bool:
+        with self._lock:
+            return self.db.execute(
+                "SELECT 1 FROM chunks WHERE kb_id = ? AND strpos(lower(text), lower(?)) > 0 "
+                "LIMIT 1", (kb_id, text)).fetchone() is not None
+
+    @contextlib.contextmanager
+    def snapshot(self):
+        """A second connection inside one repeatable-read, read-only transaction."""
+        db = PgDb(self.conninfo, application_name="wenji-snapshot")
+        try:
+            db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield db
+        finally:
+            try:
+                db.execute("ROLLBACK")
+            finally:
+                db.close()
