@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ingest.store.catalog import Catalog, DocumentRow, KnowledgeBase
 from ingest.store.shared import SharedStore
+from models.reasons import Explained, Reason
 from ingest.store.vectors import VectorStore
 from ingest.store.writer import StoreWriter
 
@@ -28,6 +29,11 @@ _KB_NAME = re.compile(r"^[^\x00-\x1f/\\]{1,64}$")
 
 class LibraryError(Exception):
     """A request the library cannot carry out; the message is for the user."""
+
+
+class SharedLibraryError(Explained, LibraryError):
+    """A shared library's refusal (a reader's change, a refused login, no server), with
+    its reason as a code for the window (``.reason``)."""
 
 
 class Library:
@@ -45,22 +51,33 @@ class Library:
             from ingest.store.pg_catalog import PgCatalog
 
             self.store_dir.mkdir(parents=True, exist_ok=True)
-            self.catalog = PgCatalog(shared.postgres)
-            self.vectors = VectorStore.on_server(shared.chroma_url, shared.chroma_token,
-                                                 shared.collection_prefix)
+            self.catalog = _connect(PgCatalog, shared)
+            self.vectors = _connect_vectors(shared)
         self.writer = StoreWriter(self.catalog, self.vectors)
         self._ingest_lock = threading.RLock()
         self._ingest_depth = 0
         self._ingest_file = None
-        self.writer.recover()
+        self.writable = getattr(self.catalog, "writable", True)
+        if self.writable:  # a reader of a shared library leaves both to its writers
+            self.writer.recover()
+            self._rebuild_stale_keyword_indexes()
         self._remove_stale_import_files()
-        self._rebuild_stale_keyword_indexes()
+
+    def require_writable(self) -> None:
+        """LibraryError, in words, when this person may only read (a reader of a shared
+        library): before anything is read, embedded or sent."""
+        if not self.writable:
+            raise SharedLibraryError(Reason(
+                "read_only_library", "you may search the shared knowledge bases on {server} "
+                "but not change them: your account is a reader (ask a writer or the "
+                "server's administrator)", server=self.shared.describe() if self.shared else ""))
 
     @contextlib.contextmanager
     def ingest_lock(self):
         """One ingest at a time in this library: the person's files, a watched folder's
         changes and an import wait for each other, in this process (a lock) and across
         processes (``wenji watch`` beside the window: an advisory lock on a file)."""
+        self.require_writable()
         with self._ingest_lock:
             if self._ingest_depth == 0:
                 handle = open(self.store_dir / ".ingest.lock", "a+")
@@ -131,6 +148,7 @@ class Library:
         return kb
 
     def create_kb(self, name: str, embedder: str | None = None) -> KnowledgeBase:
+        self.require_writable()
         self._check_name(name)
         if self.catalog.kb(name) is not None:
             raise LibraryError(f"a knowledge base named {name!r} already exists")
@@ -139,6 +157,7 @@ class Library:
         return kb
 
     def rename_kb(self, old: str, new: str) -> KnowledgeBase:
+        self.require_writable()
         kb = self.kb(old)
         self._check_name(new)
         if self.catalog.kb(new) is not None:
@@ -147,6 +166,7 @@ class Library:
         return self.kb(new)
 
     def delete_kb(self, name: str) -> None:
+        self.require_writable()
         self.writer.delete_kb(self.kb(name))
 
     @staticmethod
@@ -162,6 +182,7 @@ class Library:
 
     def remove_path(self, kb: KnowledgeBase, path: Path) -> list[DocumentRow]:
         """Remove a file, or every document under a folder; returns what was removed."""
+        self.require_writable()
         target = str(Path(path).expanduser().resolve())
         removed = []
         for doc in self.catalog.documents(kb.id):
@@ -178,3 +199,38 @@ class Library:
         keyword = len(self.catalog.keyword_rowids(kb))
         return {"chroma": len(chroma), "catalog": len(sql), "ready": len(ready),
                 "keyword": keyword, "mismatch": len(chroma ^ ready)}
+
+
+def _connect(catalog_class, shared: SharedStore):
+    """The server catalog, or LibraryError saying which server refused and why (never
+    the password)."""
+    import psycopg
+
+    try:
+        return catalog_class(shared.postgres)
+    except psycopg.OperationalError as exc:
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        if "password authentication failed" in str(exc):
+            raise SharedLibraryError(Reason(
+                "server_login_refused", "the server {server} refused the login: wrong "
+                "password, or no such account", server=shared.describe())) from None
+        raise SharedLibraryError(Reason("server_unreachable", "cannot reach the server {server} "
+                                  "({error})", server=shared.describe(), error=detail)) from None
+
+
+def _connect_vectors(shared: SharedStore) -> VectorStore:
+    """The Chroma server's store, or LibraryError: a token it refuses, or no server."""
+    from chromadb.errors import ChromaAuthError
+
+    try:
+        return VectorStore.on_server(shared.chroma_url, shared.chroma_token,
+                                     shared.collection_prefix)
+    except ChromaAuthError:
+        raise SharedLibraryError(Reason("vector_server_refused", "the vector server {url} refused "
+                                  "the token: check it, or ask for a new one",
+                                  url=shared.chroma_url)) from None
+    except Exception as exc:  # connection refused, DNS, TLS: httpx's errors and others
+        raise SharedLibraryError(Reason("server_unreachable", "cannot reach the server {server} "
+                                  "({error})", server=shared.chroma_url,
+                                  error=str(exc).splitlines()[0] if str(exc) else
+                                  type(exc).__name__)) from None

@@ -167,6 +167,12 @@ class PgCatalog(Catalog):
     def location(self) -> str:
         return self.db.describe()
 
+    @property
+    def writable(self) -> bool:
+        """Whether this person's role may change documents (a writer)."""
+        return bool(self.db.execute("SELECT has_table_privilege('documents', 'INSERT')"
+                                    ).fetchone()[0])
+
     def close(self) -> None:
         with self._lock:
             self.db.close()

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class SharedStore:
-    postgres: str  # libpq conninfo or postgresql:// URL, with the person's role
-    chroma_url: str  # http[s]://host:port of the Chroma server
+    postgres: str = field(repr=False)  # libpq conninfo or URL, with the person's role
+    chroma_url: str = ""  # http[s]://host:port of the Chroma server
     chroma_token: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:  # never the password or the token (logs, tracebacks)
+        return f"SharedStore({self.describe()})"
 
     def database(self) -> str:
         from psycopg.conninfo import conninfo_to_dict

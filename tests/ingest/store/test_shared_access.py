@@ -1,0 +1,96 @@
+"""Who may do what in a shared library: a reader searches but cannot change it; a wrong
+password or token is refused with a message that names the server (never the secret)."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+
+import pytest
+
+from ingest.store.library import Library, LibraryError
+from ingest.store.pg_roles import add_person, prepare_database
+from ingest.store.shared import SharedStore
+
+
+@pytest.fixture(scope="module")
+def team(pg_server, chroma_server, tmp_path_factory):
+    """A prepared database with a writer (carol) and a reader (dave)."""
+    db = f"team_{secrets.token_hex(3)}"
+    pg_server.create_database(db)
+    admin = pg_server.dsn(dbname=db)
+    prepare_database(admin)
+    people = {}
+    for name, writer, token_user in (("carol", True, "alice"), ("dave", False, "bob")):
+        role, password = f"{db}_{name}", secrets.token_urlsafe(10)
+        add_person(admin, role, password, writer=writer)
+        people[name] = SharedStore(pg_server.dsn(user=role, password=password, dbname=db),
+                                   chroma_server.url, chroma_server.token(token_user))
+    return people
+
+
+def test_no_secret_in_the_description(team):
+    from psycopg.conninfo import conninfo_to_dict
+
+    store = team["carol"]
+    for text in (repr(store), str(store), store.describe()):
+        assert conninfo_to_dict(store.postgres)["password"] not in text
+        assert store.chroma_token not in text
+
+
+def test_a_writer_adds_and_a_reader_only_reads(team, tmp_path, embedder):
+    from ingest.pipeline import Ingestor
+    from ingest.prepare import prepare_text
+
+    writer = Library(tmp_path / "carol", team["carol"])
+    assert writer.writable
+    kb = writer.create_kb("handbook", embedder.name)
+    record = prepare_text("note:1", "Holidays", "The office is closed on 1 May and 1 October.",
+                          model_dir=str(embedder.ensure_folder()), chunk_tokens=200,
+                          overlap=0.15)
+    report = Ingestor(writer, embedder).ingest_prepared([record], kb.name, total=1)
+    assert report.count("added") == 1
+
+    reader = Library(tmp_path / "dave", team["dave"])
+    assert not reader.writable
+    assert [d.path for d in reader.documents(reader.kb("handbook"))] == ["note:1"]
+    for attempt in (lambda: reader.create_kb("mine", embedder.name),
+                    lambda: reader.delete_kb("handbook"),
+                    lambda: reader.remove_path(reader.kb("handbook"), tmp_path),
+                    lambda: Ingestor(reader, embedder).ingest_prepared([record], "handbook",
+                                                                     total=1)):
+        with pytest.raises(LibraryError) as refused:
+            attempt()
+        assert refused.value.reason.code == "read_only_library"
+        assert "reader" in str(refused.value)
+    # PostgreSQL itself refuses the reader's change, whatever the client
+    import psycopg
+
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        reader.catalog.db.execute("DELETE FROM documents")
+    # and the Chroma server refuses the reader's token a write
+    with pytest.raises(Exception, match="Forbidden"):
+        reader.vectors.client.create_collection("wenji_forbidden", embedding_function=None)
+    assert writer.documents(kb)[0].status == "ready"
+
+
+def test_a_wrong_password_or_token_is_refused_in_words(team, tmp_path):
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    good = team["carol"]
+    fields = conninfo_to_dict(good.postgres)
+    wrong = "x" + fields["password"]
+    with pytest.raises(LibraryError) as refused:
+        Library(tmp_path / "a", dataclasses.replace(
+            good, postgres=make_conninfo(**{**fields, "password": wrong})))
+    assert refused.value.reason.code == "server_login_refused"
+    assert wrong not in str(refused.value) and fields["password"] not in str(refused.value)
+
+    with pytest.raises(LibraryError) as refused:
+        Library(tmp_path / "b", dataclasses.replace(good, chroma_token="not-a-token"))
+    assert refused.value.reason.code == "vector_server_refused"
+    assert "not-a-token" not in str(refused.value)
+
+    with pytest.raises(LibraryError) as refused:
+        Library(tmp_path / "c", dataclasses.replace(good, chroma_url="http://127.0.0.1:9"))
+    assert refused.value.reason.code == "server_unreachable"
