@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 # Order here is the order in ``wenji --help``.
 COMMAND_MODULES = ["doctor", "gui", "knowledge", "watch", "search", "evaluate", "models_cmd",
-                   "ask", "summarize", "compare"]
+                   "ask", "summarize", "compare", "server"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"data folder (default: ${HOME_ENV} or the platform's user data folder)")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log to the console too (-vv for debug detail)")
+    parser.add_argument("--shared", action="store_true",
+                        help="work on the team's shared library (settings [shared]) instead "
+                        "of this data folder's")
     parser.add_argument("--version", action="version", version=f"wenji {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -63,12 +66,17 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"wenji: error: {exc}", file=sys.stderr)
         return 2
-    ctx = Context(home=home, settings=settings, verbose=args.verbose)
+    ctx = Context(home=home, settings=settings, verbose=args.verbose, shared=args.shared)
     try:
         return int(func(args, ctx) or 0)
     except UserError as exc:
         print(f"wenji: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if type(exc).__name__ == "SharedLibraryError":  # a refusal in words, not a crash
+            print(f"wenji: error: {exc}", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         print("wenji: interrupted", file=sys.stderr)
         return 130

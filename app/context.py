@@ -17,3 +17,4 @@ class Context:
     home: Home
     settings: Settings
     verbose: int = 0
+    shared: bool = False  # ``wenji --shared``: the team's shared library, not this folder's

@@ -25,9 +25,32 @@ def make_registry(ctx: Context):
 
 
 def open_library(ctx: Context):
+    """This data folder's library, or the team's shared one (``wenji --shared``)."""
     from ingest.store.library import Library
 
+    if getattr(ctx, "shared", False):
+        return Library(ctx.home.store_dir / "shared", shared_store(ctx))
     return Library(ctx.home.store_dir)
+
+
+def shared_store(ctx: Context):
+    """Where the shared library is and this person's secrets for it (UserError if the
+    settings do not name one)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from app.context import UserError
+    from app.credentials import secrets_for
+    from ingest.store.shared import SharedStore
+
+    s = ctx.settings.shared
+    if not s.postgres or not s.chroma_url:
+        raise UserError("no shared library is set up: put [shared] postgres and chroma_url "
+                        "in settings.toml (`wenji server init` prints them)")
+    password, token = secrets_for(s.postgres, s.chroma_url)
+    conninfo = s.postgres
+    if password:
+        conninfo = make_conninfo(**{**conninfo_to_dict(s.postgres), "password": password})
+    return SharedStore(conninfo, s.chroma_url, token)
 
 
 def make_ingestor(ctx: Context, library=None, embedder=None):

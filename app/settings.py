@@ -79,11 +79,22 @@ class UISettings:
 
 
 @dataclass
+class SharedSettings:
+    """A team's shared knowledge bases (``wenji server init`` prints these two lines).
+    No password or token here: they are in the OS keyring (``wenji server login``) or
+    in WENJI_SHARED_PASSWORD / WENJI_SHARED_TOKEN."""
+
+    postgres: str = ""  # e.g. "host=db.example port=5432 dbname=wenji user=carol"
+    chroma_url: str = ""  # e.g. "http://vectors.example:8000"
+
+
+@dataclass
 class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     retrieval: RetrievalOptions = field(default_factory=RetrievalOptions)
     models: ModelSettings = field(default_factory=ModelSettings)
     ui: UISettings = field(default_factory=UISettings)
+    shared: SharedSettings = field(default_factory=SharedSettings)
 
     # --- reading and writing -------------------------------------------------------
 
@@ -162,10 +173,30 @@ class Settings:
             ("ui", "language", self.ui.language in LANGUAGES, "must be auto, en or zh"),
             ("ui", "theme", self.ui.theme in THEMES, "must be system, light or dark"),
         ]
+        checks += [
+            ("shared", "postgres", not _holds_password(self.shared.postgres),
+             "must not hold a password: store it with `wenji server login` or set "
+             "WENJI_SHARED_PASSWORD"),
+            ("shared", "chroma_url", self.shared.chroma_url == ""
+             or self.shared.chroma_url.startswith(("http://", "https://")),
+             "must be empty or a URL starting with http:// or https://"),
+        ]
         for section, key, ok, problem in checks:
             if not ok:
                 value = getattr(getattr(self, section), key)
-                raise SettingsError(f"{source}: [{section}] {key} = {value!r}: {problem}")
+                shown = "(hidden)" if section == "shared" else repr(value)  # may hold a secret
+                raise SettingsError(f"{source}: [{section}] {key} = {shown}: {problem}")
+
+
+def _holds_password(conninfo: str) -> bool:
+    if not conninfo:
+        return False
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        return "password" in conninfo_to_dict(conninfo)
+    except Exception:  # not a connection string at all: said when connecting
+        return "password" in conninfo.lower()
 
 
 def _keys(name: str, section: Any) -> tuple[str, ...]:

@@ -622,34 +622,9 @@ class PostgresServer:
 
 # --- Chroma -----------------------------------------------------------------------
 
-TOKEN_AUTHN = "chromadb.auth.token_authn.TokenAuthenticationServerProvider"
-TOKEN_CLIENT = "chromadb.auth.token_authn.TokenAuthClientProvider"
-RBAC_AUTHZ = "chromadb.auth.simple_rbac_authz.SimpleRBACAuthorizationProvider"
+from app.chroma_server import (RBAC_AUTHZ, ROLES, TOKEN_AUTHN, TOKEN_CLIENT,  # noqa: E402,F401
+                               server_environment, write_auth_files)
 
-# Action names from chromadb.auth.AuthzAction (chromadb 1.5).  Neither role may reset
-# the server or create/delete tenants and databases.
-READER_ACTIONS = [
-    "tenant:get_tenant",
-    "db:get_database",
-    "db:list_databases",
-    "db:list_collections",
-    "db:count_collections",
-    "collection:get_collection",
-    "collection:get",
-    "collection:query",
-    "collection:count",
-]
-WRITER_ACTIONS = READER_ACTIONS + [
-    "db:create_collection",
-    "db:get_or_create_collection",
-    "collection:update_collection",
-    "collection:delete_collection",
-    "collection:add",
-    "collection:update",
-    "collection:upsert",
-    "collection:delete",
-]
-ROLES = {"reader": READER_ACTIONS, "writer": WRITER_ACTIONS}
 _TOKEN_CHARS = re.compile(r"^[!-~]+$")  # what chromadb's _check_token accepts
 
 
@@ -661,10 +636,6 @@ import sys
 from app.chroma_server import main
 main(sys.argv[1:3])
 """
-
-
-def _yaml_str(s: str) -> str:
-    return json.dumps(s)  # a JSON string is a valid YAML double-quoted scalar
 
 
 class ChromaServer:
@@ -752,21 +723,7 @@ class ChromaServer:
                 "Chroma server needs (pip install chromadb)")
 
     def _write_config(self) -> None:
-        creds = ["users:"]
-        authz = ["roles_mapping:"]
-        for role, actions in ROLES.items():
-            authz.append(f"  {role}:")
-            authz.append("    actions:")
-            authz += [f"      - {_yaml_str(a)}" for a in actions]
-        authz.append("users:")
-        for user, (token, role) in self.users.items():
-            creds += [f"  - id: {_yaml_str(user)}", f"    role: {_yaml_str(role)}",
-                      "    tokens:", f"      - {_yaml_str(token)}"]
-            authz += [f"  - id: {_yaml_str(user)}", f"    role: {_yaml_str(role)}"]
-        for name, lines in (("credentials.yaml", creds), ("authz.yaml", authz)):
-            path = self.folder / name
-            path.write_text("\n".join(lines) + "\n")
-            path.chmod(0o600)
+        write_auth_files(self.folder, self.users)
 
     def _env(self) -> dict[str, str]:
         # Drop anything chromadb's Settings would read from our environment.
@@ -778,18 +735,8 @@ class ChromaServer:
             fields = set()
         env = {k: v for k, v in os.environ.items()
                if k.upper() not in fields and not k.upper().startswith("CHROMA_")}
-        env.update({
-            "IS_PERSISTENT": "TRUE",
-            "PERSIST_DIRECTORY": str(self.folder / "data"),
-            "ANONYMIZED_TELEMETRY": "FALSE",
-            "ALLOW_RESET": "FALSE",
-            "CHROMA_SERVER_AUTHN_PROVIDER": TOKEN_AUTHN,
-            "CHROMA_SERVER_AUTHN_CREDENTIALS_FILE": str(self.folder / "credentials.yaml"),
-            "CHROMA_SERVER_AUTHZ_PROVIDER": RBAC_AUTHZ,
-            "CHROMA_SERVER_AUTHZ_CONFIG_FILE": str(self.folder / "authz.yaml"),
-            "HF_HUB_OFFLINE": "1",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(server_environment(self.folder, self.folder / "data"))
+        env.update({"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"})
         return env
 
     def start(self, timeout: float = 90) -> "ChromaServer":

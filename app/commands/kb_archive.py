@@ -27,6 +27,13 @@ def register(kb_sub) -> None:
                         "the archive was made with another)")
     q.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     q.set_defaults(func=cmd_kb_import)
+    q = kb_sub.add_parser("push", help="copy a knowledge base of this data folder to the "
+                          "team's shared library (settings [shared]), vectors and all")
+    q.add_argument("name", help="the knowledge base here")
+    q.add_argument("--as", dest="as_name", metavar="NAME",
+                   help="its name in the shared library (default: the same)")
+    q.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    q.set_defaults(func=cmd_kb_push)
 
 
 class _ArchiveProgressLine:
@@ -115,4 +122,35 @@ def cmd_kb_import(args, ctx: Context) -> int:
     files = f", {report.files} files in {report.files_folder}" if report.files else ""
     print(f"imported {report.kb!r} from {report.file}: {report.documents} documents, "
           f"{report.chunks} passages ({how}){files}; in {report.seconds:.1f}s")
+    return 0
+
+
+def cmd_kb_push(args, ctx: Context) -> int:
+    """Export the local knowledge base to a temporary archive and import that into the
+    shared library: no parsing, no embedding (the same embedder is required)."""
+    import dataclasses
+    import tempfile
+    from pathlib import Path
+
+    from app.services import make_embedder, open_library
+    from ingest.archive import ARCHIVE_SUFFIX, export_kb, import_kb
+    from ingest.store.library import LibraryError
+
+    local = open_library(dataclasses.replace(ctx, shared=False))
+    shared = open_library(dataclasses.replace(ctx, shared=True))
+    embedder = make_embedder(ctx)
+    progress = None if args.quiet else _ArchiveProgressLine()
+    try:
+        with tempfile.TemporaryDirectory(prefix="wenji-push-") as tmp:
+            file = Path(tmp) / f"push{ARCHIVE_SUFFIX}"
+            export_kb(local, args.name, file, progress=progress)
+            report = import_kb(shared, file, as_name=args.as_name or args.name,
+                               embedder=embedder, progress=progress)
+    except LibraryError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        if progress:
+            progress.close()
+    print(f"pushed {args.name!r} to {shared.shared.describe()} as {report.kb!r}: "
+          f"{report.documents} documents, {report.chunks} passages; in {report.seconds:.1f}s")
     return 0

@@ -39,7 +39,9 @@ def handler(args, ctx) -> int:
     settings = dataclasses.replace(ctx.settings.retrieval)
     if args.fusion:
         settings.fusion = args.fusion
-    library = Library(ctx.home.store_dir)
+    from app.services import open_library
+
+    library = open_library(ctx)
     try:
         retriever = Retriever(library, open_embedder(ctx), settings)
         try:

@@ -308,7 +308,7 @@ def _check_counts(library: Library, kb, file: Path, n_chunks: int, m) -> None:
     vectors = library.vectors.count(kb.collection)
     rows = library.catalog.db.execute("SELECT COUNT(*) FROM chunks WHERE kb_id = ?",
                                       (kb.id,)).fetchone()[0]
-    keyword = library.catalog.db.execute(f"SELECT COUNT(*) FROM {kb.fts_table}").fetchone()[0]
+    keyword = library.catalog.keyword_count(kb)
     promised = sum(d.chunks for d in library.catalog.documents(kb.id) if d.status == "ready")
     if not (n_chunks == m.chunks == vectors == rows == keyword == promised):
         raise ArchiveError(file, f"the import does not add up (manifest {m.chunks} passages, "

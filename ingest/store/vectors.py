@@ -72,17 +72,32 @@ class VectorStore:
     def collection(self, name: str):
         col = self._collections.get(name)
         if col is None:
-            col = self.client.get_or_create_collection(
-                name=self.prefix + name,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine", "ef_construction": 128,
-                                        "ef_search": EF_SEARCH, "max_neighbors": 16}},
-            )
+            col = self._existing(name) if self.path is None else None
+            if col is None:
+                col = self.client.get_or_create_collection(
+                    name=self.prefix + name,
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine", "ef_construction": 128,
+                                            "ef_search": EF_SEARCH, "max_neighbors": 16}},
+                )
             hnsw = (col.configuration_json or {}).get("hnsw") or {}
             if hnsw and hnsw.get("ef_search") != EF_SEARCH:  # made by an older version
-                col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+                try:
+                    col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+                except Exception as exc:  # a reader's token on a server may not
+                    log.info("ef_search of %s left at %s: %s", name, hnsw.get("ef_search"), exc)
             self._collections[name] = col
         return col
+
+    def _existing(self, name: str):
+        """The server's collection if it exists (a reader's token may read it but not
+        ask for it to be created)."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            return self.client.get_collection(name=self.prefix + name, embedding_function=None)
+        except (NotFoundError, ValueError):
+            return None
 
     def drop(self, name: str) -> None:
         self._collections.pop(name, None)
