@@ -80,50 +80,47 @@ def base_chunks(eval_root: Path, embedder, limit_embed: int = 2000, with_tokens:
 
 def grow(library, kb, start: int, target: int, texts, toks, vecs, rng: np.random.Generator,
          batch: int = 5000, sigma: float = 0.02, docs_of: int = 20):
-    """Add chunks start..target-1 (documents of ``docs_of`` chunks each).
+    """Add chunks start..target-1 (documents of ``docs_of`` chunks each), through the
+    store writer's import path, so the same code fills the embedded and the server
+    stores.
 
     Chroma writes its whole HNSW index to disk every ``sync_threshold`` (1,000) added
     vectors, so at 1M chunks the build rewrites a 1.5 GB file a thousand times; while
     growing, the threshold is raised to 100,000 and restored afterwards (queries do not
     depend on it)."""
+    from ingest.store.catalog import ChunkRow
     from ingest.store.chunk_ids import chunk_id
 
-    cat, db = library.catalog, library.catalog.db
+    cat = library.catalog
     col = library.vectors.collection(kb.collection)
-    col.modify(configuration={"hnsw": {"sync_threshold": 100_000}})
+    embedded = library.vectors.path is not None  # a server's HTTP client cannot modify it
+    if embedded:
+        col.modify(configuration={"hnsw": {"sync_threshold": 100_000}})
     n_base = len(texts)
     pyrng = random.Random(start)
+    doc_id = None
     for lo in range(start, target, batch):
         hi = min(target, lo + batch)
-        ids, metas = [], []
-        with cat.transaction():
-            for i in range(lo, hi):
-                if i % docs_of == 0:
-                    cur = db.execute(
-                        "INSERT INTO documents (kb_id, path, title, kind, status, chunks, embedder,"
-                        " gen, updated) VALUES (?, ?, ?, 'text', 'ready', ?, ?, 1, ?)",
-                        (kb.id, f"bench:{i // docs_of}", f"bench document {i // docs_of}",
-                         docs_of, kb.embedder, time.time()))
-                    doc_id = cur.lastrowid
-                    grow.doc_id = doc_id
-                doc_id = grow.doc_id
-                b = i % n_base
-                copy = i // n_base
-                text = texts[b] if copy == 0 else f"{texts[b]} [copy {copy}]"
-                tk = toks[b] if copy == 0 else [t for t in toks[b] if pyrng.random() > 0.1]
-                cid = chunk_id(doc_id, 1, i % docs_of)
-                cur = db.execute(
-                    "INSERT INTO chunks (id, doc_id, kb_id, idx, page, heading, start, end, text)"
-                    " VALUES (?, ?, ?, ?, NULL, NULL, 0, ?, ?)",
-                    (cid, doc_id, kb.id, i % docs_of, len(text), text))
-                db.execute(f"INSERT INTO {kb.fts_table} (rowid, tokens) VALUES (?, ?)",
-                           (cur.lastrowid, " ".join(tk)))
-                ids.append(cid)
-                metas.append({"doc_id": doc_id, "gen": 1, "idx": i % docs_of})
-        library.vectors.add(kb.collection, ids, perturbed(vecs, lo, hi, rng, sigma), metas)
+        rows, tokens = [], []
+        for i in range(lo, hi):
+            if i % docs_of == 0 or doc_id is None:
+                doc_id = cat.add_imported_document(kb, {
+                    "path": f"bench:{i // docs_of}", "title": f"bench document {i // docs_of}",
+                    "kind": "text", "status": "ready", "chunks": docs_of,
+                    "embedder": kb.embedder, "gen": 1, "updated": time.time()})
+            b = i % n_base
+            copy = i // n_base
+            text = texts[b] if copy == 0 else f"{texts[b]} [copy {copy}]"
+            tk = toks[b] if copy == 0 else [t for t in toks[b] if pyrng.random() > 0.1]
+            rows.append(ChunkRow(id=chunk_id(doc_id, 1, i % docs_of), doc_id=doc_id,
+                                 kb_id=kb.id, index=i % docs_of, page=None, heading=None,
+                                 start=0, end=len(text), text=text))
+            tokens.append(" ".join(tk))
+        library.writer.import_chunks(kb, rows, tokens, perturbed(vecs, lo, hi, rng, sigma), gen=1)
         if (hi // batch) % 20 == 0 or hi == target:
             print(f"    {hi} chunks", flush=True)
-    col.modify(configuration={"hnsw": {"sync_threshold": 1000}})
+    if embedded:
+        col.modify(configuration={"hnsw": {"sync_threshold": 1000}})
 
 
 def perturbed(vecs: np.ndarray, lo: int, hi: int, rng: np.random.Generator,
@@ -347,6 +344,82 @@ def print_table(results: dict) -> None:
                   f"| {m['en']['cpu_p50_ms']} / {m['zh']['cpu_p50_ms']} ms | {lanes['en']} | {lanes['zh']} |")
 
 
+def compare_backends(args) -> int:
+    """Each size built in both stores (the embedded one in ``--store``, kept; the server
+    one afresh), then the same queries on both, in turns: a same-run ratio."""
+    from ingest.store.library import Library
+    from ingest.store.shared import SharedStore
+    from models.embedder_pair import open_embedder
+    from retrieval.retriever import Retriever
+
+    servers = []
+    if args.pg:
+        make_store = lambda size: SharedStore(args.pg, args.chroma_url,  # noqa: E731
+                                              args.chroma_token or None)
+    else:
+        sys.path.insert(0, str(ROOT))
+        from tests.servers import ChromaServer, PostgresServer
+
+        pg, chroma = PostgresServer().start(), ChromaServer().start()
+        servers = [pg, chroma]
+
+        def make_store(size):
+            name = f"bench_{size}"
+            pg.create_database(name)
+            return SharedStore(pg.dsn(dbname=name), chroma.url, chroma.token("alice"))
+    try:
+        store_root = Path(args.store)
+        embedder = open_embedder(args.embedder or None, backend=args.embedder_backend,
+                                 cache_dir=args.models_cache or store_root.parent / "wenji-bench-models")
+        embedder.encode(["load"])
+        eval_root = Path(args.eval_cache) if args.eval_cache else Path("/nonexistent")
+        print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+              f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+              f"embedder {embedder.name}; embedded vs server (PostgreSQL + Chroma server "
+              "on this machine)", flush=True)
+        queries = load_queries(args.queries)
+        base = base_chunks(eval_root, embedder, args.embed_fallback)
+        rows = {}
+        for size in [int(x) for x in args.sizes.split(",")]:
+            libraries, builds = {}, {}
+            for label in ("embedded", "server"):
+                if label == "embedded":
+                    folder = store_root / f"both-{size}"
+                    shutil.rmtree(folder, ignore_errors=True)
+                    library = Library(folder)
+                else:
+                    library = Library(store_root / f"both-{size}-local", make_store(size))
+                kb = library.create_kb("bench", embedder.name)
+                t0 = time.perf_counter()
+                grow(library, kb, 0, size, *base, np.random.default_rng(0))
+                builds[label] = time.perf_counter() - t0
+                libraries[label] = library
+                print(f"built {size:,} chunks, {label}: {builds[label]:.0f}s "
+                      f"({size / builds[label]:,.0f} chunks/s)", flush=True)
+            got = measure({label: Retriever(lib, embedder) for label, lib in libraries.items()},
+                          "bench", queries, passes=args.passes)
+            rows[size] = (got, builds)
+            for label, m in got.items():
+                print(f"  {size:,} {label}: {json.dumps(m, ensure_ascii=False)}", flush=True)
+            for lib in libraries.values():
+                lib.close()
+        print("\n| chunks | store | build (chunks/s) | p50 / p95 en | p50 / p95 zh | "
+              "server / embedded p50 en, zh |")
+        print("|---|---|---:|---|---|---|")
+        for size, (got, builds) in rows.items():
+            for label in ("embedded", "server"):
+                m, e = got[label], got["embedded"]
+                ratio = " / ".join(f"{m[l]['p50_ms'] / max(e[l]['p50_ms'], 1e-9):.2f}"
+                                   for l in ("en", "zh"))
+                print(f"| {size:,} | {label} | {size / builds[label]:,.0f} | "
+                      f"{m['en']['p50_ms']} / {m['en']['p95_ms']} ms | "
+                      f"{m['zh']['p50_ms']} / {m['zh']['p95_ms']} ms | {ratio} |")
+    finally:
+        for server in servers:
+            server.stop()
+    return 0
+
+
 def main() -> int:
     global VARIANTS
     ap = argparse.ArgumentParser()
@@ -357,8 +430,16 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=40, help="queries per language")
     from app.settings import ModelSettings
 
-    ap.add_argument("--backend", default=ModelSettings().embedder_backend,
+    ap.add_argument("--embedder-backend", default=ModelSettings().embedder_backend,
                     help="query embedder backend (default: the settings' default)")
+    ap.add_argument("--backend", choices=["embedded", "server"], default="embedded",
+                    help="server: build each size on a PostgreSQL + Chroma server too, and "
+                    "time both stores in the same run, query by query in turns")
+    ap.add_argument("--pg", default="", metavar="CONNINFO",
+                    help="with --backend server: this (empty) database; default: a "
+                    "throwaway PostgreSQL started for the run")
+    ap.add_argument("--chroma-url", default="", help="with --pg: the Chroma server")
+    ap.add_argument("--chroma-token", default=os.environ.get("WENJI_SHARED_TOKEN", ""))
     ap.add_argument("--embedder", default="",
                     help="bundled name or folder (default: the default embedder)")
     ap.add_argument("--embed-fallback", type=int, default=2000,
@@ -374,17 +455,19 @@ def main() -> int:
                     "variants: hybrid and embedding-only latency and recall@50, in turns")
     args = ap.parse_args()
     VARIANTS = _variants()
+    if args.backend == "server":
+        return compare_backends(args)
 
     from ingest.store.library import Library
     from models.embedder_pair import open_embedder
     sizes = [int(s) for s in args.sizes.split(",")]
     store_root = Path(args.store)
-    embedder = open_embedder(args.embedder or None, backend=args.backend,
+    embedder = open_embedder(args.embedder or None, backend=args.embedder_backend,
                         cache_dir=args.models_cache or store_root.parent / "wenji-bench-models")
     embedder.encode(["load"])
     eval_root = Path(args.eval_cache) if args.eval_cache else Path("/nonexistent")
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, embedder {embedder.name} ({args.backend})", flush=True)
+          f"{os.cpu_count()} CPUs, embedder {embedder.name} ({args.embedder_backend})", flush=True)
     queries = load_queries(args.queries)
     base = vectors = None
     results = {}
