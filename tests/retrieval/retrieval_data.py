@@ -65,3 +65,17 @@ def rgb_slice() -> Slice:
     qrels = {q: ds for q, ds in _qrels(RGB / "qrels" / "dev.tsv").items() if ds <= ids}
     queries = {q["_id"]: q["text"] for q in _jsonl(RGB / "queries.jsonl") if q["_id"] in qrels}
     return Slice(docs, queries, {q: qrels[q] for q in queries})
+
+
+def fill_library(lib, embedder, slices) -> None:
+    """The SciFact and RGB slices as knowledge bases "scifact" and "rgb" of ``lib``."""
+    from ingest.pipeline import Ingestor
+    from ingest.prepare import prepare_text
+
+    ingestor = Ingestor(lib, embedder, chunk_tokens=200, overlap=0.15, embed_batch=64)
+    for kb, sl, prefix in (("scifact", slices["scifact"], "scifact:"),
+                           ("rgb", slices["rgb"], "rgb:")):
+        records = [prepare_text(prefix + i, title, text, model_dir=str(embedder.ensure_folder()),
+                                chunk_tokens=200, overlap=0.15) for i, title, text in sl.docs]
+        report = ingestor.ingest_prepared(records, kb, total=len(records))
+        assert report.count("added") == len(records)

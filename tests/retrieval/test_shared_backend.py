@@ -6,23 +6,15 @@ from __future__ import annotations
 import pytest
 
 from ingest.store.library import Library
+from retrieval_data import fill_library
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def shared_library(tmp_path_factory, make_shared_store, embedder, slices):
-    from ingest.pipeline import Ingestor
-    from ingest.prepare import prepare_text
-
     lib = Library(tmp_path_factory.mktemp("shared-local"), make_shared_store("retrieval"))
-    ingestor = Ingestor(lib, embedder, chunk_tokens=200, overlap=0.15, embed_batch=64)
-    for kb, sl, prefix in (("scifact", slices["scifact"], "scifact:"),
-                           ("rgb", slices["rgb"], "rgb:")):
-        records = [prepare_text(prefix + i, title, text, model_dir=str(embedder.ensure_folder()),
-                                chunk_tokens=200, overlap=0.15) for i, title, text in sl.docs]
-        report = ingestor.ingest_prepared(records, kb, total=len(records))
-        assert report.count("added") == len(records)
+    fill_library(lib, embedder, slices)
     yield lib
     lib.close()
 
