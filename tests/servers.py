@@ -308,7 +308,44 @@ def _utf8_locale() -> str | None:
     return "C.UTF-8" if names & {"c.utf8", "c.utf-8"} else None
 
 
-class PostgresServer:
+class _ThrowawayServer:
+    """What both throwaway servers share: a process started in its own session, a
+    temporary folder, and stop / restart / ``with`` built on the subclass's ``start``
+    and ``_shutdown``."""
+
+    START_TIMEOUT = 60.0
+    STOP_TIMEOUT = 30.0
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def restart(self, timeout: float | None = None):
+        """Stop (if running) and start again on the same data and port."""
+        self._shutdown()
+        return self.start(timeout or self.START_TIMEOUT)
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Shut the server down and remove its folder."""
+        try:
+            self._shutdown(timeout or self.STOP_TIMEOUT)
+        finally:
+            self._remove_folder()
+
+    def _remove_folder(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder = None
+        _unregister(self)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class PostgresServer(_ThrowawayServer):
     """A throwaway PostgreSQL cluster on 127.0.0.1, password (scram-sha-256) only.
 
     ``root`` is the folder in which the cluster's temporary folder is made (default:
@@ -478,10 +515,6 @@ class PostgresServer:
                                          stdin=subprocess.DEVNULL, env=self._env(),
                                          cwd=self.folder, start_new_session=True)
 
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
     def wait_ready(self, timeout: float = 60) -> None:
         """Wait until the superuser can connect and run a query; raise
         :class:`ServerStartError` (with the log's tail) if the server dies or the time
@@ -549,30 +582,6 @@ class PostgresServer:
                 raise RuntimeError(f"postgres backends {kids} outlived SIGKILL")
         self.proc = None
 
-    def restart(self, timeout: float = 60) -> "PostgresServer":
-        """Stop (if running) and start again on the same data and port."""
-        self._shutdown()
-        return self.start(timeout)
-
-    def stop(self, timeout: float = 30) -> None:
-        """Shut the server down and remove its folder."""
-        try:
-            self._shutdown(timeout)
-        finally:
-            self._remove_folder()
-
-    def _remove_folder(self) -> None:
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder = None
-        _unregister(self)
-
-    def __enter__(self) -> "PostgresServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     # connecting
     def dsn(self, user: str | None = None, password: str | None = None,
             dbname: str = "postgres", **extra) -> str:
@@ -638,7 +647,7 @@ main(sys.argv[1:3])
 """
 
 
-class ChromaServer:
+class ChromaServer(_ThrowawayServer):
     """A throwaway Chroma server on 127.0.0.1 with token authentication and a role per
     user.
 
@@ -669,6 +678,8 @@ class ChromaServer:
     """
 
     host = HOST
+    START_TIMEOUT = 90.0
+    STOP_TIMEOUT = 20.0
 
     def __init__(self, root: Path | None = None,
                  users: dict[str, tuple[str, str]] | None = None, *,
@@ -770,10 +781,6 @@ class ChromaServer:
         self.start_seconds = time.monotonic() - t0
         return self
 
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
     def heartbeat(self, timeout: float = 2) -> bool:
         """True if GET /api/v2/heartbeat answers 200 (no token needed)."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
@@ -820,27 +827,6 @@ class ChromaServer:
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"chroma server {self.proc.pid} outlived SIGKILL") from None
         self.proc = None
-
-    def restart(self, timeout: float = 90) -> "ChromaServer":
-        """Stop (if running) and start again on the same data and port."""
-        self._shutdown()
-        return self.start(timeout)
-
-    def stop(self, timeout: float = 20) -> None:
-        """Shut the server down and remove its folder."""
-        try:
-            self._shutdown(timeout)
-        finally:
-            if self.folder is not None:
-                shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
-            _unregister(self)
-
-    def __enter__(self) -> "ChromaServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def client(self, token: str | None):
         """A ``chromadb.HttpClient`` sending ``token`` (None: no token), telemetry off.
