@@ -337,15 +337,20 @@ class Catalog:
         self.db.execute(f"DELETE FROM {kb.fts_table} WHERE rowid IN "
                         "(SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
 
+    def _keyword_rows(self, kb: KnowledgeBase) -> str:
+        """The table of the knowledge base's keyword rows (``rowid``, ``tokens``)."""
+        return kb.fts_table
+
     def keyword_tokens(self, kb: KnowledgeBase, rowids: Sequence[int]) -> dict[int, str]:
         """The indexed token string of each keyword row (chunk rowid)."""
         out: dict[int, str] = {}
         rowids = list(rowids)
+        table = self._keyword_rows(kb)
         with self._lock:
             for i in range(0, len(rowids), 500):
                 part = rowids[i:i + 500]
                 marks = ",".join("?" * len(part))
-                out.update(self.db.execute(f"SELECT rowid, tokens FROM {kb.fts_table} "
+                out.update(self.db.execute(f"SELECT rowid, tokens FROM {table} "
                                            f"WHERE rowid IN ({marks})", part).fetchall())
         return out
 
@@ -610,16 +615,17 @@ class Catalog:
 
     def tokens_by_chunk_id(self, kb: KnowledgeBase, ids: Sequence[str]) -> dict[str, str]:
         """chunk id -> its indexed keyword tokens."""
-        rowid_of = {}
+        out: dict[str, str] = {}
         ids = list(ids)
+        table = self._keyword_rows(kb)
         with self._lock:
             for i in range(0, len(ids), 500):
                 part = ids[i:i + 500]
                 marks = ",".join("?" * len(part))
-                rowid_of.update((r[1], r[0]) for r in self.db.execute(
-                    f"SELECT rowid, id FROM chunks WHERE id IN ({marks})", part).fetchall())
-        tokens = self.keyword_tokens(kb, list(rowid_of.values()))
-        return {cid: tokens.get(rowid, "") for cid, rowid in rowid_of.items()}
+                out.update(self.db.execute(
+                    f"SELECT c.id, f.tokens FROM chunks c JOIN {table} f ON f.rowid = c.rowid "
+                    f"WHERE c.id IN ({marks})", part).fetchall())
+        return out
 
     def chunk_count(self, kb_id: int) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.doc_id"

@@ -283,12 +283,8 @@ class PgCatalog(Catalog):
             "tokens = tokens - (SELECT COALESCE(SUM(length), 0) FROM gone) WHERE kb_id = ?",
             (doc_id, kb.id))
 
-    def keyword_tokens(self, kb: KnowledgeBase, rowids: Sequence[int]) -> dict[int, str]:
-        if not rowids:
-            return {}
-        with self._lock:
-            return dict(self.db.execute("SELECT rowid, tokens FROM keyword_rows "
-                                        "WHERE rowid = ANY(?)", (list(rowids),)).fetchall())
+    def _keyword_rows(self, kb: KnowledgeBase) -> str:
+        return "keyword_rows"  # one table for every knowledge base (rowids are unique)
 
     def keyword_count(self, kb: KnowledgeBase) -> int:
         return self.db.execute("SELECT COUNT(*) FROM keyword_rows WHERE kb_id = ?",
