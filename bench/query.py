@@ -344,12 +344,26 @@ def print_table(results: dict) -> None:
                   f"| {m['en']['cpu_p50_ms']} / {m['zh']['cpu_p50_ms']} ms | {lanes['en']} | {lanes['zh']} |")
 
 
+def _setup(args, what: str):
+    """(store root, loaded embedder, eval cache root), after printing the run's header."""
+    from models.embedder_pair import open_embedder
+
+    store_root = Path(args.store)
+    embedder = open_embedder(args.embedder or None, backend=args.embedder_backend,
+                             cache_dir=args.models_cache or store_root.parent / "wenji-bench-models")
+    embedder.encode(["load"])
+    eval_root = Path(args.eval_cache) if args.eval_cache else Path("/nonexistent")
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"embedder {embedder.name} {what}", flush=True)
+    return store_root, embedder, eval_root
+
+
 def compare_backends(args) -> int:
     """Each size built in both stores (the embedded one in ``--store``, kept; the server
     one afresh), then the same queries on both, in turns: a same-run ratio."""
     from ingest.store.library import Library
     from ingest.store.shared import SharedStore
-    from models.embedder_pair import open_embedder
     from retrieval.retriever import Retriever
 
     servers = []
@@ -368,15 +382,8 @@ def compare_backends(args) -> int:
             pg.create_database(name)
             return SharedStore(pg.dsn(dbname=name), chroma.url, chroma.token("alice"))
     try:
-        store_root = Path(args.store)
-        embedder = open_embedder(args.embedder or None, backend=args.embedder_backend,
-                                 cache_dir=args.models_cache or store_root.parent / "wenji-bench-models")
-        embedder.encode(["load"])
-        eval_root = Path(args.eval_cache) if args.eval_cache else Path("/nonexistent")
-        print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-              f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-              f"embedder {embedder.name}; embedded vs server (PostgreSQL + Chroma server "
-              "on this machine)", flush=True)
+        store_root, embedder, eval_root = _setup(
+            args, "embedded vs server (PostgreSQL + Chroma server on this machine)")
         queries = load_queries(args.queries)
         base = base_chunks(eval_root, embedder, args.embed_fallback)
         rows = {}
@@ -459,15 +466,8 @@ def main() -> int:
         return compare_backends(args)
 
     from ingest.store.library import Library
-    from models.embedder_pair import open_embedder
     sizes = [int(s) for s in args.sizes.split(",")]
-    store_root = Path(args.store)
-    embedder = open_embedder(args.embedder or None, backend=args.embedder_backend,
-                        cache_dir=args.models_cache or store_root.parent / "wenji-bench-models")
-    embedder.encode(["load"])
-    eval_root = Path(args.eval_cache) if args.eval_cache else Path("/nonexistent")
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, embedder {embedder.name} ({args.embedder_backend})", flush=True)
+    store_root, embedder, eval_root = _setup(args, f"({args.embedder_backend})")
     queries = load_queries(args.queries)
     base = vectors = None
     results = {}
