@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wenji: error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
-        if type(exc).__name__ == "SharedLibraryError":  # a refusal in words, not a crash
+        from ingest.store.library import SharedLibraryError  # only on the way out
+
+        if isinstance(exc, SharedLibraryError):  # a refusal in words, not a crash
             print(f"wenji: error: {exc}", file=sys.stderr)
             return 2
         raise
