@@ -230,14 +230,20 @@ class Catalog:
         return KnowledgeBase(**dict(row)) if row else None
 
     def create_kb(self, name: str, embedder: str | None, status: str = "ready"
-                  ) -> KnowledgeBase:
+                  ) -> KnowledgeBase | None:
+        """The new knowledge base, or None when the name is taken: two clients of a
+        shared library may ask for the same new name at once, and only one row wins."""
         from ingest.analyzer import TOKENIZER_VERSION
 
         with self.transaction():
             cur = self.db.execute("INSERT INTO kbs (name, embedder, status, created, tokenizer) "
-                                  "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                                  "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING "
+                                  "RETURNING id",
                                   (name, embedder, status, time.time(), TOKENIZER_VERSION))
-            kb = self.kb_by_id(cur.fetchone()[0])
+            row = cur.fetchone()
+            if row is None:
+                return None
+            kb = self.kb_by_id(row[0])
             self._create_keyword_table(kb)
         return kb
 

@@ -144,17 +144,26 @@ class Library:
             if not create:
                 known = ", ".join(k.name for k in self.kbs()) or "none yet"
                 raise LibraryError(f"no knowledge base named {name!r} (known: {known})")
-            kb = self.create_kb(name, embedder)
+            kb = self._create_kb(name, embedder) or self.catalog.kb(name)
+            if kb is None:  # taken by a knowledge base being imported or deleted
+                raise LibraryError(f"the name {name!r} is in use; try again in a moment")
+            self.vectors.collection(kb.collection)
         return kb
 
     def create_kb(self, name: str, embedder: str | None = None) -> KnowledgeBase:
+        kb = self._create_kb(name, embedder)
+        if kb is None:
+            raise LibraryError(f"a knowledge base named {name!r} already exists")
+        self.vectors.collection(kb.collection)
+        return kb
+
+    def _create_kb(self, name: str, embedder: str | None) -> KnowledgeBase | None:
+        """None when the name is taken, also by another client at the same moment."""
         self.require_writable()
         self._check_name(name)
         if self.catalog.kb(name) is not None:
-            raise LibraryError(f"a knowledge base named {name!r} already exists")
-        kb = self.catalog.create_kb(name, embedder)
-        self.vectors.collection(kb.collection)
-        return kb
+            return None
+        return self.catalog.create_kb(name, embedder)
 
     def rename_kb(self, old: str, new: str) -> KnowledgeBase:
         self.require_writable()

@@ -74,12 +74,7 @@ class VectorStore:
         if col is None:
             col = self._existing(name) if self.path is None else None
             if col is None:
-                col = self.client.get_or_create_collection(
-                    name=self.prefix + name,
-                    embedding_function=None,
-                    configuration={"hnsw": {"space": "cosine", "ef_construction": 128,
-                                            "ef_search": EF_SEARCH, "max_neighbors": 16}},
-                )
+                col = self._create(name)
             hnsw = (col.configuration_json or {}).get("hnsw") or {}
             if hnsw and hnsw.get("ef_search") != EF_SEARCH:  # made by an older version
                 try:
@@ -88,6 +83,22 @@ class VectorStore:
                     log.info("ef_search of %s left at %s: %s", name, hnsw.get("ef_search"), exc)
             self._collections[name] = col
         return col
+
+    def _create(self, name: str):
+        try:
+            return self.client.get_or_create_collection(
+                name=self.prefix + name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine", "ef_construction": 128,
+                                        "ef_search": EF_SEARCH, "max_neighbors": 16}},
+            )
+        except Exception:
+            # two clients of one server may create the same collection at once: the
+            # server checks, then inserts, and the later insert fails; the other's is it
+            col = self._existing(name) if self.path is None else None
+            if col is None:
+                raise
+            return col
 
     def _existing(self, name: str):
         """The server's collection if it exists (a reader's token may read it but not

@@ -36,3 +36,13 @@ def test_a_catalog_made_before_ocr_and_page_labels_gains_the_columns(tmp_path):
         assert catalog.kbs()[0].tokenizer is None
     finally:
         catalog.close()
+
+
+def test_a_taken_name_gives_no_second_knowledge_base(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    try:
+        first = catalog.create_kb("team", None)
+        assert catalog.create_kb("team", None) is None
+        assert [kb.id for kb in catalog.kbs()] == [first.id]
+    finally:
+        catalog.close()

@@ -94,3 +94,25 @@ def test_a_wrong_password_or_token_is_refused_in_words(team, tmp_path):
     with pytest.raises(LibraryError) as refused:
         Library(tmp_path / "c", dataclasses.replace(good, chroma_url="http://127.0.0.1:9"))
     assert refused.value.reason.code == "server_unreachable"
+
+
+def test_two_clients_asking_for_one_new_knowledge_base_at_once_get_the_same(
+        make_shared_store, tmp_path, embedder, monkeypatch):
+    """The second client looked before the first created it: its insert finds the name
+    taken, and it takes the first one's knowledge base instead of failing."""
+    store = make_shared_store("race")
+    first, second = Library(tmp_path / "one", store), Library(tmp_path / "two", store)
+    try:
+        made = first.kb("team", create=True, embedder=embedder.name)
+        stale = [None, None]  # what the second saw before the first's row was there
+        real_lookup = second.catalog.kb
+        monkeypatch.setattr(second.catalog, "kb",
+                            lambda name: stale.pop() if stale else real_lookup(name))
+        joined = second.kb("team", create=True, embedder=embedder.name)
+        assert joined.id == made.id
+        assert [kb.name for kb in second.kbs()] == ["team"]
+        with pytest.raises(LibraryError, match="already exists"):
+            second.create_kb("team", embedder.name)
+    finally:
+        first.close()
+        second.close()
