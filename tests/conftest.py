@@ -21,6 +21,8 @@ SEC_DIR = DATA / "sec10q" / "docs"
 PDF_DIR = DATA / "pdfs"
 MD_DIR = DATA / "fastapi_docs_md"
 
+from tests.backends import BACKENDS  # noqa: E402
+
 LOCK_LINE = re.compile(r"^([A-Za-z0-9_.\-]+)==(\S+)\s*(?:#\s*via\s+(.*))?$")
 
 
@@ -109,6 +111,13 @@ def wenji_home(tmp_path, monkeypatch, shared_cache) -> Path:
     (home / "models" / "embedders").symlink_to(shared_cache / "embedders")
     monkeypatch.setenv("WENJI_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def store_backend(request) -> str:
+    """"embedded" or "server": a test taking it (or a library fixture built on it) runs
+    on both (``tests/backends.py``)."""
+    return request.param
 
 
 @pytest.fixture(scope="session")

@@ -213,7 +213,8 @@ def _write(library, db, kb, tmp: Path, target: Path, with_files: bool, progress,
         with _Member(zf, KEYWORDS, True, checksums) as out:
             cur = db.execute(
                 f"SELECT c.id, f.tokens FROM chunks c JOIN documents d ON d.id = c.doc_id "
-                f"JOIN {kb.fts_table} f ON f.rowid = c.rowid WHERE c.kb_id = ? "
+                f"JOIN {library.catalog.keyword_table(kb)} f ON f.rowid = c.rowid "
+                "WHERE c.kb_id = ? "
                 "AND d.status = 'ready' ORDER BY c.doc_id, c.idx", (kb.id,))
             n = 0
             while rows := cur.fetchmany(BATCH):

@@ -343,7 +343,7 @@ class Catalog:
         self.db.execute(f"DELETE FROM {kb.fts_table} WHERE rowid IN "
                         "(SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
 
-    def _keyword_rows(self, kb: KnowledgeBase) -> str:
+    def keyword_table(self, kb: KnowledgeBase) -> str:
         """The table of the knowledge base's keyword rows (``rowid``, ``tokens``)."""
         return kb.fts_table
 
@@ -351,7 +351,7 @@ class Catalog:
         """The indexed token string of each keyword row (chunk rowid)."""
         out: dict[int, str] = {}
         rowids = list(rowids)
-        table = self._keyword_rows(kb)
+        table = self.keyword_table(kb)
         with self._lock:
             for i in range(0, len(rowids), 500):
                 part = rowids[i:i + 500]
@@ -623,7 +623,7 @@ class Catalog:
         """chunk id -> its indexed keyword tokens."""
         out: dict[str, str] = {}
         ids = list(ids)
-        table = self._keyword_rows(kb)
+        table = self.keyword_table(kb)
         with self._lock:
             for i in range(0, len(ids), 500):
                 part = ids[i:i + 500]

@@ -283,7 +283,7 @@ class PgCatalog(Catalog):
             "tokens = tokens - (SELECT COALESCE(SUM(length), 0) FROM gone) WHERE kb_id = ?",
             (doc_id, kb.id))
 
-    def _keyword_rows(self, kb: KnowledgeBase) -> str:
+    def keyword_table(self, kb: KnowledgeBase) -> str:
         return "keyword_rows"  # one table for every knowledge base (rowids are unique)
 
     def keyword_count(self, kb: KnowledgeBase) -> int:

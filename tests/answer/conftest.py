@@ -2,7 +2,7 @@
 
 Two SEC 10-Q PDFs (Apple 2022 Q3, NVIDIA 2023 Q1) and FastAPI's "First Steps" page in
 English and Chinese, ingested once per session with the bundled embedder (default
-backend) into real Chroma; the bundled gemma-3-270m loaded once with llama.cpp.  Prompts
+backend) into real Chroma, on each store backend (``tests/backends.py``); the bundled gemma-3-270m loaded once with llama.cpp.  Prompts
 are kept short (``max_context_tokens``) because every prompt token costs time on the test
 machine.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.backends import open_library
 from tests.conftest import MD_DIR, SEC_DIR, require
 
 AAPL = SEC_DIR / "2022 Q3 AAPL.pdf"
@@ -26,13 +27,13 @@ M2_PAGE = 17
 
 
 @pytest.fixture(scope="session")
-def answer_library(tmp_path_factory, embedder):
-    from ingest.store.library import Library
+def answer_library(request, store_backend, tmp_path_factory, embedder):
     from ingest.pipeline import Ingestor
 
     for p in DOCS:
         require(p)
-    lib = Library(tmp_path_factory.mktemp("answer-store"))
+    lib = open_library(request, store_backend, tmp_path_factory.mktemp("answer-store"),
+                       "answer")
     report = Ingestor(lib, embedder).run(DOCS, kb_name="default")
     assert report.count("added") == len(DOCS), report
     yield lib

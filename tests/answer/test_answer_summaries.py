@@ -15,6 +15,7 @@ from answer.sections import document_sections, joined_pages, section_key
 from answer.summaries import (SummaryCache, SummaryCancelled, Summarizer, clean_summary,
                               find_document)
 from tests.answer.conftest import AAPL, NVDA
+from tests.backends import embedded_only
 
 
 def chunk(idx, page, start, end, text, heading=None):
@@ -60,6 +61,7 @@ def aapl(answer_library):
 
 
 @pytest.mark.slow
+@embedded_only
 def test_a_10q_summary_cites_real_sections_and_is_cached(aapl, chat_manager, tmp_path):
     doc, chunks = aapl
     cache = SummaryCache(tmp_path / "summaries.sqlite3")
@@ -91,6 +93,7 @@ def test_a_10q_summary_cites_real_sections_and_is_cached(aapl, chat_manager, tmp
 
 
 @pytest.mark.slow
+@embedded_only
 def test_cancel_mid_map_keeps_what_was_done(aapl, chat_manager, tmp_path):
     doc, chunks = aapl
     cache = SummaryCache(tmp_path / "summaries.sqlite3")

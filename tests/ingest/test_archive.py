@@ -31,6 +31,7 @@ from ingest.archive import importer
 from ingest.pipeline import Ingestor
 from ingest.store.library import Library, LibraryError
 from retrieval.retriever import Retriever
+from tests.backends import open_library
 from tests.conftest import MD_DIR, REPO, SEC_DIR, require
 from tests.ingest.helpers import assert_consistent, check_store_in_fresh_process
 
@@ -150,8 +151,8 @@ def assert_same_hits(expected: dict, got: dict, tol: float = 1e-6) -> None:
 def keyword_rows(library: Library, kb) -> list[tuple[str, str]]:
     """(chunk text, its keyword tokens) of every passage, sorted."""
     return sorted(tuple(r) for r in library.catalog.db.execute(
-        f"SELECT c.text, f.tokens FROM chunks c JOIN {kb.fts_table} f ON f.rowid = c.rowid"
-        " WHERE c.kb_id = ?", (kb.id,)))
+        f"SELECT c.text, f.tokens FROM chunks c JOIN {library.catalog.keyword_table(kb)} f "
+        "ON f.rowid = c.rowid WHERE c.kb_id = ?", (kb.id,)))
 
 
 class CountingEmbedder:
@@ -226,11 +227,13 @@ def refused(library: Library, file: Path, embedder, *words: str, **kwargs) -> Ar
 # --- the round trip -----------------------------------------------------------------
 
 def test_round_trip_gives_the_same_hits_without_embedding(source, archive, embedder,
-                                                          tmp_path):
-    """A new data folder, a separate library: the same queries give the same passages
-    (texts, pages, files) in the same order with the same scores; nothing is embedded."""
+                                                          tmp_path, request, store_backend):
+    """A new data folder, a separate library (or a team's shared one: ``wenji kb push``):
+    the same queries give the same passages (texts, pages, files) in the same order with
+    the same scores; nothing is embedded."""
     expected = hits(source, embedder, "filings")
-    library = Library(tmp_path / "elsewhere" / "store")
+    library = open_library(request, store_backend, tmp_path / "elsewhere" / "store",
+                           "archive")
     spy = CountingEmbedder(embedder)
     seen = []
     report = import_kb(library, archive, embedder=spy,
@@ -259,6 +262,28 @@ def test_round_trip_gives_the_same_hits_without_embedding(source, archive, embed
     assert done == sorted(done) and seen[-1][0] == seen[-1][1] > 0
     assert {w for _, _, w in seen} >= {"checking the archive", "documents",
                                         "writing passages and vectors"}
+    library.close()
+
+
+def test_a_shared_knowledge_base_exports_what_was_pushed(source, archive, embedder,
+                                                         tmp_path, make_shared_store):
+    """Pushed to a team's servers, exported from there, imported into a new embedded
+    library: the same hits, keyword rows and document rows as the source."""
+    shared = Library(tmp_path / "team" / "store", shared=make_shared_store("archive"))
+    import_kb(shared, archive, embedder=embedder)
+    again = tmp_path / "from-the-team.wenjikb"
+    report = export_kb(shared, "filings", again)
+    src_kb = source.kb("filings")
+    assert report.chunks == report.vectors == source.catalog.chunk_count(src_kb.id)
+    shared.close()
+    library = Library(tmp_path / "here" / "store")
+    import_kb(library, again, embedder=embedder)
+    kb = library.kb("filings")
+    assert_same_hits(hits(source, embedder, "filings"), hits(library, embedder, "filings"))
+    assert keyword_rows(library, kb) == keyword_rows(source, src_kb)
+    assert ([(d.path, d.status, d.chunks) for d in library.documents(kb)]
+            == [(d.path, d.status, d.chunks) for d in source.documents(src_kb)])
+    assert_consistent(library)
     library.close()
 
 

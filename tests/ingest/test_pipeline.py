@@ -11,6 +11,7 @@ import pytest
 
 from ingest.store.library import Library, LibraryError
 from ingest.pipeline import Ingestor
+from tests.backends import open_library, reopen
 from tests.conftest import MD_DIR, PDF_DIR, SEC_DIR, require
 from tests.ingest.helpers import assert_consistent
 
@@ -18,8 +19,8 @@ MD_FILES = ["tutorial/first-steps.md", "tutorial/path-params.md", "tutorial/quer
 
 
 @pytest.fixture
-def library(tmp_path):
-    lib = Library(tmp_path / "store")
+def library(request, store_backend, tmp_path):
+    lib = open_library(request, store_backend, tmp_path / "store", "ingest")
     yield lib
     lib.close()
 
@@ -206,7 +207,8 @@ def test_knowledge_base_management(library, embedder, docs):
     collection = kb.collection
     library.delete_kb("笔记")
     assert [k.name for k in library.kbs()] == ["empty"]
-    assert collection not in [c.name for c in library.vectors.client.list_collections()]
+    left = [c.name for c in library.vectors.client.list_collections()]
+    assert library.vectors.prefix + collection not in left
     assert library.catalog.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == 0
 
 
@@ -264,24 +266,27 @@ def test_reembedding_switches_a_knowledge_base_to_another_embedder(library, embe
     assert {o.status for o in Ingestor(library, other).reembed("notes").outcomes} == {"unchanged"}
 
 
-def test_keyword_index_is_rebuilt_when_the_tokenizer_changes(library, embedder, docs, tmp_path):
-    from ingest.store.library import Library
+def test_keyword_index_is_rebuilt_when_the_tokenizer_changes(library, embedder, docs):
     from ingest.analyzer import TOKENIZER_VERSION
 
     Ingestor(library, embedder).run([docs / "notes"], kb_name="notes")
     kb = library.kb("notes")
     assert kb.tokenizer == TOKENIZER_VERSION
-    db = library.catalog.db
-    before = dict(db.execute(f"SELECT rowid, tokens FROM {kb.fts_table}").fetchall())
-    # simulate an index written by an older tokenizer
-    db.execute(f"UPDATE {kb.fts_table} SET tokens = 'stale'")
-    db.execute("UPDATE kbs SET tokenizer = '1' WHERE id = ?", (kb.id,))
+    rowids = sorted(library.catalog.keyword_rowids(kb))
+    before = library.catalog.keyword_tokens(kb, rowids)
+    assert len(before) == len(rowids) > 0
+    # an index written by an older tokenizer: other tokens, and the old version's mark
+    with library.catalog.transaction():
+        library.catalog._clear_keywords(kb)
+        for rowid in rowids:
+            library.catalog._insert_keywords(kb, rowid, "stale")
+        library.catalog.db.execute("UPDATE kbs SET tokenizer = '1' WHERE id = ?", (kb.id,))
+    assert set(library.catalog.keyword_tokens(kb, rowids).values()) == {"stale"}
     library.close()
-    reopened = Library(tmp_path / "store")
+    reopened = reopen(library)
     kb = reopened.kb("notes")
     assert kb.tokenizer == TOKENIZER_VERSION
-    after = dict(reopened.catalog.db.execute(f"SELECT rowid, tokens FROM {kb.fts_table}").fetchall())
-    assert after == before
+    assert reopened.catalog.keyword_tokens(kb, rowids) == before
     reopened.close()
 
 

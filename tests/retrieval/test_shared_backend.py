@@ -5,18 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.store.library import Library
-from retrieval_data import fill_library
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def shared_library(tmp_path_factory, make_shared_store, embedder, slices):
-    lib = Library(tmp_path_factory.mktemp("shared-local"), make_shared_store("retrieval"))
-    fill_library(lib, embedder, slices)
-    yield lib
-    lib.close()
 
 
 def _top(retriever, query, kb):
@@ -25,10 +15,11 @@ def _top(retriever, query, kb):
 
 
 @pytest.mark.parametrize("kb", ["scifact", "rgb"])
-def test_same_hits_as_the_embedded_library(kb, library, shared_library, embedder, slices):
+def test_same_hits_as_the_embedded_library(kb, embedded_library, server_library, embedder,
+                                          slices):
     from retrieval.retriever import Retriever
 
-    here, there = Retriever(library, embedder), Retriever(shared_library, embedder)
+    here, there = Retriever(embedded_library, embedder), Retriever(server_library, embedder)
     # the benchmark's questions, and documents' titles as look-alike questions
     queries = list(slices[kb].queries.values()) + [(t or x[:30]) for _, t, x in slices[kb].docs[:25]]
     assert len(queries) >= 20
@@ -37,13 +28,13 @@ def test_same_hits_as_the_embedded_library(kb, library, shared_library, embedder
 
 
 @pytest.mark.parametrize("kb", ["scifact", "rgb"])
-def test_the_keyword_statistics_agree(kb, library, shared_library):
+def test_the_keyword_statistics_agree(kb, embedded_library, server_library):
     from retrieval.keyword import open_keyword_index
     from retrieval.keyword_postings import PostingsKeywordIndex
 
-    a_kb, b_kb = library.kb(kb), shared_library.kb(kb)
-    fts5, postings = (open_keyword_index(library.catalog, a_kb),
-                      open_keyword_index(shared_library.catalog, b_kb))
+    a_kb, b_kb = embedded_library.kb(kb), server_library.kb(kb)
+    fts5, postings = (open_keyword_index(embedded_library.catalog, a_kb),
+                      open_keyword_index(server_library.catalog, b_kb))
     assert isinstance(postings, PostingsKeywordIndex)
     n, avgdl = fts5.sizes()
     assert postings.sizes() == (n, pytest.approx(avgdl))
@@ -56,8 +47,24 @@ def test_the_keyword_statistics_agree(kb, library, shared_library):
     assert fts5.has_cjk_terms() == postings.has_cjk_terms() == (kb == "rgb")
 
 
-def test_consistency_report_on_the_servers(shared_library):
+def test_consistency_report_on_the_servers(server_library):
     for kb in ("scifact", "rgb"):
-        report = shared_library.consistency_report(shared_library.kb(kb))
+        report = server_library.consistency_report(server_library.kb(kb))
         assert report["mismatch"] == 0 and report["chroma"] == report["ready"] > 0
         assert report["keyword"] == report["ready"]
+
+
+@pytest.mark.parametrize("kb", ["scifact", "rgb"])
+def test_documents_read_back_the_same(kb, embedded_library, server_library):
+    """What summaries, comparisons and the viewer read: each document's row and its
+    passages in order (the model-heavy tests over them run on the embedded store)."""
+    fields = ("path", "title", "kind", "status", "pages", "chunks", "content_hash")
+    here, there = embedded_library.kb(kb), server_library.kb(kb)
+    a, b = embedded_library.documents(here), server_library.documents(there)
+    assert [[getattr(d, f) for f in fields] for d in a] == \
+        [[getattr(d, f) for f in fields] for d in b]
+    for x, y in zip(a, b):
+        assert ([(c.index, c.page, c.heading, c.start, c.end, c.text)
+                 for c in embedded_library.catalog.document_chunks(x.id)]
+                == [(c.index, c.page, c.heading, c.start, c.end, c.text)
+                    for c in server_library.catalog.document_chunks(y.id)])

@@ -12,6 +12,7 @@ import pytest
 from ingest.prepare import Prepared
 from ingest.splitter import Chunk
 from ingest.store.library import Library
+from tests.backends import open_library, reopen
 from tests.ingest.helpers import assert_consistent
 
 
@@ -37,22 +38,23 @@ def _write(lib: Library, kb, prepared: Prepared, commit: bool = True):
 
 
 @pytest.fixture
-def store(tmp_path):
-    return tmp_path / "store"
+def store(request, store_backend, tmp_path) -> Library:
+    """A new library on the test's store backend (closed by the test)."""
+    return open_library(request, store_backend, tmp_path / "store", "writer")
 
 
-def _notes(store):
-    """A library on ``store`` and its knowledge base "notes"."""
-    lib = Library(store)
+def _notes(lib: Library):
+    """The library and its new knowledge base "notes"."""
     return lib, lib.create_kb("notes")
 
 
 _BROKEN = Prepared(path="/a.md", ok=False, code="corrupt", reason="damaged", kind="markdown")
 
 
-def _restart(lib: Library, store) -> Library:
+def _restart(lib: Library) -> Library:
+    """The next start: this process's library gone (as if killed), a new one opened."""
     lib.close()
-    return Library(store)
+    return reopen(lib)
 
 
 def test_a_new_document_is_searchable_only_once_committed(store):
@@ -60,7 +62,7 @@ def test_a_new_document_is_searchable_only_once_committed(store):
     _write(lib, kb, _prepared("/a.md", 3), commit=False)
     assert lib.vectors.count(kb.collection) == 3
     assert lib.catalog.chunk_count(kb.id) == 0  # vectors alone are not searchable
-    lib = _restart(lib, store)
+    lib = _restart(lib)
     assert_consistent(lib)
     assert lib.vectors.count(kb.collection) == 0
     assert [d.status for d in lib.documents(kb)] == ["pending"]
@@ -77,7 +79,7 @@ def test_an_interrupted_reindex_keeps_the_current_generation(store):
     _write(lib, kb, _prepared("/a.md", 3))
     current = lib.catalog.chunk_ids(kb.id)
     _write(lib, kb, _prepared("/a.md", 5, word="beta"), commit=False)
-    lib = _restart(lib, store)
+    lib = _restart(lib)
     assert_consistent(lib)
     assert lib.catalog.chunk_ids(kb.id) == current
     assert lib.vectors.ids(kb.collection) == current
@@ -115,7 +117,7 @@ def test_a_failure_drops_the_previous_chunks_from_both_stores(store):
 
 
 def test_removals_interrupted_after_their_mark_finish_at_the_next_start(store):
-    lib = Library(store)
+    lib = store
     kept, dropped = lib.create_kb("kept"), lib.create_kb("dropped")
     doc = _write(lib, kept, _prepared("/a.md", 3))
     _write(lib, kept, _prepared("/b.md", 2))
@@ -123,9 +125,10 @@ def test_removals_interrupted_after_their_mark_finish_at_the_next_start(store):
     # the first step of each removal, then the crash
     lib.catalog.mark_removing(doc)
     lib.catalog.mark_kb_deleting(dropped)
-    lib = _restart(lib, store)
+    lib = _restart(lib)
     assert [kb.name for kb in lib.kbs()] == ["kept"]
-    assert dropped.collection not in [c.name for c in lib.vectors.client.list_collections()]
+    left = [c.name for c in lib.vectors.client.list_collections()]
+    assert lib.vectors.prefix + dropped.collection not in left
     assert [d.path for d in lib.documents(kept)] == ["/b.md"]
     assert lib.vectors.count(kept.collection) == 2
     assert_consistent(lib)
@@ -163,7 +166,7 @@ def test_a_crash_before_the_old_vectors_are_deleted_is_finished_at_the_next_star
     (row,) = lib.documents(kb)
     assert row.status == status  # the catalog has the change ...
     assert old <= lib.vectors.ids(kb.collection)  # ... and the old vectors are still there
-    lib = _restart(lib, store)
+    lib = _restart(lib)
     assert lib.vectors.ids(kb.collection).isdisjoint(old)
     assert lib.vectors.count(kb.collection) == vectors_left
     (row,) = lib.documents(kb)
