@@ -1,7 +1,7 @@
 """Ingest benchmark: Wenji vs. its own embed-only time vs. the canonical LangChain recipe.
 
 Run: ``.venv/bin/python bench/ingest.py [--docs DIR] [--skip-recipe] [--backend B]
-[--compare-backend B2] [--embedder E] [--compare-embedder E2]``
+[--compare-backend B2] [--embedder E] [--compare-embedder E2] [--compare-store server]``
 
 Each phase runs in its own process (so peak RSS is per phase and nothing is warm from an
 earlier phase), one after the other, in the same run, on the same files:
@@ -13,6 +13,8 @@ earlier phase), one after the other, in the same run, on the same files:
                after, for a same-run ratio;
 * wenji (E2) - with ``--compare-embedder``: the same with another embedder (the bundled
                ``all-MiniLM-L6-v2`` beside the default multilingual-e5-small, say);
+* wenji (server) - with ``--compare-store server``: the same into a shared library on a
+               PostgreSQL and a Chroma server started on this machine;
 * embed-only - the same chunk texts Wenji produced, embedded alone with the same model
                and backend (the floor for ingest: target wenji <= 1.1 x this);
 * recipe     - PyPDFLoader, RecursiveCharacterTextSplitter(1000, 200),
@@ -45,8 +47,10 @@ from bench.machine_info import machine  # noqa: E402
 
 # --- phases (each in its own process) -----------------------------------------------
 
-def phase_wenji(docs: Path, work: Path, cache: Path, backend: str, model: str) -> dict:
+def phase_wenji(docs: Path, work: Path, cache: Path, backend: str, model: str,
+                shared: Path | None = None) -> dict:
     from ingest.store.library import Library
+    from ingest.store.shared import SharedStore
     from ingest.pipeline import Ingestor
     from models.embedder_pair import open_embedder
 
@@ -57,7 +61,8 @@ def phase_wenji(docs: Path, work: Path, cache: Path, backend: str, model: str) -
     prepare = time.perf_counter() - t_prep
     t0 = time.perf_counter()
     embedder = open_embedder(model or None, backend=backend, cache_dir=cache)
-    library = Library(work / "store")
+    store = SharedStore(**json.loads(shared.read_text())) if shared else None
+    library = Library(work / "store", shared=store)
     report = Ingestor(library, embedder).run([docs], kb_name="bench")
     wall = time.perf_counter() - t0
     kb = library.kb("bench")
@@ -126,6 +131,23 @@ def run_phase(name: str, args: list[str]) -> dict:
     return result
 
 
+def on_servers(work: Path, common: list[str]) -> dict:
+    """The wenji phase again, into a new shared library on servers started for it."""
+    from bench.servers import shared_stores
+
+    (work / "server").mkdir()
+    with shared_stores() as make_store:
+        store = make_store("bench_ingest")
+        secrets = work / "server" / "store.json"
+        secrets.touch(mode=0o600)
+        secrets.write_text(json.dumps({"postgres": store.postgres,
+                                       "chroma_url": store.chroma_url,
+                                       "chroma_token": store.chroma_token}))
+        args = [*common, "--shared", str(secrets)]
+        args[args.index("--work") + 1] = str(work / "server")
+        return run_phase("wenji", args)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
@@ -139,6 +161,9 @@ def main() -> None:
     ap.add_argument("--compare-embedder", metavar="E2",
                     help="also ingest with this embedder (e.g. all-MiniLM-L6-v2) and report "
                          "the ratio")
+    ap.add_argument("--compare-store", choices=["server"],
+                    help="also ingest into a shared library on a PostgreSQL and a Chroma "
+                         "server started on this machine, and report the ratio")
     ap.add_argument("--skip-recipe", action="store_true")
     ap.add_argument("--skip-ocr", action="store_true")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
@@ -146,11 +171,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--shared", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.phase:
         if args.phase == "wenji":
-            res = phase_wenji(args.docs, args.work, args.cache, args.backend, args.embedder)
+            res = phase_wenji(args.docs, args.work, args.cache, args.backend, args.embedder,
+                              args.shared)
         elif args.phase == "warmup":
             from models.embedder_pair import open_embedder
 
@@ -187,6 +214,7 @@ def main() -> None:
 
     other = (alternative("other", args.compare_backend, args.embedder)
              if args.compare_backend else None)
+    served = on_servers(work, common) if args.compare_store else None
     second = (alternative("second", args.backend, args.compare_embedder)
               if args.compare_embedder else None)
     embed = run_phase("embed", common)
@@ -201,6 +229,8 @@ def main() -> None:
         rows.append((f"wenji ingest ({model}, {args.compare_backend})", other))
     if second:
         rows.append((f"wenji ingest ({args.compare_embedder}, {args.backend})", second))
+    if served:
+        rows.append((f"wenji ingest ({model}, {args.backend}) into the server backend", served))
     rows.append(("embed-only (same chunks, same model)", embed))
     if recipe:
         rows.append(("LangChain recipe (fp32 torch)", recipe))
@@ -219,6 +249,9 @@ def main() -> None:
     if second:
         lines.append(f"- wenji {model} / wenji {args.compare_embedder} = "
                      f"**{ours['wall'] / second['wall']:.2f}** (same run)")
+    if served:
+        lines.append(f"- server backend / embedded = **{served['wall'] / ours['wall']:.2f}** "
+                     "(PostgreSQL and the Chroma server on this machine, same run)")
     if recipe:
         lines.append(f"- recipe / wenji ({model}) = **{recipe['wall'] / ours['wall']:.2f}x faster**")
         if second:

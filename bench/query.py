@@ -363,25 +363,10 @@ def compare_backends(args) -> int:
     """Each size built in both stores (the embedded one in ``--store``, kept; the server
     one afresh), then the same queries on both, in turns: a same-run ratio."""
     from ingest.store.library import Library
-    from ingest.store.shared import SharedStore
+    from bench.servers import shared_stores
     from retrieval.retriever import Retriever
 
-    servers = []
-    if args.pg:
-        make_store = lambda size: SharedStore(args.pg, args.chroma_url,  # noqa: E731
-                                              args.chroma_token or None)
-    else:
-        sys.path.insert(0, str(ROOT))
-        from tests.servers import ChromaServer, PostgresServer
-
-        pg, chroma = PostgresServer().start(), ChromaServer().start()
-        servers = [pg, chroma]
-
-        def make_store(size):
-            name = f"bench_{size}"
-            pg.create_database(name)
-            return SharedStore(pg.dsn(dbname=name), chroma.url, chroma.token("alice"))
-    try:
+    with shared_stores(args.pg, args.chroma_url, args.chroma_token) as make_store:
         store_root, embedder, eval_root = _setup(
             args, "embedded vs server (PostgreSQL + Chroma server on this machine)")
         queries = load_queries(args.queries)
@@ -395,7 +380,8 @@ def compare_backends(args) -> int:
                     shutil.rmtree(folder, ignore_errors=True)
                     library = Library(folder)
                 else:
-                    library = Library(store_root / f"both-{size}-local", make_store(size))
+                    library = Library(store_root / f"both-{size}-local",
+                                      make_store(f"bench_{size}"))
                 kb = library.create_kb("bench", embedder.name)
                 t0 = time.perf_counter()
                 grow(library, kb, 0, size, *base, np.random.default_rng(0))
@@ -421,9 +407,6 @@ def compare_backends(args) -> int:
                 print(f"| {size:,} | {label} | {size / builds[label]:,.0f} | "
                       f"{m['en']['p50_ms']} / {m['en']['p95_ms']} ms | "
                       f"{m['zh']['p50_ms']} / {m['zh']['p95_ms']} ms | {ratio} |")
-    finally:
-        for server in servers:
-            server.stop()
     return 0
 
 
