@@ -276,9 +276,8 @@ class LibraryPanel(QWidget):
         self.kb_picker.blockSignals(True)
         self.kb_picker.clear()
         self.kb_picker.addItems(names)
-        if self.showing == SHARED:  # the team's knowledge bases, marked as such
-            for i in range(len(names)):
-                self.kb_picker.setItemIcon(i, icon("team"))
+        if self.showing == SHARED:  # the team's knowledge bases say where they are (no
+            for i in range(len(names)):  # icon: the row is narrow, the names come first)
                 self.kb_picker.setItemData(i, self.shared_kb_text(), Qt.ToolTipRole)
         self.kb_picker.setCurrentIndex(max(0, names.index(self._kb)))
         self.kb_picker.blockSignals(False)

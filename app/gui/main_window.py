@@ -417,7 +417,8 @@ class MainWindow(QMainWindow):
     def _on_start_failed(self, message: str) -> None:
         try:
             self.library_panel.embedder_name = self.current_embedder_name()
-            self.refresh_library()
+            self._show_servers()
+            self.show_library()  # which library, with its marks and rights
             self.refresh_models()
             self.conversations.refresh()
         except Exception:

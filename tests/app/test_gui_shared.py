@@ -145,7 +145,7 @@ def test_the_team_library_is_marked_with_its_server_and_a_writer_changes_it(
             1, Qt.ToolTipRole), carol)
         assert str(team["note"]) in w.documents_shown()
         picker = panel.kb_picker
-        assert not picker.itemIcon(picker.findText("handbook")).isNull()
+        assert team["catalog"] in picker.itemData(picker.findText("handbook"), Qt.ToolTipRole)
         # a writer may change it; the team's folders are not watched from here
         for control in (panel.new_kb_button, panel.rename_kb_button, panel.delete_kb_button,
                         w.add_files_action, w.add_folder_action, w.import_kb_action):
