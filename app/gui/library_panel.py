@@ -234,8 +234,9 @@ class LibraryPanel(QWidget):
             self.role_label.setText("")
             self.role_label.setToolTip("")
         names = [kb.name for kb in self.services.library().kbs()]
-        kb = self._kb_in.get(which)
-        kb = kb if kb in names else (names[0] if names else "default")
+        kb = self._kb_in.get(which, "default")  # this computer's: as before, "default"
+        if which == SHARED and kb not in names and names:
+            kb = names[0]  # the team's first, rather than one it does not have
         changed = kb != self._kb
         self._kb = kb
         self._apply_enabled()

@@ -298,7 +298,8 @@ class MainWindow(QMainWindow):
         lib = self.library_panel
         chat = [getattr(self.chat, name, None) for name in  # the chat panel's, if it has them
                 ("question", "send_button", "stop_button", "copy_button", "view", "side_tabs")]
-        chain = [self.model_picker, self.tabs, lib.kb_picker, lib.new_kb_button,
+        chain = [self.model_picker, self.tabs, lib.library_picker, lib.kb_picker,
+                 lib.new_kb_button,
                  lib.rename_kb_button, lib.delete_kb_button, lib.tree, self.watch_view.tree,
                  self.cancel_button, self.reembed_bar.button,
                  *[w for w in chat if isinstance(w, QWidget)]]

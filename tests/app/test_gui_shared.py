@@ -163,6 +163,7 @@ def test_the_team_library_is_marked_with_its_server_and_a_writer_changes_it(
         w.switch_library(LOCAL)
         qtbot.waitUntil(lambda: not w.switching_library, timeout=30_000)
         assert w.services.which == LOCAL and panel.library_picker.currentData() == LOCAL
+        assert panel.current_kb == w.chat.kb_name == "default"
         assert w.library_status.text() == "This computer" and panel.role_label.text() == ""
         names = [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
         assert "handbook" not in names and "minutes" not in names
@@ -173,6 +174,7 @@ def test_the_team_library_is_marked_with_its_server_and_a_writer_changes_it(
         qtbot.waitUntil(lambda: not w.switching_library, timeout=30_000)
         assert w.library_status.text() == "Team library · writer"
         assert kb_row(w, "handbook").text(1) == "shared"
+        assert panel.current_kb == w.chat.kb_name == "minutes"  # where the writer was
     finally:
         w.close()
     # the knowledge base the writer made is on the server, for everyone
