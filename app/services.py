@@ -33,6 +33,22 @@ def open_library(ctx: Context):
     return Library(ctx.home.store_dir)
 
 
+def shared_configured(ctx: Context) -> bool:
+    """The settings name a team's shared library ([shared] postgres and chroma_url)."""
+    s = ctx.settings.shared
+    return bool(s.postgres and s.chroma_url)
+
+
+def shared_servers(ctx: Context) -> tuple[str, str]:
+    """(the catalog's server as "host:port/database", the vector server's URL) of the
+    shared library the settings name: no secret, nothing read from the keyring, no
+    connection made (for the window's labels before and after connecting)."""
+    from ingest.store.shared import SharedStore
+
+    s = ctx.settings.shared
+    return SharedStore(s.postgres, s.chroma_url).catalog_server(), s.chroma_url
+
+
 def shared_store(ctx: Context):
     """Where the shared library is and this person's secrets for it (UserError if the
     settings do not name one)."""

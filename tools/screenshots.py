@@ -34,6 +34,16 @@ opens the first citation, and saves PNGs:
                       English light, Chinese dark, English dark (one filing added: example
                       questions) and Chinese light
 
+  26-team-reader.png  the team's shared library (a real PostgreSQL and Chroma server on
+                      127.0.0.1, started and stopped by this tool, as the tests do) as a
+                      reader sees it: the team's knowledge bases marked, "Team library ·
+                      reader" in the status bar, every change greyed out
+  27-team-writer-zh.png the same library as a writer sees it, in the Chinese interface
+  28-team-refused-zh.png a refused login at start-up, in Chinese: this computer's library
+                      is shown instead (the whole screen, for the message box)
+
+``--team-only`` makes only 26 to 28 (needs Debian's postgresql, as the tests do; a few
+minutes: a writer adds the notes first).
 ``--checks-only`` makes only 09 and 10 (no ingest, a few seconds); ``--models-only`` only
 11 and 12; ``--summary-only`` only 13 to 15 (a few minutes: the model reads two filings).
 
@@ -82,6 +92,7 @@ def main() -> int:
     ap.add_argument("--summary-only", action="store_true", help="only 13 to 15")
     ap.add_argument("--watch-only", action="store_true", help="only 16 and 17")
     ap.add_argument("--look-only", action="store_true", help="only 18 to 25")
+    ap.add_argument("--team-only", action="store_true", help="only 26 to 28")
     ap.add_argument("--theme", choices=("system", "light", "dark"), default="system",
                     help="the windows' theme (ui.theme)")
     args = ap.parse_args()
@@ -126,6 +137,18 @@ def main() -> int:
         print(path, flush=True)
         return path
 
+    def shot_screen(widget, name: str) -> Path:
+        """What the screen shows where ``widget`` is: a window with its message box."""
+        settle()
+        path = args.out / name
+        frame = widget.frameGeometry()
+        app.primaryScreen().grabWindow(0, frame.x(), frame.y(), frame.width(),
+                                       frame.height()).save(str(path))
+        print(path, flush=True)
+        return path
+
+    if args.team_only:
+        return team_shots(home, wait, shot, shot_screen)
     if args.checks_only:
         return checks_shots(home, args.docs, wait, shot)
     if args.look_only:
@@ -403,6 +426,97 @@ def watch_shots(home, wait, shot) -> int:
              ("up to date", "已暂停"), 120, "the folder to settle")
         shot(window, name)
         window.close()
+    return 0
+
+
+TEAM_KBS = {  # knowledge base -> notes a writer adds to the team library
+    "api-tutorial": sorted((DATA / "fastapi_docs_md" / "en" / "docs" / "tutorial")
+                           .glob("*.md"))[:5],
+    "deployment": sorted((DATA / "fastapi_docs_md" / "en" / "docs" / "deployment")
+                         .glob("*.md"))[:3],
+    "教程": sorted((DATA / "fastapi_docs_md" / "zh" / "docs" / "tutorial").glob("*.md"))[:3],
+}
+
+
+def team_shots(home, wait, shot, shot_screen) -> int:
+    """26 to 28: a team library on real servers, started here and stopped at the end
+    (also on Ctrl+C or a kill: tests/servers.py's clean-up)."""
+    import os
+    import secrets
+
+    from psycopg.conninfo import make_conninfo
+
+    from app.context import Context
+    from app.gui.main_window import MainWindow
+    from app.services import make_embedder
+    from ingest.pipeline import Ingestor
+    from ingest.store.library import Library
+    from ingest.store.pg_roles import add_person, prepare_database
+    from ingest.store.shared import SharedStore
+    from tests.servers import ChromaServer, PostgresServer, install_signal_cleanup
+
+    install_signal_cleanup()
+    tokens = {"carol": secrets.token_urlsafe(18), "dave": secrets.token_urlsafe(18)}
+    passwords = {"carol": secrets.token_urlsafe(12), "dave": secrets.token_urlsafe(12)}
+    users = {"carol": (tokens["carol"], "writer"), "dave": (tokens["dave"], "reader")}
+    with PostgresServer() as pg, ChromaServer(users=users) as chroma:
+        db = "wenji_team"
+        pg.create_database(db)
+        admin = pg.dsn(dbname=db)
+        prepare_database(admin)
+        for name in ("carol", "dave"):
+            add_person(admin, name, passwords[name], writer=name == "carol")
+
+        def conninfo(name: str, password: str | None = None) -> str:
+            extra = {"password": password} if password else {}
+            return make_conninfo(host=pg.host, port=pg.port, user=name, dbname=db, **extra)
+
+        settings = shot_settings()
+        writer = Library(scratch_dir("wenji-team-writer-"),
+                         SharedStore(conninfo("carol", passwords["carol"]), chroma.url,
+                                     tokens["carol"]))
+        try:
+            ingestor = Ingestor.from_settings(
+                writer, make_embedder(Context(home=home, settings=settings)), settings.ingest)
+            for kb, notes in TEAM_KBS.items():
+                report = ingestor.run(notes, kb_name=kb)
+                print(f"{kb}: {report.count('added')} notes added by the writer", flush=True)
+        finally:
+            writer.close()
+
+        def window(name: str, language: str, password: str | None = None):
+            settings = shot_settings()
+            settings.ui.language = language
+            settings.shared.postgres, settings.shared.chroma_url = conninfo(name), chroma.url
+            os.environ["WENJI_SHARED_PASSWORD"] = password or passwords[name]
+            os.environ["WENJI_SHARED_TOKEN"] = tokens[name]
+            w = MainWindow(Context(home=home, settings=settings, shared=True))
+            w.resize(1280, 800)
+            w.show()
+            w.move(0, 0)  # on the screen whole (no window manager places it): shot_screen
+            wait(lambda: w.started, 600, "the window to load")
+            tree = w.library_panel.tree
+            for i in range(tree.columnCount()):
+                tree.resizeColumnToContents(i)
+            return w
+
+        try:
+            w = window("dave", "en")
+            w.library_panel.set_current_kb("api-tutorial")
+            shot(w, "26-team-reader.png")
+            w.close()
+            w = window("carol", "zh")
+            w.library_panel.set_current_kb("教程")
+            shot(w, "27-team-writer-zh.png")
+            w.close()
+            w = window("carol", "zh", password="not-" + passwords["carol"])
+            wait(lambda: w._problem_box is not None and w._problem_box.isVisible(), 60,
+                 "the refusal")
+            shot_screen(w, "28-team-refused-zh.png")
+            w.close()
+        finally:
+            os.environ.pop("WENJI_SHARED_PASSWORD", None)
+            os.environ.pop("WENJI_SHARED_TOKEN", None)
     return 0
 
 

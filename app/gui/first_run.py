@@ -88,6 +88,11 @@ class EmptyChat(QWidget):
         self.heading.setFont(font)
         self.heading.setAlignment(Qt.AlignCenter)
         self.drop = DropTarget()
+        self.read_only_note = QLabel()  # a reader of the team library adds nothing
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setAlignment(Qt.AlignCenter)
+        self.read_only_note.setVisible(False)
         self.model_line = QLabel()
         self.model_line.setObjectName("emptyModel")
         self.model_line.setWordWrap(True)
@@ -109,6 +114,7 @@ class EmptyChat(QWidget):
         column.addStretch(2)
         column.addWidget(self.heading)
         column.addWidget(self.drop)
+        column.addWidget(self.read_only_note)
         column.addWidget(self.model_line)
         column.addLayout(model_row)
         column.addWidget(self.examples_title)
@@ -154,6 +160,20 @@ class EmptyChat(QWidget):
             self.example_buttons.append(button)
         self.examples_title.setVisible(bool(self.example_buttons))
         self.examples.setVisible(bool(self.example_buttons))
+
+    def set_library(self, shared: bool, writable: bool) -> None:
+        """Where dropped files go: this computer's library, the team's (said so), or
+        nowhere: a reader of the team's library is told why instead."""
+        self.drop.hint.setText(
+            self.tr("They are added to the team library: Wenji reads them on this computer, "
+                    "and everyone on the team can search them.") if shared else
+            self.tr("They stay on this computer: Wenji reads them, splits them into passages "
+                    "and indexes them for questions."))
+        self.drop.setVisible(writable)
+        self.read_only_note.setText(self.tr(
+            "This is your team's library: ask it anything. Your account can read it but not "
+            "add to it."))
+        self.read_only_note.setVisible(not writable)
 
     def example_questions(self, documents: list[str]) -> list[str]:
         """Questions the whole-document modes answer well, on the person's own files."""

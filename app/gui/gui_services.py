@@ -4,32 +4,81 @@ torch, Chroma and llama.cpp take seconds to import and load, so nothing is built
 first needed (:meth:`Services.warm_up` builds them on a worker thread after the window
 has painted).  Every object reads ``ctx.settings`` when it is made or used, so saved
 settings apply to the next question or the next files added without restarting.
+
+Two libraries may be open: this computer's (``LOCAL``) and, when the settings have a
+``[shared]`` section, the team's on its servers (``SHARED``).  :meth:`Services.library`
+is the one the window shows; :meth:`Services.open` connects to the other (slow: call it
+off the GUI thread) and :meth:`Services.use` shows it.  Folders are watched in this
+computer's library only: a watched folder is a path on this computer.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import threading
 from typing import Callable
 
 from app.context import Context
+
+log = logging.getLogger(__name__)
+
+
+LOCAL, SHARED = "local", "shared"  # this computer's library, the team's
 
 
 class Services:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self._lock = threading.RLock()  # watcher() opens the library inside it
-        self._library = None
+        self._libraries: dict[str, object] = {}  # LOCAL / SHARED -> its open Library
+        self._opening: dict[str, threading.Lock] = {}
+        self.which = SHARED if ctx.shared else LOCAL  # the library the window shows
+        # why the team library could not be opened at start-up (the window then shows
+        # this computer's library and says why)
+        self.start_error: Exception | None = None
         self._embedder = None
         self._models = None
         self._chats = None
 
     def library(self):
+        """The library the window shows (opened on first use: slow, see :meth:`open`)."""
+        return self.open(self.which)
+
+    def open(self, which: str):
+        """This computer's library (``LOCAL``) or the team's (``SHARED``), connecting on
+        first use (seconds; the team's may raise the core's ``SharedLibraryError``:
+        refused login or token, no server).  Kept open for switching back."""
+        # one lock per library: a slow server holds up neither the other library nor
+        # the other services, and one library is never opened twice at once
         with self._lock:
-            if self._library is None:
+            opening = self._opening.setdefault(which, threading.Lock())
+        with opening:
+            with self._lock:
+                library = self._libraries.get(which)
+            if library is None:
                 from app.services import open_library
 
-                self._library = open_library(self.ctx)
-            return self._library
+                library = open_library(dataclasses.replace(self.ctx, shared=which == SHARED))
+                with self._lock:
+                    self._libraries[which] = library
+            return library
+
+    def is_open(self, which: str) -> bool:
+        with self._lock:
+            return which in self._libraries
+
+    def use(self, which: str) -> None:
+        """Show the library ``which`` from now on (opened already by :meth:`open`)."""
+        with self._lock:
+            if which not in self._libraries:
+                raise RuntimeError(f"the {which} library is not open yet")
+            self.which = which
+
+    def shared_configured(self) -> bool:
+        from app.services import shared_configured
+
+        return shared_configured(self.ctx)
 
     def embedder(self):
         with self._lock:
@@ -43,6 +92,11 @@ class Services:
         from app.services import make_ingestor
 
         return make_ingestor(self.ctx, self.library(), self.embedder())
+
+    def _local_ingestor(self):
+        from app.services import make_ingestor
+
+        return make_ingestor(self.ctx, self.open(LOCAL), self.embedder())
 
     def registry(self):
         from app.services import make_registry
@@ -87,15 +141,16 @@ class Services:
             return self._summaries
 
     def watcher(self, **callbacks):
-        """The folder watcher of the library's watched folders (made once; started by the
-        window after the library is open).  ``callbacks``: those of
+        """The folder watcher of this computer's library's watched folders (made once;
+        started by the window after the library is open).  ``callbacks``: those of
         :class:`ingest.watcher.FolderWatcher`, called on its thread."""
         from ingest.watcher import FolderWatcher
 
+        local = self.open(LOCAL)  # before the lock: open() takes it after its own
         with self._lock:
             if getattr(self, "_watcher", None) is None:
                 s = self.ctx.settings.ingest
-                self._watcher = FolderWatcher(self.library(), self.ingestor,
+                self._watcher = FolderWatcher(local, self._local_ingestor,
                                               quiet=s.watch_quiet_s, poll_seconds=s.watch_poll_s,
                                               **callbacks)
             return self._watcher
@@ -111,10 +166,11 @@ class Services:
     def warm_up(self, on_stage: Callable[[str], None]) -> None:
         """Open and load what the first question needs: the library, the chat store, the
         embedder and the default chat model.  Slow (seconds to a minute): call it off the
-        GUI thread.  ``on_stage`` hears each step as it starts: "library", "embedder" (or
+        GUI thread.  ``on_stage`` hears each step as it starts: "library" (or
+        "shared-library": connecting to the team's), "embedder" (or
         "embedder-export" when it is first made for this computer) and "chat-model"."""
-        on_stage("library")
-        self.library()
+        on_stage("shared-library" if self.which == SHARED else "library")
+        self.open_start_library()
         self.chats()  # the SQLite schema check, off the GUI thread
         embedder = self.embedder()
         on_stage("embedder" if embedder.prepared else "embedder-export")
@@ -122,4 +178,20 @@ class Services:
         on_stage("chat-model")
         self.models().load(self.default_model())
         self.registry().list()  # GGUF headers read here, not in the window's slot
+        self.open(LOCAL)  # the folder watcher's, when the window shows the team's
         import answer.engine  # noqa: F401  (imported here, not by the first answer's slot)
+
+    def open_start_library(self):
+        """The library the window starts on.  When the team's cannot be opened (a
+        refused login or token, a server down, a database not prepared), this
+        computer's is shown instead and :attr:`start_error` keeps why."""
+        if self.which != SHARED:
+            return self.library()
+        try:
+            return self.open(SHARED)
+        except Exception as exc:
+            log.warning("cannot open the team library; showing this computer's: %s", exc)
+            self.start_error = exc
+            with self._lock:
+                self.which = LOCAL
+            return self.library()

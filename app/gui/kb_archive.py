@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog, QWidget
 
 from app.gui.background import Background, Operation
+from app.gui.reasons import error_text
 
 
 class ArchiveActions(QObject):
@@ -125,7 +126,7 @@ class ArchiveActions(QObject):
                 if answer == QMessageBox.Yes:
                     self.import_(file, name, reembed=True)
                 return
-            self._failed(message)
+            self._failed(error_text(error, message))
 
         self._run(work, self.tr("Importing “{name}”…").format(name=name), self._imported,
                   failed)
@@ -149,8 +150,10 @@ class ArchiveActions(QObject):
         self.dialog.setWindowTitle(self.tr("Knowledge base"))
         self.dialog.setWindowModality(Qt.WindowModal)
         self.dialog.setMinimumDuration(300)
-        self._operation = self.background.run(work, done, failed or self._failed,
-                                              self._progress, name="kb-archive")
+        self._operation = self.background.run(
+            work, done, failed or (lambda message: self._failed(
+                error_text(self._operation.error, message))),
+            self._progress, name="kb-archive")
         self.dialog.canceled.connect(self._operation.stop)
 
     def _progress(self, value) -> None:

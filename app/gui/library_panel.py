@@ -5,6 +5,11 @@ a document deletes its vectors from Chroma, deleting a knowledge base drops a co
 run on a worker thread via :class:`app.gui.background.Background`.  Re-indexing is an ingest
 of the chosen files, and re-embedding a knowledge base (after the embedder changed) is one
 of all its files, so the window runs both with its usual progress display.
+
+With a team library in the settings, a picker above the knowledge bases chooses between
+this computer's library and the team's (the window connects in the background); the
+team's knowledge bases carry its icon and, in their tooltips, its servers, and a reader
+finds every change greyed out, saying why.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QInput
                                QVBoxLayout, QWidget)
 
 from app.gui.background import Background
-from app.gui.reasons import reason_text
+from app.gui.gui_services import LOCAL, SHARED
+from app.gui.icons import icon
+from app.gui.reasons import error_text, reason_text
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +59,30 @@ class LibraryPanel(QWidget):
     message = Signal(str)  # for the status bar
     problem = Signal(str)  # something failed: file (or knowledge base) and reason
 
+    libraryRequested = Signal(str)  # LOCAL or SHARED: the person chose that library
+
     def __init__(self, services, background: Background, parent: QWidget | None = None):
         super().__init__(parent)
         self.services, self.background = services, background
         self._kb = "default"
         self._busy = False
+        self._switching = False  # the window is connecting to the other library
+        self.showing = LOCAL  # the library shown (the window says, see show_library)
+        self.writable = True  # False: a reader of the team library
+        self.servers = ("", "")  # the team library's catalog and vector servers
+        self._kb_in = {}  # library -> the knowledge base last chosen in it
+
+        self.library_picker = QComboBox()
+        self.library_picker.setObjectName("libraryPicker")
+        self.library_picker.setAccessibleName(self.tr("Library"))
+        self.library_picker.setToolTip(self.tr("This computer's library, or your team's on "
+                                               "its server"))
+        self.library_picker.addItem(icon("computer"), self.tr("This computer"), LOCAL)
+        self.library_picker.addItem(icon("team"), self.tr("Team library"), SHARED)
+        self.library_picker.activated.connect(
+            lambda i: self.libraryRequested.emit(self.library_picker.itemData(i)))
+        self.role_label = QLabel()
+        self.role_label.setObjectName("libraryRole")
 
         self.kb_picker = QComboBox()
         self.kb_picker.setObjectName("kbPicker")
@@ -122,6 +148,21 @@ class LibraryPanel(QWidget):
         self.embedder_name: str | None = None
         self.stale_kbs: dict[str, str] = {}  # knowledge base -> the other embedder
 
+        self.library_row = QWidget()
+        row = QHBoxLayout(self.library_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        library_label = QLabel(self.tr("Library:"))
+        library_label.setBuddy(self.library_picker)
+        row.addWidget(library_label)
+        row.addWidget(self.library_picker, 1)
+        row.addWidget(self.role_label)
+        self.library_row.setVisible(services.shared_configured() or services.which == SHARED)
+        # what each control says when it may be used (a reader's say why it may not)
+        self._tips = {w: w.toolTip() for w in (self.new_kb_button, self.rename_kb_button,
+                                               self.delete_kb_button)}
+        self._tips.update({a: a.toolTip() for a in (self.remove_action, self.reindex_action,
+                                                    self.reembed_kb_action)})
+
         top = QHBoxLayout()
         kb_label = QLabel(self.tr("Knowledge base:"))
         kb_label.setBuddy(self.kb_picker)
@@ -131,8 +172,84 @@ class LibraryPanel(QWidget):
             top.addWidget(b)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.library_row)
         lay.addLayout(top)
         lay.addWidget(self.tree, 1)
+
+    # --- which library ------------------------------------------------------------------
+
+    def read_only_text(self) -> str:
+        """Why a reader cannot change the team library (the disabled controls' tooltip)."""
+        return self.tr("Your account can read this team library but not change it (ask a "
+                       "writer or the server's administrator)")
+
+    def writer_text(self) -> str:
+        """What a writer of the team library may do (tooltips)."""
+        return self.tr("Your account can add, remove and rename here: your team sees the "
+                       "changes")
+
+    def local_text(self) -> str:
+        """This computer's library, for tooltips."""
+        return self.tr("The knowledge bases kept in this computer's data folder")
+
+    def library_name(self) -> str:
+        """The library shown, for the status bar: with the rights in the team's."""
+        if self.showing != SHARED:
+            return self.tr("This computer")
+        return (self.tr("Team library · reader") if not self.writable
+                else self.tr("Team library · writer"))
+
+    def role_text(self) -> str:
+        """"Reader" or "Writer" in the team library; "" for this computer's."""
+        if self.showing != SHARED:
+            return ""
+        return self.tr("Reader") if not self.writable else self.tr("Writer")
+
+    def server_text(self) -> str:
+        """The team library's servers, for tooltips (never a secret)."""
+        catalog, vectors = self.servers
+        return self.tr("Server: {catalog} (passages), {vectors} (vectors)").format(
+            catalog=catalog, vectors=vectors)
+
+    def set_servers(self, catalog: str, vectors: str) -> None:
+        """Name the team library's servers (from the settings, before connecting)."""
+        self.servers = (catalog, vectors)
+        self.library_picker.setItemText(1, self.tr("Team library · {server}").format(
+            server=catalog))
+        self.library_picker.setItemData(1, self.server_text(), Qt.ToolTipRole)
+        self.library_picker.setItemData(0, self.local_text(), Qt.ToolTipRole)
+
+    def show_library(self, which: str, writable: bool) -> None:
+        """The window now shows ``which`` (opened): pick, mark and gate accordingly, and
+        go to the knowledge base last chosen there."""
+        self._kb_in[self.showing] = self._kb
+        self.showing, self.writable = which, writable
+        self.library_row.setVisible(not self.library_row.isHidden() or which == SHARED)
+        self.library_picker.setCurrentIndex(self.library_picker.findData(which))
+        if which == SHARED:
+            self.role_label.setText(self.role_text())
+            self.role_label.setToolTip(self.read_only_text() if not writable
+                                       else self.writer_text())
+        else:
+            self.role_label.setText("")
+            self.role_label.setToolTip("")
+        names = [kb.name for kb in self.services.library().kbs()]
+        kb = self._kb_in.get(which, "default")  # this computer's: as before, "default"
+        if which == SHARED and kb not in names and names:
+            kb = names[0]  # the team's first, rather than one it does not have
+        changed = kb != self._kb
+        self._kb = kb
+        self._apply_enabled()
+        self.refresh()
+        if changed:
+            self.kbChanged.emit(kb)
+
+    def set_switching(self, switching: bool) -> None:
+        """While the window connects to the other library, the picker waits."""
+        self._switching = switching
+        if not switching:  # a failed switch: back to the library still shown
+            self.library_picker.setCurrentIndex(self.library_picker.findData(self.showing))
+        self._apply_enabled()
 
     # --- showing ------------------------------------------------------------------------
 
@@ -160,20 +277,41 @@ class LibraryPanel(QWidget):
         self.kb_picker.blockSignals(True)
         self.kb_picker.clear()
         self.kb_picker.addItems(names)
+        if self.showing == SHARED:  # the team's knowledge bases say where they are (no
+            for i in range(len(names)):  # icon: the row is narrow, the names come first)
+                self.kb_picker.setItemData(i, self.shared_kb_text(), Qt.ToolTipRole)
         self.kb_picker.setCurrentIndex(max(0, names.index(self._kb)))
         self.kb_picker.blockSignals(False)
+
+    def shared_kb_text(self) -> str:
+        """The tooltip of a team knowledge base: where it is and what this person may do."""
+        rights = (self.tr("Your account can search it but not change it.") if not self.writable
+                  else self.tr("Your account can search and change it."))
+        return self.tr("Shared with your team.") + "\n" + self.server_text() + "\n" + rights
 
     def refresh(self) -> None:
         library = self.services.library()
         expanded = {self.tree.topLevelItem(i).data(0, KB_ROLE)
                     for i in range(self.tree.topLevelItemCount())
                     if not self.tree.topLevelItem(i).isExpanded()}
+        try:  # the team library's server may have gone away since it was opened
+            kbs = [(kb, library.documents(kb)) for kb in library.kbs()]
+        except Exception as exc:
+            log.warning("cannot read the library: %s", exc)
+            self.problem.emit(self.tr("Cannot read the library: {reason}").format(
+                reason=error_text(exc)))
+            return
         self.tree.clear()
         self.stale_kbs = {}
-        for kb in library.kbs():
+        shared = self.showing == SHARED
+        for kb, docs in kbs:
             kb_item = QTreeWidgetItem([kb.name, "", "", "", ""])
             kb_item.setData(0, KB_ROLE, kb.name)
-            docs = library.documents(kb)
+            if shared:  # marked: the icon, a word, and where it is in the tooltip
+                kb_item.setIcon(0, icon("team"))
+                kb_item.setText(1, self.tr("shared"))
+                kb_item.setToolTip(0, self.shared_kb_text())
+                kb_item.setToolTip(1, self.shared_kb_text())
             old = stale_embedder(kb, docs, self.embedder_name)
             if old:
                 self.stale_kbs[kb.name] = old
@@ -200,7 +338,8 @@ class LibraryPanel(QWidget):
                 item.setData(1, DOC_ROLE, doc.status)
                 kb_item.addChild(item)
             kb_item.setExpanded(kb.name not in expanded)
-        self._fill_picker(self._kb_names())
+        self._fill_picker([kb.name for kb, _docs in kbs] +
+                          ([self._kb] if self._kb not in {kb.name for kb, _d in kbs} else []))
         self._mark_current()
         self.tree.resizeColumnToContents(0)
 
@@ -231,18 +370,23 @@ class LibraryPanel(QWidget):
     def set_busy(self, busy: bool) -> None:
         """While files are added, the library is not changed from here."""
         self._busy = busy
-        for w in (self.new_kb_button, self.rename_kb_button, self.delete_kb_button,
-                  self.kb_picker):
-            w.setEnabled(not busy)
-        self.remove_action.setEnabled(not busy)
-        self.reindex_action.setEnabled(not busy)
-        self.reembed_kb_action.setEnabled(not busy)
+        self._apply_enabled()
+
+    def _apply_enabled(self) -> None:
+        """Changes are off while busy and for a reader (whose controls say why)."""
+        can_change = not self._busy and self.writable
+        for control, tip in self._tips.items():
+            control.setEnabled(can_change)
+            control.setToolTip(tip if self.writable else self.read_only_text())
+        self.kb_picker.setEnabled(not self._busy)
+        self.library_picker.setEnabled(not self._busy and not self._switching)
 
     def _context_menu(self, pos: QPoint) -> None:
         item = self.tree.itemAt(pos)
         if item is None:
             return
         menu = QMenu(self)
+        menu.setToolTipsVisible(True)  # a reader's greyed-out items say why
         if item.data(0, DOC_ROLE):
             menu.addAction(self.summarize_action)
             menu.addAction(self.compare_action)
@@ -257,12 +401,17 @@ class LibraryPanel(QWidget):
             menu.addAction(self.remove_action)
         else:
             name = item.data(0, KB_ROLE)
+            can_change = not self._busy and self.writable
             menu.addAction(self.tr("Ask this knowledge base"), lambda: self.set_current_kb(name))
-            menu.addAction(self.tr("Rename…"), lambda: self.rename_kb(name)).setEnabled(not self._busy)
-            menu.addAction(self.tr("Delete…"), lambda: self.delete_kb(name)).setEnabled(not self._busy)
+            changes = [menu.addAction(self.tr("Rename…"), lambda: self.rename_kb(name)),
+                       menu.addAction(self.tr("Delete…"), lambda: self.delete_kb(name))]
             menu.addSeparator()
-            menu.addAction(self.tr("Re-embed knowledge base"),
-                           lambda: self.reembedRequested.emit(name)).setEnabled(not self._busy)
+            changes.append(menu.addAction(self.tr("Re-embed knowledge base"),
+                                          lambda: self.reembedRequested.emit(name)))
+            for action in changes:
+                action.setEnabled(can_change)
+                if not self.writable:
+                    action.setToolTip(self.read_only_text())
             menu.addAction(self.tr("Export…"), lambda: self.exportRequested.emit(name))
         menu.popup(self.tree.viewport().mapToGlobal(pos))
 
@@ -316,25 +465,36 @@ class LibraryPanel(QWidget):
         library = self.services.library()
 
         def work(_op):
-            problems = []
+            problems = []  # (file, what the core raised): worded on the GUI thread
             for kb_name, path in targets:
                 try:
                     library.remove_path(library.kb(kb_name), Path(path))
                 except Exception as exc:
-                    problems.append(f"{Path(path).name}: {exc}")
+                    problems.append((Path(path).name, exc))
             return problems
 
         self.message.emit(self.tr("Removing {n} document(s)…").format(n=len(paths)))
-        self.background.run(work, lambda problems: self._removed(len(paths), problems),
-                            self._failed, name="remove documents")
+        self._run(work, lambda problems: self._removed(len(paths), problems),
+                  "remove documents")
 
-    def _removed(self, n: int, problems: list[str]) -> None:
+    def _removed(self, n: int, problems: list) -> None:
         self.refresh()
         self.changed.emit()
         if problems:
-            self.problem.emit(self.tr("Could not remove: {problems}").format(problems="; ".join(problems)))
+            self.problem.emit(self.tr("Could not remove: {problems}").format(problems="; ".join(
+                f"{name}: {error_text(exc)}" for name, exc in problems)))
         else:
             self.message.emit(self.tr("Removed {n} document(s)").format(n=n))
+
+    def _run(self, work, done, name: str) -> None:
+        """``work`` in the background; a failure is said in the interface's language
+        (the core's reason, e.g. a reader's change refused)."""
+        op = None
+
+        def failed(message: str) -> None:
+            self._failed(error_text(op.error if op is not None else None, message))
+
+        op = self.background.run(work, done, failed, name=name)
 
     def _failed(self, message: str) -> None:
         self.refresh()
@@ -349,12 +509,11 @@ class LibraryPanel(QWidget):
                 return
         name = name.strip()
         library = self.services.library()
-        self.background.run(lambda _op: library.create_kb(name),
-                            lambda kb: (self.refresh(), self.set_current_kb(kb.name),
-                                        self.changed.emit(),
-                                        self.message.emit(self.tr("Created the knowledge base {name}")
-                                                          .format(name=kb.name))),
-                            self._failed, name="create knowledge base")
+        self._run(lambda _op: library.create_kb(name),
+                  lambda kb: (self.refresh(), self.set_current_kb(kb.name), self.changed.emit(),
+                              self.message.emit(self.tr("Created the knowledge base {name}")
+                                                .format(name=kb.name))),
+                  "create knowledge base")
 
     def rename_kb(self, old: str, new: str | None = None) -> None:
         if new is None:
@@ -373,8 +532,7 @@ class LibraryPanel(QWidget):
             self.changed.emit()
             self.message.emit(self.tr("Renamed {old} to {new}").format(old=old, new=kb.name))
 
-        self.background.run(lambda _op: library.rename_kb(old, new), done, self._failed,
-                            name="rename knowledge base")
+        self._run(lambda _op: library.rename_kb(old, new), done, "rename knowledge base")
 
     def delete_kb(self, name: str, confirm: bool = True) -> None:
         if confirm:
@@ -396,5 +554,4 @@ class LibraryPanel(QWidget):
             self.changed.emit()
             self.message.emit(self.tr("Deleted the knowledge base {name}").format(name=name))
 
-        self.background.run(lambda _op: library.delete_kb(name), done, self._failed,
-                            name="delete knowledge base")
+        self._run(lambda _op: library.delete_kb(name), done, "delete knowledge base")

@@ -28,7 +28,7 @@ from app.gui import theme, window_layout
 from app.gui.background import Background, Operation
 from app.gui.chat_panel import ChatPanel
 from app.gui.conversations import ConversationList
-from app.gui.gui_services import Services
+from app.gui.gui_services import LOCAL, SHARED, Services
 from app.gui.icons import icon
 from app.gui.ingest_progress import IngestProgressView, IngestSummary
 from app.gui.library_panel import STATUS_ICONS, LibraryPanel  # noqa: F401  (re-exported)
@@ -156,6 +156,10 @@ class MainWindow(QMainWindow):
         self.notice_box: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.last_report = None
+        self._switch: Operation | None = None  # connecting to the other library
+        self.library_status = QLabel()
+        self.library_status.setObjectName("libraryStatus")
+        self.statusBar().addPermanentWidget(self.library_status)
         self.statusBar().showMessage(self.tr("Starting…"))
         self._warming = False
         # loading starts once the window is on screen (or soon, if it is never shown):
@@ -217,6 +221,10 @@ class MainWindow(QMainWindow):
             lambda: self.archives.export(self.library_panel.current_kb))
         self.import_kb_action = QAction(icon("import"), self.tr("Import knowledge base…"), self)
         self.import_kb_action.triggered.connect(lambda: self.archives.import_())
+        # the actions that change the library, with their tooltips (a reader's say why not)
+        self._write_tips = {a: a.toolTip() for a in (self.add_files_action,
+                                                     self.add_folder_action,
+                                                     self.import_kb_action)}
         self.quit_action = QAction(icon("quit"), self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -290,7 +298,8 @@ class MainWindow(QMainWindow):
         lib = self.library_panel
         chat = [getattr(self.chat, name, None) for name in  # the chat panel's, if it has them
                 ("question", "send_button", "stop_button", "copy_button", "view", "side_tabs")]
-        chain = [self.model_picker, self.tabs, lib.kb_picker, lib.new_kb_button,
+        chain = [self.model_picker, self.tabs, lib.library_picker, lib.kb_picker,
+                 lib.new_kb_button,
                  lib.rename_kb_button, lib.delete_kb_button, lib.tree, self.watch_view.tree,
                  self.cancel_button, self.reembed_bar.button,
                  *[w for w in chat if isinstance(w, QWidget)]]
@@ -317,6 +326,7 @@ class MainWindow(QMainWindow):
         self.watch_view.message.connect(lambda m: sb.showMessage(m))
         self.library_panel.problem.connect(self.show_problem)
         self.library_panel.kbChanged.connect(self._on_kb_changed)
+        self.library_panel.libraryRequested.connect(self.switch_library)
         self.library_panel.changed.connect(self.update_reembed_notice)
         self.library_panel.reindexRequested.connect(
             lambda paths, kb: self.ingest(paths, kb, force=True))
@@ -343,6 +353,7 @@ class MainWindow(QMainWindow):
 
     def _show_start_stage(self, stage: str) -> None:
         texts = {"library": self.tr("Opening the library…"),
+                 "shared-library": self.tr("Connecting to the team library…"),
                  "embedder": self.tr("Loading the embedding model…"),
                  "embedder-export": self.tr("Preparing the embedding model for this computer "
                                             "(once, about a minute)…"),
@@ -351,7 +362,8 @@ class MainWindow(QMainWindow):
 
     def _on_started(self) -> None:
         self.library_panel.embedder_name = self.current_embedder_name()
-        self.refresh_library()
+        self._show_servers()
+        self.show_library()
         self.refresh_models()
         self.conversations.refresh()
         self._reopen_last_chat()
@@ -359,6 +371,8 @@ class MainWindow(QMainWindow):
         self.update_first_run()
         self.statusBar().showMessage(self.tr("Ready"))
         self.start_watching()
+        if self.services.start_error is not None:  # `wenji --shared gui`, and no server
+            self.show_problem(self.team_library_problem(self.services.start_error))
 
     def _reopen_last_chat(self) -> None:
         """The chat open when the window was last closed, if it is still there and no
@@ -382,7 +396,8 @@ class MainWindow(QMainWindow):
     def watch_new_folders(self, paths: list[str], kb_name: str) -> None:
         """After the person added ``paths``: watch the folders among them (setting
         ingest.watch_folders)."""
-        if self.watcher is None or not self.ctx.settings.ingest.watch_folders:
+        if (self.watcher is None or not self.ctx.settings.ingest.watch_folders
+                or self.services.which != LOCAL):  # the team's folders are not watched
             return
         from ingest.watcher import register_folders
 
@@ -403,7 +418,8 @@ class MainWindow(QMainWindow):
     def _on_start_failed(self, message: str) -> None:
         try:
             self.library_panel.embedder_name = self.current_embedder_name()
-            self.refresh_library()
+            self._show_servers()
+            self.show_library()  # which library, with its marks and rights
             self.refresh_models()
             self.conversations.refresh()
         except Exception:
@@ -437,6 +453,105 @@ class MainWindow(QMainWindow):
             "Wenji 文集 answers questions from your own PDF and Markdown documents, "
             "offline, with page-level citations.\n\nData folder: {home}").format(
                 home=self.ctx.home.root))
+
+    # --- which library: this computer's or the team's ------------------------------------
+
+    def _show_servers(self) -> None:
+        """Name the team library's servers in the picker (from the settings: no secret)."""
+        if not self.services.shared_configured():
+            return
+        from app.services import shared_servers
+
+        try:
+            self.library_panel.set_servers(*shared_servers(self.ctx))
+        except Exception as exc:  # a [shared] postgres that is no connection string
+            log.warning("cannot describe the team library: %s", exc)
+
+    def switch_library(self, which: str) -> None:
+        """Show this computer's library or the team's; connecting (seconds, or a refusal)
+        runs in the background, and on failure the library shown stays as it is."""
+        panel = self.library_panel
+        if which == self.services.which or self._switch is not None:
+            panel.set_switching(self._switch is not None)
+            return
+        if self._ingest is not None:
+            panel.set_switching(False)
+            self._refuse_second_ingest()
+            return
+        services = self.services
+        panel.set_switching(True)
+        self.statusBar().showMessage(self.tr("Connecting to the team library…") if which == SHARED
+                                     else self.tr("Opening the library…"))
+
+        def done(_library) -> None:
+            self._switch = None
+            services.use(which)
+            panel.set_switching(False)
+            self.chat.set_scope([])  # the documents it kept to are in the other library
+            self.show_library()
+            self.statusBar().showMessage(self.tr("Now showing: {library}").format(
+                library=self.library_status.text()))
+
+        def failed(message: str) -> None:
+            error = self._switch.error if self._switch is not None else None
+            self._switch = None
+            panel.set_switching(False)
+            self.show_problem(self.team_library_problem(error, message) if which == SHARED
+                              else self.tr("Cannot open the library: {reason}").format(
+                                  reason=error_text(error, message)))
+
+        self._switch = self.background.run(lambda _op: services.open(which), done, failed,
+                                           name="open library")
+
+    @property
+    def switching_library(self) -> bool:
+        """The window is connecting to the other library (until the outcome is shown)."""
+        return self._switch is not None
+
+    def team_library_problem(self, error: BaseException | None, message: str = "") -> str:
+        """Why the team library could not be opened, in the interface's language, and
+        what to do."""
+        from models.reasons import reason_of
+
+        reason = reason_of(error) if error is not None else message
+        text = self.tr("Cannot open the team library: {reason}").format(
+            reason=error_text(error, message))
+        if getattr(reason, "code", None) in ("server_login_refused", "vector_server_refused"):
+            text += "\n\n" + self.tr("To keep a new password or token on this computer, run "
+                                      "“wenji server login” in a terminal.")
+        return text + "\n\n" + self.tr("This computer's library stays open.")
+
+    def show_library(self) -> None:
+        """Show the library the services use: the panel, what may be changed, the status
+        bar's note of which library and which rights, the watched folders."""
+        which = self.services.which
+        library = self.services.library()
+        writable = library.writable
+        panel = self.library_panel
+        panel.show_library(which, writable)
+        why = panel.read_only_text()
+        for action, tip in self._write_tips.items():  # a reader's say why they are off
+            action.setEnabled(writable)
+            action.setToolTip(tip if writable else why)
+        if which == SHARED:
+            self.library_status.setText(panel.library_name())
+            self.library_status.setToolTip(panel.server_text() + "\n" + (
+                why if not writable else panel.writer_text()))
+            self.drop_hint.setText(why if not writable else self.tr(
+                "Drop PDF or Markdown files or folders on this window to add them to the team "
+                "library: everyone on the team can search them."))
+        else:  # named only where there is a team library to tell it from
+            self.library_status.setText(panel.library_name()
+                                        if self.services.shared_configured() else "")
+            self.library_status.setToolTip(panel.local_text())
+            self.drop_hint.setText(self.tr("Drop PDF or Markdown files or folders anywhere on "
+                                           "this window; drop a .gguf file to add a model."))
+        self.library_status.setVisible(bool(self.library_status.text()))
+        # watched folders are this computer's: shown with its library only
+        self.watch_view.set_team_library_shown(which != LOCAL)
+        self.chat.empty.set_library(which == SHARED, writable)
+        self.update_reembed_notice()
+        self.update_first_run()
 
     # --- library ------------------------------------------------------------------------
 
@@ -511,7 +626,8 @@ class MainWindow(QMainWindow):
                            "{new}: re-embed to finish.").format(kb=kb, old=old, new=current)
         bar.kb_name = kb
         bar.label.setText(text)
-        bar.button.setEnabled(self._ingest is None)
+        bar.button.setEnabled(self._ingest is None and panel.writable)
+        bar.button.setToolTip("" if panel.writable else panel.read_only_text())
         bar.setVisible(True)
 
     def reembed(self, kb_name: str | None = None) -> None:
@@ -551,6 +667,7 @@ class MainWindow(QMainWindow):
     def _on_reembed_failed(self, message: str) -> None:
         kb = self._reembedding
         self._reembedding = None
+        message = error_text(getattr(self._ingest, "error", None), message)
         self._on_failed(message, self.tr("Re-embedding {kb} failed: {reason}").format(
             kb=kb, reason=message))
 
@@ -701,6 +818,7 @@ class MainWindow(QMainWindow):
         self.refresh_library()
 
     def _on_failed(self, message: str, text: str | None = None) -> None:
+        message = error_text(getattr(self._ingest, "error", None), message)  # translated
         self._end_ingest()
         self.refresh_library()
         self.show_problem(text or self.tr("Adding files failed: {reason}").format(

@@ -103,6 +103,19 @@ TEMPLATES = {
         "reasons", "The folder is not there (deleted, renamed, or on a drive that is not "
                    "connected); its documents are kept, and it is scanned again when it is "
                    "back."),
+    # a team's shared library
+    "read_only_library": QT_TRANSLATE_NOOP(
+        "reasons", "you may search the shared knowledge bases on {server} but not change "
+                   "them: your account is a reader (ask a writer or the server's "
+                   "administrator)"),
+    "server_login_refused": QT_TRANSLATE_NOOP(
+        "reasons", "the server {server} refused the login: wrong password, or no such "
+                   "account"),
+    "vector_server_refused": QT_TRANSLATE_NOOP(
+        "reasons", "the vector server {url} refused the token: check it, or ask for a new "
+                   "one"),
+    "server_unreachable": QT_TRANSLATE_NOOP(
+        "reasons", "cannot reach the server {server} ({error})"),
     # model files
     "not_gguf": QT_TRANSLATE_NOOP(
         "reasons", "{path}: not a GGUF file (it does not start with 'GGUF')"),

@@ -58,6 +58,7 @@ class WatchedFoldersView(QWidget):
         lay.setContentsMargins(0, 4, 0, 0)
         lay.addWidget(self.title)
         lay.addWidget(self.tree)
+        self.team_library_shown = False
         self.setVisible(False)
 
     def set_watcher(self, watcher: core.FolderWatcher) -> None:
@@ -108,7 +109,13 @@ class WatchedFoldersView(QWidget):
             self.tree.addTopLevelItem(item)
             item.setSelected((s.kb, s.path) in selected)
         self.tree.resizeColumnToContents(0)
-        self.setVisible(bool(statuses))
+        self.setVisible(bool(statuses) and not self.team_library_shown)
+
+    def set_team_library_shown(self, shown: bool) -> None:
+        """The watched folders are this computer's: hidden while the window shows the
+        team library (the watcher goes on)."""
+        self.team_library_shown = shown
+        self.setVisible(self.tree.topLevelItemCount() > 0 and not shown)
 
     # --- acting -----------------------------------------------------------------------
 

@@ -32,10 +32,14 @@ class SharedStore:
         can hold several libraries (one per database)."""
         return "wenji_" + re.sub(r"[^A-Za-z0-9]+", "_", self.database()) + "_"
 
-    def describe(self) -> str:
-        """Server and database, for messages: never a password or token."""
+    def catalog_server(self) -> str:
+        """The PostgreSQL server and database as "host:port/database": no secret."""
         from psycopg.conninfo import conninfo_to_dict
 
         info = conninfo_to_dict(self.postgres)
         host = info.get("host") or "localhost"
-        return f"{host}:{info.get('port') or 5432}/{self.database()} + {self.chroma_url}"
+        return f"{host}:{info.get('port') or 5432}/{self.database()}"
+
+    def describe(self) -> str:
+        """Server and database, for messages: never a password or token."""
+        return f"{self.catalog_server()} + {self.chroma_url}"

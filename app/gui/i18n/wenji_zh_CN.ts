@@ -389,6 +389,18 @@
         <translation>把更多文件或文件夹拖放到这里</translation>
     </message>
     <message>
+        <source>They are added to the team library: Wenji reads them on this computer, and everyone on the team can search them.</source>
+        <translation>文件会加入团队文档库：文集在这台电脑上读取它们，团队里的每个人都能搜索。</translation>
+    </message>
+    <message>
+        <source>They stay on this computer: Wenji reads them, splits them into passages and indexes them for questions.</source>
+        <translation>文件只留在这台电脑上：文集读取它们，切分成段落并建立索引，供你提问。</translation>
+    </message>
+    <message>
+        <source>This is your team&apos;s library: ask it anything. Your account can read it but not add to it.</source>
+        <translation>这是团队的文档库，尽管提问。你的账户可以读取，但不能往里添加文档。</translation>
+    </message>
+    <message>
         <source>Summarize {name}</source>
         <translation>总结 {name}</translation>
     </message>
@@ -574,8 +586,68 @@
         <translation>用当前向量模型重新嵌入知识库中的全部文档</translation>
     </message>
     <message>
+        <source>Library:</source>
+        <translation>文档库：</translation>
+    </message>
+    <message>
         <source>Knowledge base:</source>
         <translation>知识库：</translation>
+    </message>
+    <message>
+        <source>Your account can read this team library but not change it (ask a writer or the server&apos;s administrator)</source>
+        <translation>你的账户可以读取这个团队文档库，但不能修改（请找有编辑权限的同事或服务器管理员）</translation>
+    </message>
+    <message>
+        <source>Team library · reader</source>
+        <translation>团队文档库 · 只读</translation>
+    </message>
+    <message>
+        <source>Team library · writer</source>
+        <translation>团队文档库 · 可编辑</translation>
+    </message>
+    <message>
+        <source>Reader</source>
+        <translation>只读</translation>
+    </message>
+    <message>
+        <source>Writer</source>
+        <translation>可编辑</translation>
+    </message>
+    <message>
+        <source>Server: {catalog} (passages), {vectors} (vectors)</source>
+        <translation>服务器：{catalog}（段落），{vectors}（向量）</translation>
+    </message>
+    <message>
+        <source>Team library · {server}</source>
+        <translation>团队文档库 · {server}</translation>
+    </message>
+    <message>
+        <source>The knowledge bases kept in this computer&apos;s data folder</source>
+        <translation>保存在这台电脑数据文件夹中的知识库</translation>
+    </message>
+    <message>
+        <source>Your account can add, remove and rename here: your team sees the changes</source>
+        <translation>你的账户可以在这里添加、删除和重命名：团队里的每个人都会看到这些改动</translation>
+    </message>
+    <message>
+        <source>Your account can search it but not change it.</source>
+        <translation>你的账户可以搜索它，但不能修改。</translation>
+    </message>
+    <message>
+        <source>Your account can search and change it.</source>
+        <translation>你的账户可以搜索和修改它。</translation>
+    </message>
+    <message>
+        <source>Shared with your team.</source>
+        <translation>与团队共享。</translation>
+    </message>
+    <message>
+        <source>Cannot read the library: {reason}</source>
+        <translation>无法读取文档库：{reason}</translation>
+    </message>
+    <message>
+        <source>shared</source>
+        <translation>共享</translation>
     </message>
     <message>
         <source>re-embed</source>
@@ -642,6 +714,22 @@ The files on disk are not touched.</source>
     <message>
         <source>New knowledge base</source>
         <translation>新建知识库</translation>
+    </message>
+    <message>
+        <source>Library</source>
+        <translation>文档库</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s library, or your team&apos;s on its server</source>
+        <translation>这台电脑上的文档库，或团队服务器上的文档库</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>Team library</source>
+        <translation>团队文档库</translation>
     </message>
     <message>
         <source>Name:</source>
@@ -803,6 +891,10 @@ The files on disk are not touched.</source>
         <translation>正在打开资料库…</translation>
     </message>
     <message>
+        <source>Connecting to the team library…</source>
+        <translation>正在连接团队文档库…</translation>
+    </message>
+    <message>
         <source>Loading the embedding model…</source>
         <translation>正在加载嵌入模型…</translation>
     </message>
@@ -837,6 +929,30 @@ Data folder: {home}</source>
         <translation>文集 Wenji 离线回答关于你自己的 PDF 和 Markdown 文档的问题，并给出精确到页的引用。
 
 数据文件夹：{home}</translation>
+    </message>
+    <message>
+        <source>Now showing: {library}</source>
+        <translation>当前显示：{library}</translation>
+    </message>
+    <message>
+        <source>Cannot open the library: {reason}</source>
+        <translation>无法打开文档库：{reason}</translation>
+    </message>
+    <message>
+        <source>Cannot open the team library: {reason}</source>
+        <translation>无法打开团队文档库：{reason}</translation>
+    </message>
+    <message>
+        <source>To keep a new password or token on this computer, run “wenji server login” in a terminal.</source>
+        <translation>要在这台电脑上保存新的密码或令牌，请在终端中运行“wenji server login”。</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s library stays open.</source>
+        <translation>这台电脑上的文档库仍可照常使用。</translation>
+    </message>
+    <message>
+        <source>Drop PDF or Markdown files or folders on this window to add them to the team library: everyone on the team can search them.</source>
+        <translation>把 PDF 或 Markdown 文件或文件夹拖到此窗口，即可加入团队文档库：团队里的每个人都能搜索。</translation>
     </message>
     <message>
         <source>Questions now go to the knowledge base {name}</source>
@@ -1906,6 +2022,22 @@ Data folder: {home}</source>
     <message>
         <source>The folder is not there (deleted, renamed, or on a drive that is not connected); its documents are kept, and it is scanned again when it is back.</source>
         <translation>文件夹不在了（已删除、已改名，或所在的驱动器未连接）；其中的文档会保留，文件夹回来后会重新检查。</translation>
+    </message>
+    <message>
+        <source>you may search the shared knowledge bases on {server} but not change them: your account is a reader (ask a writer or the server&apos;s administrator)</source>
+        <translation>你可以搜索 {server} 上的共享知识库，但不能修改：你的账户只有读取权限（请找有编辑权限的同事或服务器管理员）</translation>
+    </message>
+    <message>
+        <source>the server {server} refused the login: wrong password, or no such account</source>
+        <translation>服务器 {server} 拒绝登录：密码错误，或没有这个账户</translation>
+    </message>
+    <message>
+        <source>the vector server {url} refused the token: check it, or ask for a new one</source>
+        <translation>向量服务器 {url} 拒绝了令牌：请检查令牌，或申请一个新的</translation>
+    </message>
+    <message>
+        <source>cannot reach the server {server} ({error})</source>
+        <translation>无法连接服务器 {server}（技术细节：{error}）</translation>
     </message>
     <message>
         <source>{path}: not a GGUF file (it does not start with &apos;GGUF&apos;)</source>

@@ -1,0 +1,317 @@
+"""The window on a team's shared library, against REAL servers (a PostgreSQL and a Chroma
+server on 127.0.0.1, tests/server_fixtures.py): the team's knowledge bases are marked
+with their server, the status bar says which library and which rights, a reader finds
+every change greyed out with the reason (and a change that still reaches the core is
+refused in the interface's language), a refused login or token is said in Chinese while
+this computer's library stays usable, and switching libraries runs in the background."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.context import Context
+from app.home import Home
+from app.settings import Settings
+from tests.app.test_gui import drop
+from tests.app.test_gui_language import DATA, shown_strings, untranslated
+from tests.conftest import MD_DIR, require
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+PROBLEM_WAIT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def team(pg_server, chroma_server, pair, tmp_path_factory):
+    """A prepared team database with a writer (carol) and a reader (dave), and a
+    knowledge base "handbook" with one note, added by the writer with the window's
+    embedder."""
+    from psycopg.conninfo import make_conninfo
+
+    from ingest.pipeline import Ingestor
+    from ingest.store.library import Library
+    from ingest.store.pg_roles import add_person, prepare_database
+
+    db = f"gui_{secrets.token_hex(3)}"
+    pg_server.create_database(db)
+    admin = pg_server.dsn(dbname=db)
+    prepare_database(admin)
+    people = {}
+    for name, writer, token_user in (("carol", True, "alice"), ("dave", False, "bob")):
+        role, password = f"{db}_{name}", secrets.token_urlsafe(10)
+        add_person(admin, role, password, writer=writer)
+        people[name] = {"postgres": make_conninfo(host=pg_server.host, port=pg_server.port,
+                                                  user=role, dbname=db),
+                        "password": password, "token": chroma_server.token(token_user)}
+    folder = tmp_path_factory.mktemp("team-notes")
+    note = folder / "first-steps.md"
+    shutil.copy(require(MD_DIR / "en/docs/tutorial/first-steps.md"), note)
+    carol = people["carol"]
+    writer = Library(tmp_path_factory.mktemp("carol"), _store(carol, chroma_server.url))
+    try:
+        report = Ingestor(writer, pair).run([note], kb_name="handbook")
+        assert report.count("added") == 1
+    finally:
+        writer.close()
+    return {"people": people, "url": chroma_server.url, "db": db,
+            "catalog": f"{pg_server.host}:{pg_server.port}/{db}", "note": note}
+
+
+def _store(person: dict, url: str):
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from ingest.store.shared import SharedStore
+
+    conninfo = make_conninfo(**{**conninfo_to_dict(person["postgres"]),
+                                "password": person["password"]})
+    return SharedStore(conninfo, url, person["token"])
+
+
+def team_window(qtbot, home, team, name, monkeypatch, language="en", shared=True,
+                password=None, token=None):
+    """The window of ``name`` (carol / dave) with the team library in the settings, its
+    secrets in the environment (as on a machine without a keyring), started."""
+    from app.gui.main_window import MainWindow
+
+    person = team["people"][name]
+    settings = Settings()
+    settings.ui.language = language
+    settings.shared.postgres, settings.shared.chroma_url = person["postgres"], team["url"]
+    monkeypatch.setenv("WENJI_SHARED_PASSWORD", password or person["password"])
+    monkeypatch.setenv("WENJI_SHARED_TOKEN", token or person["token"])
+    w = MainWindow(Context(home=Home.open(home), settings=settings, shared=shared))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.started, timeout=180_000)
+    return w
+
+
+@pytest.fixture
+def english(qapp):
+    yield
+    from app.gui.translations import apply_language
+
+    apply_language(QApplication.instance(), "en")
+
+
+def kb_row(window, name):
+    tree = window.library_panel.tree
+    for i in range(tree.topLevelItemCount()):
+        if tree.topLevelItem(i).text(0) == name:
+            return tree.topLevelItem(i)
+    raise AssertionError(f"no knowledge base {name!r} in {window.documents_shown()}")
+
+
+def problem_text(window, qtbot, *words) -> str:
+    """The problem box's text once it says all of ``words``."""
+    qtbot.waitUntil(lambda: window._problem_box is not None and window._problem_box.isVisible()
+                    and all(w in window._problem_box.text() for w in words),
+                    timeout=PROBLEM_WAIT_MS)
+    return window._problem_box.text()
+
+
+def no_secret_in(text: str, person: dict) -> None:
+    assert person["password"] not in text and person["token"] not in text
+
+
+# --- a writer -------------------------------------------------------------------------
+
+def test_the_team_library_is_marked_with_its_server_and_a_writer_changes_it(
+        qtbot, wenji_home, team, monkeypatch, english):
+    from app.gui.gui_services import LOCAL, SHARED
+
+    carol = team["people"]["carol"]
+    w = team_window(qtbot, wenji_home, team, "carol", monkeypatch)
+    try:
+        panel = w.library_panel
+        assert w.services.which == SHARED and w.services.start_error is None
+        # which library, whose rights: the picker, its role label, the status bar
+        assert panel.library_row.isVisible()
+        assert panel.library_picker.currentData() == SHARED
+        assert panel.library_picker.currentText() == f"Team library · {team['catalog']}"
+        assert panel.role_label.text() == "Writer"
+        assert w.library_status.isVisible() and w.library_status.text() == "Team library · writer"
+        # the team's knowledge base, marked: icon, word, servers in the tooltip, no secret
+        row = kb_row(w, "handbook")
+        assert not row.icon(0).isNull() and row.text(1) == "shared"
+        tip = row.toolTip(0)
+        assert team["catalog"] in tip and team["url"] in tip and "search and change" in tip
+        no_secret_in(tip + w.library_status.toolTip() + panel.library_picker.itemData(
+            1, Qt.ToolTipRole), carol)
+        assert str(team["note"]) in w.documents_shown()
+        picker = panel.kb_picker
+        assert team["catalog"] in picker.itemData(picker.findText("handbook"), Qt.ToolTipRole)
+        # a writer may change it; the team's folders are not watched from here
+        for control in (panel.new_kb_button, panel.rename_kb_button, panel.delete_kb_button,
+                        w.add_files_action, w.add_folder_action, w.import_kb_action):
+            assert control.isEnabled()
+        assert "team library" in w.drop_hint.text()
+        assert w.chat.empty.drop.isVisibleTo(w.chat.empty)
+        assert "team" in w.chat.empty.drop.hint.text()
+        panel.create_kb("minutes")
+        qtbot.waitUntil(lambda: "minutes" in [panel.kb_picker.itemText(i)
+                                              for i in range(panel.kb_picker.count())],
+                        timeout=30_000)
+        assert kb_row(w, "minutes").text(1) == "shared"
+
+        # to this computer's library, in the background, and back
+        w.switch_library(LOCAL)
+        qtbot.waitUntil(lambda: not w.switching_library, timeout=30_000)
+        assert w.services.which == LOCAL and panel.library_picker.currentData() == LOCAL
+        assert panel.current_kb == w.chat.kb_name == "default"
+        assert w.library_status.text() == "This computer" and panel.role_label.text() == ""
+        names = [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
+        assert "handbook" not in names and "minutes" not in names
+        assert all(panel.tree.topLevelItem(i).icon(0).isNull()
+                   for i in range(panel.tree.topLevelItemCount()))
+        assert "Now showing: This computer" in w.statusBar().currentMessage()
+        w.switch_library(SHARED)
+        qtbot.waitUntil(lambda: not w.switching_library, timeout=30_000)
+        assert w.library_status.text() == "Team library · writer"
+        assert kb_row(w, "handbook").text(1) == "shared"
+        assert panel.current_kb == w.chat.kb_name == "minutes"  # where the writer was
+    finally:
+        w.close()
+    # the knowledge base the writer made is on the server, for everyone
+    from ingest.store.library import Library
+
+    reader = Library(wenji_home / "check", _store(team["people"]["dave"], team["url"]))
+    try:
+        assert "minutes" in [kb.name for kb in reader.kbs()]
+    finally:
+        reader.close()
+
+
+# --- a reader -------------------------------------------------------------------------
+
+def test_a_readers_window_disables_every_change_and_says_why(qtbot, wenji_home, team,
+                                                            monkeypatch, english, tmp_path):
+    dave = team["people"]["dave"]
+    w = team_window(qtbot, wenji_home, team, "dave", monkeypatch)
+    try:
+        panel = w.library_panel
+        why = "Your account can read this team library but not change it"
+        assert w.library_status.text() == "Team library · reader"
+        assert panel.role_label.text() == "Reader" and why in panel.role_label.toolTip()
+        row = kb_row(w, "handbook")
+        assert row.text(1) == "shared" and "search it but not change it" in row.toolTip(0)
+        assert team["catalog"] in row.toolTip(0)
+        no_secret_in(row.toolTip(0) + w.library_status.toolTip(), dave)
+        assert str(team["note"]) in w.documents_shown()  # a reader reads
+        for control in (panel.new_kb_button, panel.rename_kb_button, panel.delete_kb_button,
+                        panel.remove_action, panel.reindex_action, panel.reembed_kb_action,
+                        w.add_files_action, w.add_folder_action, w.import_kb_action):
+            assert not control.isEnabled(), control
+            assert why in control.toolTip(), control
+        assert panel.kb_picker.isEnabled() and w.export_kb_action.isEnabled()
+        assert why in w.drop_hint.text()
+        assert not w.chat.empty.drop.isVisibleTo(w.chat.empty)
+        assert w.chat.empty.read_only_note.isVisibleTo(w.chat.empty)
+
+        # a change that still reaches the core (here: files dropped on the window) is
+        # refused before anything is read, in words
+        note = tmp_path / "mine.md"
+        note.write_text("# Mine\n\nA note the reader tries to add.\n", encoding="utf-8")
+        drop(w, [note])
+        text = problem_text(w, qtbot, "your account is a reader")
+        assert "Adding files failed" in text and team["catalog"] in text
+        assert str(note) not in w.documents_shown()
+        no_secret_in(text, dave)
+    finally:
+        w.close()
+
+
+def test_the_chinese_readers_window_is_chinese_and_the_cores_refusal_too(
+        qtbot, wenji_home, team, monkeypatch, english):
+    dave = team["people"]["dave"]
+    w = team_window(qtbot, wenji_home, team, "dave", monkeypatch, language="zh")
+    try:
+        panel = w.library_panel
+        assert w.library_status.text() == "团队文档库 · 只读"
+        assert panel.library_picker.currentText() == f"团队文档库 · {team['catalog']}"
+        row = kb_row(w, "handbook")
+        assert row.text(1) == "共享" and "不能修改" in row.toolTip(0)
+        assert panel.new_kb_button.toolTip().startswith("你的账户可以读取这个团队文档库")
+        # everything shown is Chinese (but the person's data and the servers' names)
+        data = DATA + ["handbook", "first-steps.md", team["catalog"], team["url"]]
+        problems = untranslated(shown_strings(w), data)
+        assert not problems, problems
+        # a change that reaches the core anyway: the core's reason, in Chinese
+        panel.delete_kb("handbook", confirm=False)
+        text = problem_text(w, qtbot, "只有读取权限")
+        assert team["catalog"] in text and "reader" not in text
+        no_secret_in(text, dave)
+        assert "handbook" in [panel.kb_picker.itemText(i) for i in range(panel.kb_picker.count())]
+    finally:
+        w.close()
+
+
+# --- a refused login, a refused token, switching ----------------------------------------
+
+def test_a_refused_login_is_said_in_chinese_and_this_computers_library_stays(
+        qtbot, wenji_home, team, monkeypatch, english):
+    from app.gui.gui_services import LOCAL, SHARED
+
+    carol = team["people"]["carol"]
+    wrong = "x" + carol["password"]
+    w = team_window(qtbot, wenji_home, team, "carol", monkeypatch, language="zh",
+                    password=wrong)
+    try:
+        panel = w.library_panel
+        text = problem_text(w, qtbot, "拒绝登录")
+        assert text.startswith("无法打开团队文档库：服务器 ") and team["catalog"] in text
+        assert "wenji server login" in text and "这台电脑上的文档库仍可照常使用" in text
+        assert wrong not in text and carol["password"] not in text
+        assert not untranslated([("problem", text)], DATA + [team["catalog"], team["url"],
+                                                             "wenji server login"])
+        # this computer's library is shown, and usable
+        assert w.services.which == LOCAL and panel.library_picker.currentData() == LOCAL
+        assert w.library_status.text() == "本机" and w.add_files_action.isEnabled()
+        panel.create_kb("mine")
+        qtbot.waitUntil(lambda: "mine" in [panel.kb_picker.itemText(i)
+                                           for i in range(panel.kb_picker.count())],
+                        timeout=30_000)
+
+        # the right password but a token the vector server refuses: switching says so,
+        # in the background, and the library shown stays
+        monkeypatch.setenv("WENJI_SHARED_PASSWORD", carol["password"])
+        monkeypatch.setenv("WENJI_SHARED_TOKEN", "not-" + carol["token"])
+        w._problem_box.close()
+        w.switch_library(SHARED)
+        assert w.switching_library and not panel.library_picker.isEnabled()  # not blocked
+        text = problem_text(w, qtbot, "拒绝了令牌")
+        assert text.startswith(f"无法打开团队文档库：向量服务器 {team['url']} 拒绝了令牌")
+        assert carol["token"] not in text
+        assert not w.switching_library and panel.library_picker.isEnabled()
+        assert w.services.which == LOCAL and panel.library_picker.currentData() == LOCAL
+        assert kb_row(w, "mine") is not None
+
+        # with the right secrets, the same choice opens the team library
+        monkeypatch.setenv("WENJI_SHARED_TOKEN", carol["token"])
+        w.switch_library(SHARED)
+        qtbot.waitUntil(lambda: not w.switching_library, timeout=30_000)
+        assert w.services.which == SHARED and w.library_status.text() == "团队文档库 · 可编辑"
+        assert kb_row(w, "handbook").text(1) == "共享"
+    finally:
+        w.close()
+
+
+def test_a_server_that_is_not_there_is_said_in_chinese(qtbot, wenji_home, team,
+                                                      monkeypatch, english):
+    from app.gui.gui_services import LOCAL
+    from tests.servers import free_port
+
+    team = {**team, "url": f"http://127.0.0.1:{free_port()}"}  # nothing listens there
+    w = team_window(qtbot, wenji_home, team, "carol", monkeypatch, language="zh")
+    try:
+        text = problem_text(w, qtbot, "无法连接服务器")
+        assert team["url"] in text and "技术细节" in text
+        assert "wenji server login" not in text  # no login would help
+        assert w.services.which == LOCAL and w.library_status.text() == "本机"
+    finally:
+        w.close()
