@@ -1,0 +1,50 @@
+"""Taking turns with the other clients of a shared library: the pipeline's rule
+(``ingest.pipeline``).
+
+* A file another client is writing right now (``DocumentBusy`` when it is begun) waits:
+  the run goes on with its other files and comes back to it at the end, once that
+  client is done.  The other client's version then counts if it is of the same content
+  (the file is unchanged), else this run writes its own.  Waiting on the spot could
+  deadlock two clients, each holding documents the other wants; at the end of its run a
+  client holds none.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ingest.store.catalog import Catalog, DocumentRow
+from models.reasons import Reason
+
+WAIT_FOR_OTHERS = 600.0  # seconds a file waits for another client to finish it
+ROUNDS = 5  # times a run comes back to files other clients were writing
+POLL = 0.2  # seconds between looks at such a file
+
+
+def wait_turn(catalog: Catalog, kb_id: int, path: str, cancel: threading.Event,
+              timeout: float | None = None) -> bool:
+    """Wait until no other live client writes ``path``; False if cancelled or still
+    busy after ``timeout`` seconds (default :data:`WAIT_FOR_OTHERS`)."""
+    deadline = time.monotonic() + (WAIT_FOR_OTHERS if timeout is None else timeout)
+    while True:
+        row = catalog.document(kb_id, path)
+        if row is None or not catalog.written_by_another(row):
+            return True
+        if cancel.is_set() or time.monotonic() > deadline:
+            return False
+        cancel.wait(POLL)
+
+
+def theirs_counts(row: DocumentRow | None, content_hash: str | None, embedder: str) -> bool:
+    """Whether the document another client finished is this file's version: ready, of
+    the same content and embedder, and not being written again."""
+    return (row is not None and row.status == "ready" and row.pending_gen is None
+            and bool(content_hash) and row.content_hash == content_hash
+            and row.embedder == embedder)
+
+
+def still_busy() -> Reason:
+    return Reason("written_elsewhere", "another client was still writing it; ingest it "
+                  "again later")
+
