@@ -13,8 +13,8 @@ parsing overlaps with the embedder (the bottleneck).  Per file the decision is:
 Progress is reported through a plain callback so the CLI and the GUI share it; cancel is
 a ``threading.Event`` checked between embedding batches (well under a second apart).
 
-On a shared library, files another client is writing at the same moment follow
-``ingest.turns``.
+On a shared library, files another client is writing at the same moment, and servers
+that restart mid-run, follow ``ingest.turns``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from ingest.pdf import PdfOptions
 from ingest import turns
 from ingest.prepare import Cancelled, Prepared, file_hash, prepare, read_failed, worker_init
 from ingest.store.catalog import DocumentRow, KnowledgeBase
-from ingest.store.errors import DocumentBusy
+from ingest.store.errors import DocumentBusy, ServerLost
 from ingest.store.library import Library, LibraryError
 from models import cpu_share
 from models.reasons import Reason, joined
@@ -495,11 +495,28 @@ class Ingestor:
 
     def _flush(self, kb: KnowledgeBase, group: "_Group", existing: dict, progress: Progress,
                emit, cancel: threading.Event) -> None:
-        """Embed and write every document of the group; each becomes ready on its own."""
+        """Embed and write every document of the group; each becomes ready on its own.
+        What a lost server kept from being written is written once more (``turns``)."""
         if not group.items:
             return
         items, group.items, group.chunks = group.items, [], 0
-        self._write(kb, items, existing, progress, emit, cancel)
+        written: set[str] = set()
+        for attempt in (1, 2):
+            try:
+                self._write(kb, items, existing, progress, emit, cancel, written)
+                return
+            except ServerLost as lost:
+                items = [p for p in items if p.path not in written
+                         and not any(p is w for w in self._waiting)]
+                if not items:
+                    return
+                if attempt == 2:
+                    for p in items:
+                        progress.files_done += 1
+                        emit(FileOutcome(p.path, FAILED, turns.lost_reason(lost.server)),
+                             p.path)
+                    raise
+                log.warning("%s; writing %d file(s) again", lost, len(items))
 
     def _after_others(self, kb: KnowledgeBase, existing: dict, progress: Progress, emit,
                       cancel: threading.Event) -> None:
@@ -535,9 +552,9 @@ class Ingestor:
         self._waiting.clear()
 
     def _write(self, kb: KnowledgeBase, items: list[Prepared], existing: dict,
-               progress: Progress, emit, cancel: threading.Event) -> None:
-        """Begin, embed, add the vectors of and commit ``items``.  A file another client
-        is writing waits (``self._waiting``)."""
+               progress: Progress, emit, cancel: threading.Event, written: set[str]) -> None:
+        """Begin, embed, add the vectors of and commit ``items``; the paths committed go
+        into ``written``.  A file another client is writing waits (``self._waiting``)."""
         writer = self.library.writer
         docs: list[DocumentRow] = []
         try:
@@ -589,6 +606,7 @@ class Ingestor:
             for doc, prepared in zip(docs, items):
                 reason = joined(prepared.notes)
                 writer.commit(kb, doc, prepared, reason=reason, embedder=self.embedder.name)
+                written.add(prepared.path)
                 chunks = len(prepared.chunks)
                 old = existing.get(prepared.path)
                 status = UPDATED if old is not None and old.status == "ready" else ADDED

@@ -1,5 +1,5 @@
-"""Taking turns with the other clients of a shared library: the pipeline's rule
-(``ingest.pipeline``).
+"""Taking turns with the other clients of a shared library, and riding out its servers'
+restarts: the pipeline's rules for both (``ingest.pipeline``).
 
 * A file another client is writing right now (``DocumentBusy`` when it is begun) waits:
   the run goes on with its other files and comes back to it at the end, once that
@@ -7,6 +7,10 @@
   (the file is unchanged), else this run writes its own.  Waiting on the spot could
   deadlock two clients, each holding documents the other wants; at the end of its run a
   client holds none.
+* A group of documents whose writing met a server that restarted, or stayed away longer
+  than the stores' retries wait (``ServerLost``), is written once more.  Failing again,
+  its files are reported failed, naming the server, and the run stops: the stores still
+  agree, and the next run adds them.
 """
 
 from __future__ import annotations
@@ -48,3 +52,8 @@ def still_busy() -> Reason:
     return Reason("written_elsewhere", "another client was still writing it; ingest it "
                   "again later")
 
+
+def lost_reason(server: str) -> Reason:
+    return Reason("server_lost_file", "the server {server} restarted or could not be "
+                  "reached while this file was written; it was not added (ingest it again)",
+                  server=server)

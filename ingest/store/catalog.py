@@ -723,9 +723,13 @@ class _Transaction:
 
     def __enter__(self):
         self.catalog._lock.acquire()
-        if not self.catalog.db.in_transaction:
-            self.catalog.db.execute(self.catalog.BEGIN)
-            self.outer = True
+        try:
+            if not self.catalog.db.in_transaction:
+                self.catalog.db.execute(self.catalog.BEGIN)
+                self.outer = True
+        except BaseException:  # no transaction (a busy file, a server away): no lock kept
+            self.catalog._lock.release()
+            raise
         return self.catalog.db
 
     def __exit__(self, exc_type, exc, tb):

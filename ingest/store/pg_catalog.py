@@ -23,8 +23,13 @@ the lock when the client goes (even ``kill -9`` or a lost network), so:
   rows;
 * a mark whose owner is gone is settled -- its vectors deleted, the mark cleared -- by
   whoever meets it (``recover`` at the next open, or a client beginning the document),
-  under a per-document lock, after looking again.  Generation numbers are never handed
-  out twice for a document (``issued_gen``).
+  under a per-document lock, after looking again;
+* a client whose connection dropped takes its lease again on the new one, but another
+  client may have settled its marks meanwhile: a commit therefore checks that the
+  pending generation is still its own (:class:`~ingest.store.errors.MarkLost`), and the
+  vectors of a lost generation are its to delete.  Generation numbers are never handed
+  out twice for a document (``issued_gen``), so deleting them by number touches no one
+  else's.
 
 Text columns that are sorted or compared by range use the "C" collation (code point
 order), as SQLite does, whatever the server's default.
@@ -41,7 +46,8 @@ from collections import Counter
 from typing import Sequence
 
 from ingest.store.catalog import Catalog, DocumentRow, KnowledgeBase, _document_row, marked
-from ingest.store.errors import DocumentBusy, LeftBehind, SharedLibraryError
+from ingest.store.errors import (DocumentBusy, LeftBehind, MarkLost, ServerLost,
+                                 SharedLibraryError)
 from ingest.store.fts5_terms import fts5_terms
 from ingest.store.pg_db import PgDb
 from models.reasons import Reason
@@ -165,11 +171,15 @@ class PgCatalog(Catalog):
         self.conninfo = conninfo
         self.path = None
         self._lock = threading.RLock()
-        self.db = PgDb(conninfo)
-        # This client's lease (see the module docstring).
+        # This client's lease (see the module docstring), taken on every connection.
         self.client_id = secrets.randbits(62)
-        self.db.execute("SELECT pg_advisory_lock(?)", (self.client_id,))
+        self.db = PgDb(conninfo, on_connect=self._take_lease)
         self._create_schema()
+
+    def _take_lease(self, conn) -> None:
+        """Hold the lease in this session.  After a reconnect another client may be
+        probing it (``owner_alive``) at that instant: then this waits that long."""
+        conn.execute("SELECT pg_advisory_lock(%s)", (self.client_id,))
 
     def _create_schema(self) -> None:
         with self.transaction():
@@ -259,6 +269,16 @@ class PgCatalog(Catalog):
                             "WHERE id = ?", (self.client_id, gen, gen, doc.id))
             return self.document_by_id(doc.id)
 
+    def commit_document(self, doc: DocumentRow, kb: KnowledgeBase, **fields) -> None:
+        """As the embedded catalog's, only while the pending generation is still this
+        client's (else :class:`MarkLost`: see the module docstring)."""
+        with self.transaction():
+            row = self.db.execute("SELECT pending_gen, owner FROM documents WHERE id = ? "
+                                  "FOR UPDATE", (doc.id,)).fetchone()
+            if row is None or (row[0], row[1]) != (doc.pending_gen, self.client_id):
+                raise MarkLost(self.location, doc.path)
+            super().commit_document(doc, kb, **fields)
+
     def abandon_pending(self, doc: DocumentRow) -> None:
         """As the embedded catalog's, but never the mark of another live client (one
         that began the document after this client's mark was settled)."""
@@ -294,7 +314,10 @@ class PgCatalog(Catalog):
             yield (row if row is not None and marked(row) and not self._another_writes(row)
                    else None)
         finally:
-            self.db.execute("SELECT pg_advisory_unlock(?, hashtext(?))", key)
+            try:
+                self.db.execute("SELECT pg_advisory_unlock(?, hashtext(?))", key)
+            except ServerLost:  # the lock went with the connection
+                pass
 
     def dirty_documents(self) -> list[DocumentRow]:
         """Half-written documents whose client is gone (another client's work in

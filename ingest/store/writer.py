@@ -30,7 +30,8 @@ could not be undone then) is settled the same way first, so that no vectors outl
 their mark.  On a shared library other clients write at the same time; the server
 catalog keeps them apart (``ingest.store.pg_catalog``): ``begin`` raises
 :class:`~ingest.store.errors.DocumentBusy` for a document another client is writing,
-and recovery settles only the marks of clients that are gone.
+recovery settles only the marks of clients that are gone, and a client whose mark was
+settled while its connection was down deletes the vectors of its lost generation.
 
 Importing a whole knowledge base (``ingest.archive``) is all or nothing at the level of
 the knowledge base instead: ``begin_import`` makes it hidden (status ``importing``, a
@@ -54,7 +55,7 @@ import numpy as np
 from ingest.store.catalog import (IMPORTING_PREFIX, Catalog, ChunkRow, DocumentRow,
                                   KnowledgeBase)
 from ingest.store.chunk_ids import chunk_id
-from ingest.store.errors import LeftBehind
+from ingest.store.errors import LeftBehind, ServerLost
 from ingest.store.vectors import VectorStore
 
 if TYPE_CHECKING:  # the stores do not need the loaders at run time
@@ -116,17 +117,25 @@ class StoreWriter:
         """Undo the pending generations of ``docs`` (as ``begin`` returned them) not yet
         committed, in both stores; returns those documents.  Never raises: what it
         cannot undo now, ``recover`` (or the next ``begin`` of the document) undoes."""
-        abandoned = []
+        abandoned, lost = [], False
         for doc in docs:
+            if lost:  # the server is away: the next start (or begin) settles the rest
+                abandoned.append(doc)
+                continue
             try:
                 row = self.catalog.document_by_id(doc.id)
                 committed = row is not None and row.gen == doc.pending_gen
-                if row is not None and row.pending_gen == doc.pending_gen:
-                    self._settle_marked(kb, row)  # undo it (or finish it, if committed)
-            except Exception:
-                log.exception("cleanup after an interrupted document failed; "
-                              "it will be reconciled at the next start")
-                row, committed = None, False
+                if row is not None and row.pending_gen == doc.pending_gen \
+                        and row.owner == doc.owner:
+                    self._settle_marked(kb, row)  # ours still: undo (or finish) it
+                elif not committed:
+                    # settled by another client meanwhile (our lease had lapsed), or the
+                    # document removed: the vectors of our generation are all that is ours
+                    self.vectors.delete_generation(kb.collection, doc.id, doc.pending_gen)
+            except Exception as exc:
+                log.warning("cleanup after an interrupted document failed (%s); it will be "
+                            "reconciled at the next start", exc, exc_info=True)
+                row, committed, lost = None, False, isinstance(exc, ServerLost)
             if not committed:
                 abandoned.append(row or doc)
         return abandoned

@@ -1,7 +1,7 @@
 """Several clients writing one shared library (real PostgreSQL and Chroma servers, each
 client a ``Library`` of its own): one document is written by one client at a time, a
-client waits its turn for a document another one is writing, and a dead client's
-half-written document is settled by whoever meets it."""
+client waits its turn for a document another one is writing, and a client whose lease
+lapsed while it was disconnected does not make its stale generation current."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from ingest.pipeline import Ingestor
 from ingest.prepare import Prepared, prepare_text
 from ingest.splitter import Chunk
-from ingest.store.errors import DocumentBusy
+from ingest.store.errors import DocumentBusy, MarkLost
 from ingest.store.library import Library
 from tests.ingest.helpers import assert_consistent
 
@@ -111,6 +111,31 @@ def test_a_dead_clients_half_written_document_is_settled_by_the_next_writer(clie
     assert doc.pending_gen > left.pending_gen
     assert_consistent(two)  # the dead client's 7 vectors are gone
     assert two.vectors.count(kb.collection) == 5
+
+
+def test_a_client_whose_lease_lapsed_does_not_commit_a_generation_settled_meanwhile(
+        clients, pg_server):
+    """Its connection dropped mid-document; another client opened the library meanwhile
+    and settled the document as a dead client's.  The first reconnects (taking its lease
+    again), but its commit is refused, and abandoning deletes its generation's vectors
+    only -- not those of the client that wrote the document since."""
+    one = clients("one")
+    kb = one.kb("team", create=True, embedder="test")
+    stale = _write(one, kb, _prepared("/a.md"), commit=False)
+    with pg_server.connect(dbname=one.shared.database()) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                      "application_name = 'wenji' AND pid <> pg_backend_pid() AND "
+                      "datname = current_database()")
+    two = clients("two")  # its recovery settles the mark of the "dead" client
+    assert two.catalog.document_by_id(stale.id).pending_gen is None
+    fresh = _write(two, kb, _prepared("/a.md", 3, "beta"), commit=False)
+    with pytest.raises(MarkLost):
+        one.writer.commit(kb, stale, _prepared("/a.md"), reason=None, embedder="test")
+    assert two.catalog.owner_alive(one.catalog.client_id)  # the lease was taken again
+    assert one.writer.abandon(kb, [stale])
+    two.writer.commit(kb, fresh, _prepared("/a.md", 3, "beta"), reason=None, embedder="test")
+    assert_consistent(two)
+    assert two.vectors.count(kb.collection) == 3
 
 
 @pytest.mark.parametrize("theirs", ["same", "other"])
