@@ -12,6 +12,9 @@ parsing overlaps with the embedder (the bottleneck).  Per file the decision is:
 
 Progress is reported through a plain callback so the CLI and the GUI share it; cancel is
 a ``threading.Event`` checked between embedding batches (well under a second apart).
+
+On a shared library, files another client is writing at the same moment, and servers
+that restart mid-run, follow ``ingest.turns``.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ from typing import Callable, Iterable
 
 from ingest.loaders import SUPPORTED_EXTENSIONS, cannot_read, kind_of, unsupported_type
 from ingest.pdf import PdfOptions
+from ingest import turns
 from ingest.prepare import Cancelled, Prepared, file_hash, prepare, read_failed, worker_init
 from ingest.store.catalog import DocumentRow, KnowledgeBase
+from ingest.store.errors import DocumentBusy, ServerLost
 from ingest.store.library import Library, LibraryError
 from models import cpu_share
 from models.reasons import Reason, joined
@@ -142,6 +147,7 @@ class Ingestor:
         self.embed_batch = embed_batch
         self.pdf_options = PdfOptions(ocr=ocr, ocr_max_pages=ocr_max_pages)
         self._hashed: dict[str, tuple] = {}  # path -> (size, mtime) when it was hashed
+        self._waiting: list[Prepared] = []  # files another client was writing (turns)
 
     @classmethod
     def from_settings(cls, library: Library, embedder, ingest_settings) -> "Ingestor":
@@ -178,6 +184,7 @@ class Ingestor:
              reembed: bool = False, force: bool = False) -> IngestReport:
         t0 = time.perf_counter()
         self._hashed.clear()
+        self._waiting.clear()
         kb = self._open_kb(kb_name, reembed)
         report = IngestReport(kb=kb.name)
         files, rejected, folders = collect_files(paths)
@@ -206,6 +213,8 @@ class Ingestor:
         progress.stage = "indexing"
         if todo and not cancel.is_set():
             self._index(kb, todo, progress, emit, cancel)
+            self._after_others(kb, {str(f): row for f, _, row in todo}, progress, emit,
+                               cancel)
         if cancel.is_set():
             report.cancelled = True
             progress.stage = "cancelled"
@@ -446,6 +455,7 @@ class Ingestor:
         emit = self._emitter(report, progress, on_progress, t0)
         group = _Group()
         existing: dict[str, DocumentRow | None] = {}
+        self._waiting.clear()
         for item in prepared:
             if cancel.is_set():
                 break
@@ -454,6 +464,7 @@ class Ingestor:
             if group.chunks >= self.embed_batch * 4:
                 self._flush(kb, group, existing, progress, emit, cancel)
         self._flush(kb, group, existing, progress, emit, cancel)
+        self._after_others(kb, existing, progress, emit, cancel)
         report.cancelled = cancel.is_set()
         progress.stage = "cancelled" if report.cancelled else "done"
         report.elapsed = time.perf_counter() - t0
@@ -484,15 +495,77 @@ class Ingestor:
 
     def _flush(self, kb: KnowledgeBase, group: "_Group", existing: dict, progress: Progress,
                emit, cancel: threading.Event) -> None:
-        """Embed and write every document of the group; each becomes ready on its own."""
+        """Embed and write every document of the group; each becomes ready on its own.
+        What a lost server kept from being written is written once more (``turns``)."""
         if not group.items:
             return
         items, group.items, group.chunks = group.items, [], 0
+        written: set[str] = set()
+        for attempt in (1, 2):
+            try:
+                self._write(kb, items, existing, progress, emit, cancel, written)
+                return
+            except ServerLost as lost:
+                items = [p for p in items if p.path not in written
+                         and not any(p is w for w in self._waiting)]
+                if not items:
+                    return
+                if attempt == 2:
+                    for p in items:
+                        progress.files_done += 1
+                        emit(FileOutcome(p.path, FAILED, turns.lost_reason(lost.server)),
+                             p.path)
+                    raise
+                log.warning("%s; writing %d file(s) again", lost, len(items))
+
+    def _after_others(self, kb: KnowledgeBase, existing: dict, progress: Progress, emit,
+                      cancel: threading.Event) -> None:
+        """The files another client was writing when this run came to them: theirs
+        counts if it is of the same content, else they are written now (``turns``)."""
+        catalog = self.library.catalog
+        for _ in range(turns.ROUNDS):
+            if not self._waiting or cancel.is_set():
+                break
+            waiting, self._waiting = self._waiting, []
+            group, gave_up = _Group(), False
+            for i, prepared in enumerate(waiting):
+                if not turns.wait_turn(catalog, kb.id, prepared.path, cancel):
+                    self._waiting.extend(waiting[i:])  # cancelled, or still theirs
+                    gave_up = True
+                    break
+                row = catalog.document(kb.id, prepared.path)
+                if turns.theirs_counts(row, prepared.content_hash, self.embedder.name):
+                    progress.files_done += 1
+                    emit(FileOutcome(prepared.path, UNCHANGED, row.reason or "", row.chunks,
+                                     row.pages), prepared.path)
+                else:
+                    group.items.append(prepared)
+                    group.chunks += len(prepared.chunks)
+            self._flush(kb, group, existing, progress, emit, cancel)
+            if gave_up:
+                break
+        for prepared in self._waiting:  # not written by this run
+            progress.files_done += 1
+            emit(FileOutcome(prepared.path, CANCELLED, Reason("cancelled", "cancelled"))
+                 if cancel.is_set() else
+                 FileOutcome(prepared.path, SKIPPED, turns.still_busy()), prepared.path)
+        self._waiting.clear()
+
+    def _write(self, kb: KnowledgeBase, items: list[Prepared], existing: dict,
+               progress: Progress, emit, cancel: threading.Event, written: set[str]) -> None:
+        """Begin, embed, add the vectors of and commit ``items``; the paths committed go
+        into ``written``.  A file another client is writing waits (``self._waiting``)."""
         writer = self.library.writer
         docs: list[DocumentRow] = []
         try:
+            begun = []
             for prepared in items:
-                docs.append(writer.begin(kb, prepared))
+                try:
+                    docs.append(writer.begin(kb, prepared))
+                    begun.append(prepared)
+                except DocumentBusy:
+                    self._waiting.append(prepared)
+            items = begun
             flat = [(doc, prepared, c) for doc, prepared in zip(docs, items)
                     for c in prepared.chunks]
             # Batches of similar lengths: a batch is padded to its longest chunk, so in
@@ -533,6 +606,7 @@ class Ingestor:
             for doc, prepared in zip(docs, items):
                 reason = joined(prepared.notes)
                 writer.commit(kb, doc, prepared, reason=reason, embedder=self.embedder.name)
+                written.add(prepared.path)
                 chunks = len(prepared.chunks)
                 old = existing.get(prepared.path)
                 status = UPDATED if old is not None and old.status == "ready" else ADDED

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ingest.store.errors import LeftBehind
 from models.reasons import Reason, restore, to_json
 
 SCHEMA = """
@@ -139,6 +140,7 @@ class DocumentRow:
     updated: float | None
     ocr_pages: int = 0
     reason_data: str | None = None  # JSON of ``reason``'s code and parameters
+    owner: int | None = None  # a server catalog's client writing the pending generation
 
     def __post_init__(self):
         self.reason = restore(self.reason, self.reason_data)
@@ -427,11 +429,28 @@ class Catalog:
                                "OR status = 'removing'").fetchall()
         return [_document_row(r) for r in rows]
 
+    def written_by_another(self, doc: DocumentRow) -> bool:
+        """Whether another client is writing this document right now (only a shared
+        library has other clients)."""
+        return False
+
+    @contextlib.contextmanager
+    def settling(self, doc: DocumentRow):
+        """The document as it is now if it is still half-done and nobody else is writing
+        it (else None), for the writer to finish or undo; a server catalog keeps other
+        clients off the document meanwhile."""
+        row = self.document_by_id(doc.id)
+        yield row if row is not None and marked(row) else None
+
     def begin_document(self, kb_id: int, path: str, content_hash: str, size: int,
                        mtime: float) -> DocumentRow:
-        """Record that a new generation of ``path`` is about to be written."""
+        """Record that a new generation of ``path`` is about to be written.  A document
+        still marked by an earlier write raises :class:`LeftBehind`: that write must be
+        settled first, so that no vectors of it outlive the mark."""
         with self.transaction():
             existing = self.document(kb_id, path)
+            if existing is not None and marked(existing):
+                raise LeftBehind(existing)
             if existing is None:
                 self.db.execute(
                     "INSERT INTO documents (kb_id, path, content_hash, size, mtime, status, "
@@ -678,6 +697,11 @@ class WatchedFolder:
 _DOCUMENT_FIELDS = frozenset(DocumentRow.__dataclass_fields__)
 
 
+def marked(doc: DocumentRow) -> bool:
+    """Whether a document is half-done: a pending generation, or a removal."""
+    return doc.pending_gen is not None or doc.status == REMOVING
+
+
 def _document_row(r) -> DocumentRow:
     """A documents row as a DocumentRow (columns it does not know, such as a server
     catalog's lease, are left out)."""
@@ -699,9 +723,13 @@ class _Transaction:
 
     def __enter__(self):
         self.catalog._lock.acquire()
-        if not self.catalog.db.in_transaction:
-            self.catalog.db.execute(self.catalog.BEGIN)
-            self.outer = True
+        try:
+            if not self.catalog.db.in_transaction:
+                self.catalog.db.execute(self.catalog.BEGIN)
+                self.outer = True
+        except BaseException:  # no transaction (a busy file, a server away): no lock kept
+            self.catalog._lock.release()
+            raise
         return self.catalog.db
 
     def __exit__(self, exc_type, exc, tb):

@@ -16,8 +16,9 @@ import threading
 from pathlib import Path
 
 from ingest.store.catalog import Catalog, DocumentRow, KnowledgeBase
+from ingest.store.errors import LibraryError, SharedLibraryError
 from ingest.store.shared import SharedStore
-from models.reasons import Explained, Reason
+from models.reasons import Reason
 from ingest.store.vectors import VectorStore
 from ingest.store.writer import StoreWriter
 
@@ -25,15 +26,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_KB = "default"
 _KB_NAME = re.compile(r"^[^\x00-\x1f/\\]{1,64}$")
-
-
-class LibraryError(Exception):
-    """A request the library cannot carry out; the message is for the user."""
-
-
-class SharedLibraryError(Explained, LibraryError):
-    """A shared library's refusal (a reader's change, a refused login, no server), with
-    its reason as a code for the window (``.reason``)."""
 
 
 class Library:

@@ -9,7 +9,27 @@ through :class:`~ingest.store.pg_db.PgDb`; what differs is here:
   (``retrieval.keyword_postings``) chooses and scores the same candidates;
 * chunks, keyword rows and postings of a document are written with ``COPY``;
 * a change marker readable by every client: searches in one person's window see the
-  documents another person has just added.
+  documents another person has just added;
+* several clients write at once, so each document's pending generation has an owner
+  (see "Leases" below).
+
+Leases.  Each client holds a session advisory lock on a random ``client_id`` while it
+is connected, and marks the documents it writes with it (``owner``).  The server drops
+the lock when the client goes (even ``kill -9`` or a lost network), so:
+
+* a client never begins a document another live client is writing
+  (:class:`~ingest.store.errors.DocumentBusy`: it waits its turn); two writing one
+  document at once would each delete the other's chunk rows and keep their own keyword
+  rows;
+* a mark whose owner is gone is settled -- its vectors deleted, the mark cleared -- by
+  whoever meets it (``recover`` at the next open, or a client beginning the document),
+  under a per-document lock, after looking again;
+* a client whose connection dropped takes its lease again on the new one, but another
+  client may have settled its marks meanwhile: a commit therefore checks that the
+  pending generation is still its own (:class:`~ingest.store.errors.MarkLost`), and the
+  vectors of a lost generation are its to delete.  Generation numbers are never handed
+  out twice for a document (``issued_gen``), so deleting them by number touches no one
+  else's.
 
 Text columns that are sorted or compared by range use the "C" collation (code point
 order), as SQLite does, whatever the server's default.
@@ -18,15 +38,21 @@ order), as SQLite does, whatever the server's default.
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
 import threading
 import uuid
 from collections import Counter
 from typing import Sequence
 
-from ingest.store.catalog import Catalog, DocumentRow, KnowledgeBase, _document_row
+from ingest.store.catalog import Catalog, DocumentRow, KnowledgeBase, _document_row, marked
+from ingest.store.errors import (DocumentBusy, LeftBehind, MarkLost, ServerLost,
+                                 SharedLibraryError)
 from ingest.store.fts5_terms import fts5_terms
 from ingest.store.pg_db import PgDb
+from models.reasons import Reason
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kbs (
@@ -59,6 +85,7 @@ CREATE TABLE IF NOT EXISTS documents (
     ocr_pages INTEGER DEFAULT 0,
     reason_data TEXT,
     owner BIGINT,               -- the client writing its pending generation (a lease)
+    issued_gen INTEGER NOT NULL DEFAULT 0,  -- the highest generation ever begun
     UNIQUE (kb_id, path)
 );
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(kb_id, content_hash);
@@ -144,14 +171,15 @@ class PgCatalog(Catalog):
         self.conninfo = conninfo
         self.path = None
         self._lock = threading.RLock()
-        self.db = PgDb(conninfo)
-        # This client's lease: a session advisory lock held while the connection lives.
-        # The server drops it when the client goes (even kill -9 or a lost network), so
-        # another client can tell a half-written document of a dead client from one
-        # being written now (``dirty_documents``).
+        # This client's lease (see the module docstring), taken on every connection.
         self.client_id = secrets.randbits(62)
-        self.db.execute("SELECT pg_advisory_lock(?)", (self.client_id,))
+        self.db = PgDb(conninfo, on_connect=self._take_lease)
         self._create_schema()
+
+    def _take_lease(self, conn) -> None:
+        """Hold the lease in this session.  After a reconnect another client may be
+        probing it (``owner_alive``) at that instant: then this waits that long."""
+        conn.execute("SELECT pg_advisory_lock(%s)", (self.client_id,))
 
     def _create_schema(self) -> None:
         with self.transaction():
@@ -162,6 +190,27 @@ class PgCatalog(Catalog):
                     if statement.strip():
                         self.db.execute(statement)
                 self.db.conn.execute(_TRIGGERS)
+            elif not self._has_column("documents", "issued_gen"):
+                self._add_issued_gen()
+
+    def _has_column(self, table: str, column: str) -> bool:
+        return self.db.execute("SELECT 1 FROM information_schema.columns WHERE "
+                               "table_schema = current_schema() AND table_name = ? AND "
+                               "column_name = ?", (table, column)).fetchone() is not None
+
+    def _add_issued_gen(self) -> None:
+        """Libraries set up before generations were counted per document get the column
+        (their owner or an administrator can add it: ``wenji server init`` again)."""
+        import psycopg
+
+        try:
+            self.db.execute("ALTER TABLE documents ADD COLUMN issued_gen INTEGER NOT NULL "
+                            "DEFAULT 0")
+        except psycopg.errors.InsufficientPrivilege:
+            raise SharedLibraryError(Reason(
+                "library_outdated", "the shared library {server} was set up by an older "
+                "Wenji: ask its administrator to run `wenji server init` again",
+                server=self.location)) from None
 
     @property
     def location(self) -> str:
@@ -179,6 +228,14 @@ class PgCatalog(Catalog):
 
     # --- leases: which half-written items belong to a client that is gone ------------
 
+    def _another_writes(self, doc: DocumentRow) -> bool:
+        """Whether the document's mark belongs to another client still connected."""
+        return doc.owner not in (None, self.client_id) and self.owner_alive(doc.owner)
+
+    def written_by_another(self, doc: DocumentRow) -> bool:
+        row = self.document_by_id(doc.id)
+        return row is not None and marked(row) and self._another_writes(row)
+
     def owner_alive(self, owner: int | None) -> bool:
         """Whether the client holding lease ``owner`` is connected (None: nobody)."""
         if owner is None:
@@ -193,19 +250,74 @@ class PgCatalog(Catalog):
 
     def begin_document(self, kb_id: int, path: str, content_hash: str, size: int,
                        mtime: float) -> DocumentRow:
+        """As the embedded catalog's, with this client as the mark's owner and a
+        generation never handed out before; :class:`DocumentBusy` if another live
+        client is writing the document."""
         with self.transaction():
             # Two clients adding the same file: one at a time per (knowledge base, path).
             self.db.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (int(kb_id), path))
+            existing = self.document(kb_id, path)
+            if existing is not None and marked(existing):
+                if self._another_writes(existing):
+                    raise DocumentBusy(path)
+                raise LeftBehind(existing)
             doc = super().begin_document(kb_id, path, content_hash, size, mtime)
-            self.db.execute("UPDATE documents SET owner = ? WHERE id = ?",
-                            (self.client_id, doc.id))
-        return doc
+            issued = self.db.execute("SELECT issued_gen FROM documents WHERE id = ?",
+                                     (doc.id,)).fetchone()[0]
+            gen = max(doc.pending_gen, issued + 1)
+            self.db.execute("UPDATE documents SET owner = ?, pending_gen = ?, issued_gen = ? "
+                            "WHERE id = ?", (self.client_id, gen, gen, doc.id))
+            return self.document_by_id(doc.id)
+
+    def commit_document(self, doc: DocumentRow, kb: KnowledgeBase, **fields) -> None:
+        """As the embedded catalog's, only while the pending generation is still this
+        client's (else :class:`MarkLost`: see the module docstring)."""
+        with self.transaction():
+            row = self.db.execute("SELECT pending_gen, owner FROM documents WHERE id = ? "
+                                  "FOR UPDATE", (doc.id,)).fetchone()
+            if row is None or (row[0], row[1]) != (doc.pending_gen, self.client_id):
+                raise MarkLost(self.location, doc.path)
+            super().commit_document(doc, kb, **fields)
+
+    def abandon_pending(self, doc: DocumentRow) -> None:
+        """As the embedded catalog's, but never the mark of another live client (one
+        that began the document after this client's mark was settled)."""
+        with self.transaction():
+            row = self.db.execute("SELECT * FROM documents WHERE id = ? FOR UPDATE",
+                                  (doc.id,)).fetchone()
+            if row is not None and self._another_writes(_document_row(row)):
+                log.info("left %s to the client writing it now", doc.path)
+                return
+            super().abandon_pending(doc)
+
+    def record_failure(self, kb: KnowledgeBase, path: str, **fields) -> None:
+        with self.transaction():
+            super().record_failure(kb, path, **fields)
+            self.db.execute("UPDATE documents SET owner = ? WHERE kb_id = ? AND path = ?",
+                            (self.client_id, kb.id, path))
 
     def mark_removing(self, doc: DocumentRow) -> None:
         with self.transaction():
             super().mark_removing(doc)
             self.db.execute("UPDATE documents SET owner = ? WHERE id = ?",
                             (self.client_id, doc.id))
+
+    @contextlib.contextmanager
+    def settling(self, doc: DocumentRow):
+        """The document if it is still half-done and no other live client writes it,
+        holding its per-document lock meanwhile: a client beginning it waits until it
+        is settled, and two clients never settle it at once."""
+        key = (int(doc.kb_id), doc.path)
+        self.db.execute("SELECT pg_advisory_lock(?, hashtext(?))", key)
+        try:
+            row = self.document_by_id(doc.id)
+            yield (row if row is not None and marked(row) and not self._another_writes(row)
+                   else None)
+        finally:
+            try:
+                self.db.execute("SELECT pg_advisory_unlock(?, hashtext(?))", key)
+            except ServerLost:  # the lock went with the connection
+                pass
 
     def dirty_documents(self) -> list[DocumentRow]:
         """Half-written documents whose client is gone (another client's work in

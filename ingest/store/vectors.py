@@ -3,15 +3,22 @@
 We always pass embeddings we computed ourselves and create collections with
 ``embedding_function=None``: Chroma's default embedding function would download a model,
 which Wenji must never do.  Telemetry is off.
+
+On a Chroma server every request that fails for want of the server (a restart, a
+dropped connection) is sent again after growing pauses, for a bounded time
+(``ingest.store.outage``), then fails with ``ServerLost``: each request may safely run
+twice (upserts and deletes are idempotent, the others read).
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
+
+from ingest.store.outage import ride_out
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +30,16 @@ WRITE_BATCH = 2000
 # Recall, quality and latency per value are in bench/RESULTS.md; collections made with
 # an older value are updated when opened.
 EF_SEARCH = 1000
+
+T = TypeVar("T")
+
+
+def _transient(error: BaseException) -> bool:
+    """No answer from the server (refused, reset, cut off, timed out): worth sending
+    again.  An answer that refuses (a wrong token, a bad request) is not."""
+    import httpx
+
+    return isinstance(error, (httpx.TransportError, ConnectionError))
 
 
 class VectorStore:
@@ -43,6 +60,7 @@ class VectorStore:
                 settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
             )
         self.client = client
+        self.url = None  # a server's, for messages
         self._collections: dict[str, object] = {}
         # Chroma's server (1.5) fails a query that asks for embeddings (an AttributeError
         # in its FastAPI layer): there they are read by id after the query.
@@ -67,9 +85,24 @@ class VectorStore:
                                      port=parts.port or (443 if parts.scheme == "https" else 8000),
                                      ssl=parts.scheme == "https",
                                      settings=ChromaSettings(**settings))
-        return cls(client=client, prefix=prefix)
+        store = cls(client=client, prefix=prefix)
+        store.url = url
+        return store
+
+    def _call(self, request: Callable[[], T]) -> T:
+        """``request()``, sent again while a server does not answer (see the module
+        docstring); in a folder, just ``request()``."""
+        if self.url is None:
+            return request()
+        return ride_out(request, transient=_transient, server=self.url)
 
     def collection(self, name: str):
+        col = self._collections.get(name)
+        if col is None:
+            col = self._call(lambda: self._open_collection(name))
+        return col
+
+    def _open_collection(self, name: str):
         col = self._collections.get(name)
         if col is None:
             col = self._existing(name) if self.path is None else None
@@ -112,38 +145,54 @@ class VectorStore:
 
     def drop(self, name: str) -> None:
         self._collections.pop(name, None)
-        try:
-            self.client.delete_collection(self.prefix + name)
-        except Exception as exc:  # already gone (an interrupted delete finished it)
-            log.debug("delete_collection(%s): %s", name, exc)
+
+        def delete():
+            try:
+                self.client.delete_collection(self.prefix + name)
+            except Exception as exc:  # already gone (an interrupted delete finished it)
+                if _transient(exc):
+                    raise
+                log.debug("delete_collection(%s): %s", name, exc)
+
+        self._call(delete)
 
     def add(self, name: str, ids: Sequence[str], embeddings: np.ndarray,
             metadatas: Sequence[dict]) -> None:
         col = self.collection(name)
         for i in range(0, len(ids), WRITE_BATCH):
-            col.upsert(ids=list(ids[i:i + WRITE_BATCH]),
-                       embeddings=np.asarray(embeddings[i:i + WRITE_BATCH], dtype=np.float32),
-                       metadatas=list(metadatas[i:i + WRITE_BATCH]))
+            batch = dict(ids=list(ids[i:i + WRITE_BATCH]),
+                         embeddings=np.asarray(embeddings[i:i + WRITE_BATCH], dtype=np.float32),
+                         metadatas=list(metadatas[i:i + WRITE_BATCH]))
+            self._call(lambda: col.upsert(**batch))
 
     def delete_document(self, name: str, doc_id: int, keep_gen: int | None = None) -> None:
         """Delete a document's vectors, all of them or all but generation ``keep_gen``."""
         where: dict = {"doc_id": doc_id}
         if keep_gen is not None:
             where = {"$and": [{"doc_id": doc_id}, {"gen": {"$ne": keep_gen}}]}
-        self.collection(name).delete(where=where)
+        col = self.collection(name)
+        self._call(lambda: col.delete(where=where))
+
+    def delete_generation(self, name: str, doc_id: int, gen: int) -> None:
+        """Delete the vectors of one generation of a document (one that will never be
+        current: a shared library hands out each generation number once)."""
+        col = self.collection(name)
+        self._call(lambda: col.delete(where={"$and": [{"doc_id": doc_id}, {"gen": gen}]}))
 
     def ids(self, name: str) -> set[str]:
         col = self.collection(name)
         out: set[str] = set()
-        total = col.count()
+        total = self._call(col.count)
         for offset in range(0, total, 10_000):
-            out.update(col.get(include=[], limit=10_000, offset=offset)["ids"])
+            out.update(self._call(lambda: col.get(include=[], limit=10_000,
+                                                  offset=offset))["ids"])
         return out
 
     def embeddings(self, name: str, ids: Sequence[str]) -> np.ndarray:
         """The vectors of ``ids``, in that order, as one float32 array (an export reads a
         knowledge base batch by batch).  KeyError names an id that has no vector."""
-        got = self.collection(name).get(ids=list(ids), include=["embeddings"])
+        col = self.collection(name)
+        got = self._call(lambda: col.get(ids=list(ids), include=["embeddings"]))
         by_id = dict(zip(got["ids"], got["embeddings"]))
         missing = [i for i in ids if i not in by_id]
         if missing:
@@ -153,15 +202,17 @@ class VectorStore:
         return np.asarray([by_id[i] for i in ids], dtype=np.float32)
 
     def count(self, name: str) -> int:
-        return self.collection(name).count()
+        col = self.collection(name)
+        return self._call(col.count)
 
     def query(self, name: str, embedding: np.ndarray, k: int,
               where: dict | None = None) -> list[tuple[str, float]]:
         """Nearest chunk ids with their cosine distances, nearest first."""
         col = self.collection(name)
-        n = col.count()
+        n = self._call(col.count)
         if n == 0:
             return []
-        res = col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32)],
-                        n_results=min(k, n), where=where, include=["distances"])
+        res = self._call(lambda: col.query(
+            query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=min(k, n),
+            where=where, include=["distances"]))
         return list(zip(res["ids"][0], res["distances"][0]))

@@ -25,6 +25,14 @@ can finish the job at the next start:
 * a committed document whose previous generation's vectors were not deleted yet (the
   mark stays until they are) loses them; a failed document loses all of its vectors.
 
+A document still marked when a new generation of it begins (a write that failed and
+could not be undone then) is settled the same way first, so that no vectors outlive
+their mark.  On a shared library other clients write at the same time; the server
+catalog keeps them apart (``ingest.store.pg_catalog``): ``begin`` raises
+:class:`~ingest.store.errors.DocumentBusy` for a document another client is writing,
+recovery settles only the marks of clients that are gone, and a client whose mark was
+settled while its connection was down deletes the vectors of its lost generation.
+
 Importing a whole knowledge base (``ingest.archive``) is all or nothing at the level of
 the knowledge base instead: ``begin_import`` makes it hidden (status ``importing``, a
 name no user can type, holding the importing process's id), ``import_chunks`` fills both
@@ -47,6 +55,7 @@ import numpy as np
 from ingest.store.catalog import (IMPORTING_PREFIX, Catalog, ChunkRow, DocumentRow,
                                   KnowledgeBase)
 from ingest.store.chunk_ids import chunk_id
+from ingest.store.errors import LeftBehind, ServerLost
 from ingest.store.vectors import VectorStore
 
 if TYPE_CHECKING:  # the stores do not need the loaders at run time
@@ -66,9 +75,16 @@ class StoreWriter:
     # --- a new generation of a document ---------------------------------------------
 
     def begin(self, kb: KnowledgeBase, prepared: Prepared) -> DocumentRow:
-        """The document's row with its pending generation (the row is made if new)."""
-        return self.catalog.begin_document(kb.id, prepared.path, prepared.content_hash or "",
-                                           prepared.size or 0, prepared.mtime or 0.0)
+        """The document's row with its pending generation (the row is made if new).  A
+        half-done earlier write of it is settled first; ``DocumentBusy`` passes on."""
+        for _ in range(3):  # settled, then begun (unless another write came between)
+            try:
+                return self.catalog.begin_document(kb.id, prepared.path,
+                                                   prepared.content_hash or "",
+                                                   prepared.size or 0, prepared.mtime or 0.0)
+            except LeftBehind as left:
+                self._settle_marked(kb, left.doc)
+        raise RuntimeError(f"{prepared.path} stays half-written")
 
     def add_vectors(self, kb: KnowledgeBase, chunks: Sequence[tuple[DocumentRow, Chunk]],
                     vectors: np.ndarray) -> None:
@@ -98,21 +114,30 @@ class StoreWriter:
             self.catalog.abandon_pending(doc)  # clears the mark commit_document left
 
     def abandon(self, kb: KnowledgeBase, docs: Sequence[DocumentRow]) -> list[DocumentRow]:
-        """Undo the pending generations of ``docs`` not yet committed, in both stores;
-        returns those documents.  Never raises: what it cannot undo now, ``recover``
-        undoes at the next start."""
-        abandoned = []
+        """Undo the pending generations of ``docs`` (as ``begin`` returned them) not yet
+        committed, in both stores; returns those documents.  Never raises: what it
+        cannot undo now, ``recover`` (or the next ``begin`` of the document) undoes."""
+        abandoned, lost = [], False
         for doc in docs:
-            row = self.catalog.document_by_id(doc.id)
-            if row is None or row.pending_gen is None:
-                continue  # committed before the interruption
+            if lost:  # the server is away: the next start (or begin) settles the rest
+                abandoned.append(doc)
+                continue
             try:
-                self._settle(kb, row)
-            except Exception:
-                log.exception("cleanup after an interrupted document failed; "
-                              "it will be reconciled at the next start")
-            if row.pending_gen != row.gen:  # else committed, only old vectors were left
-                abandoned.append(row)
+                row = self.catalog.document_by_id(doc.id)
+                committed = row is not None and row.gen == doc.pending_gen
+                if row is not None and row.pending_gen == doc.pending_gen \
+                        and row.owner == doc.owner:
+                    self._settle_marked(kb, row)  # ours still: undo (or finish) it
+                elif not committed:
+                    # settled by another client meanwhile (our lease had lapsed), or the
+                    # document removed: the vectors of our generation are all that is ours
+                    self.vectors.delete_generation(kb.collection, doc.id, doc.pending_gen)
+            except Exception as exc:
+                log.warning("cleanup after an interrupted document failed (%s); it will be "
+                            "reconciled at the next start", exc, exc_info=True)
+                row, committed, lost = None, False, isinstance(exc, ServerLost)
+            if not committed:
+                abandoned.append(row or doc)
         return abandoned
 
     # --- other changes --------------------------------------------------------------
@@ -190,10 +215,18 @@ class StoreWriter:
             kb = self.catalog.kb_by_id(doc.kb_id)
             if kb is None:
                 continue
-            self._settle(kb, doc)
-            fixed += 1
+            fixed += self._settle_marked(kb, doc)
         if fixed:
             log.warning("reconciled %d item(s) left by an interrupted run", fixed)
+
+    def _settle_marked(self, kb: KnowledgeBase, doc: DocumentRow) -> bool:
+        """Settle the document if it is still half-done when looked at again, with other
+        clients kept off it meanwhile (``catalog.settling``); whether it was."""
+        with self.catalog.settling(doc) as row:
+            if row is None:
+                return False
+            self._settle(kb, row)
+            return True
 
     def _settle(self, kb: KnowledgeBase, doc: DocumentRow) -> None:
         """Finish or undo what a marked document was in the middle of: only the vectors
