@@ -116,6 +116,16 @@ TEMPLATES = {
                    "one"),
     "server_unreachable": QT_TRANSLATE_NOOP(
         "reasons", "cannot reach the server {server} ({error})"),
+    "server_lost": QT_TRANSLATE_NOOP(
+        "reasons", "the server {server} restarted or could not be reached ({error})"),
+    "server_lost_file": QT_TRANSLATE_NOOP(
+        "reasons", "the server {server} restarted or could not be reached while this file "
+                   "was written; it was not added (ingest it again)"),
+    "written_elsewhere": QT_TRANSLATE_NOOP(
+        "reasons", "another client was still writing it; ingest it again later"),
+    "library_outdated": QT_TRANSLATE_NOOP(
+        "reasons", "the shared library {server} was set up by an older Wenji: ask its "
+                   "administrator to run `wenji server init` again"),
     # model files
     "not_gguf": QT_TRANSLATE_NOOP(
         "reasons", "{path}: not a GGUF file (it does not start with 'GGUF')"),

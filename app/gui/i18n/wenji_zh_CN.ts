@@ -2040,6 +2040,22 @@ Data folder: {home}</source>
         <translation>无法连接服务器 {server}（技术细节：{error}）</translation>
     </message>
     <message>
+        <source>the server {server} restarted or could not be reached ({error})</source>
+        <translation>服务器 {server} 已重启或无法连接（{error}）</translation>
+    </message>
+    <message>
+        <source>the server {server} restarted or could not be reached while this file was written; it was not added (ingest it again)</source>
+        <translation>写入此文件时服务器 {server} 已重启或无法连接；文件未加入（请重新添加）</translation>
+    </message>
+    <message>
+        <source>another client was still writing it; ingest it again later</source>
+        <translation>另一个客户端仍在写入此文件；请稍后重新添加</translation>
+    </message>
+    <message>
+        <source>the shared library {server} was set up by an older Wenji: ask its administrator to run `wenji server init` again</source>
+        <translation>团队文档库 {server} 由旧版文集创建：请其管理员重新运行 `wenji server init`</translation>
+    </message>
+    <message>
         <source>{path}: not a GGUF file (it does not start with &apos;GGUF&apos;)</source>
         <translation>{path}：不是 GGUF 文件（开头不是“GGUF”）</translation>
     </message>
