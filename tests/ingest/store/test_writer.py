@@ -86,7 +86,8 @@ def test_an_interrupted_reindex_keeps_the_current_generation(store):
 
     _write(lib, kb, _prepared("/a.md", 5, word="beta"))
     (doc,) = lib.documents(kb)
-    assert doc.gen == 2 and doc.chunks == 5
+    # a newer generation than the first (a server never hands out the abandoned one again)
+    assert doc.gen >= 2 and doc.chunks == 5
     assert lib.vectors.ids(kb.collection).isdisjoint(current)  # the old vectors are gone
     assert_consistent(lib)
     lib.close()
