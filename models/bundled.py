@@ -148,22 +148,10 @@ def ensure_multilingual_embedder(folder: Path, progress=None) -> Path:
 
 
 def _folder_lock(folder: Path):
-    """An exclusive lock on ``<folder>.lock`` across processes (POSIX), released on exit
-    of the ``with`` block or of the process."""
-    import contextlib
+    """An exclusive lock on ``<folder>.lock`` across processes (``models.file_lock``)."""
+    from models.file_lock import exclusive
 
-    @contextlib.contextmanager
-    def held():
-        with open(folder.with_name(folder.name + ".lock"), "a+") as handle:
-            try:
-                import fcntl
-
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            except ImportError:  # Windows: no lock; the rename below still never half-writes
-                pass
-            yield
-
-    return held()
+    return exclusive(folder.with_name(folder.name + ".lock"))
 
 
 def _make_multilingual_embedder(folder: Path, progress=None) -> Path:

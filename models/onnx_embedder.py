@@ -29,6 +29,8 @@ from typing import Sequence
 
 import numpy as np
 
+from models.file_lock import exclusive
+
 log = logging.getLogger(__name__)
 
 EXPORT_VERSION = "2"  # 2: eager attention, fused by the ORT transformer optimizer
@@ -124,7 +126,7 @@ def export_onnx(model_dir: Path, target: Path, precision: str = "int8") -> Path:
                                         "token_type_ids": axes, "last_hidden_state": axes},
                           opset_version=17, dynamo=False)
         source = _fused(fp32, base.config) or fp32
-        partial = target.with_suffix(".partial")
+        partial = Path(tmp) / target.name  # this process's own, renamed into place whole
         if precision == "int8":
             quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8,
                              per_channel=True,
@@ -223,8 +225,14 @@ class OnnxSentenceModel:
         self.max_seq_length = _max_length(model_dir)
         target = export_path(model_dir, cache_dir, precision)
         if not target.exists():
-            log.info("exporting %s to %s ONNX at %s (once)", model_dir, precision, target)
-            export_in_child(model_dir, target, precision)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Two processes starting at once (two clients of a shared library) export it
+            # one after the other: the second finds it made (``models.file_lock``).
+            with exclusive(target.with_suffix(".lock")):
+                if not target.exists():
+                    log.info("exporting %s to %s ONNX at %s (once)", model_dir, precision,
+                             target)
+                    export_in_child(model_dir, target, precision)
         self.path = target
         self._ort = ort
         self.threads = threads

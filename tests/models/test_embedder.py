@@ -5,6 +5,7 @@ processes hold cores) give the same vectors, from their own session."""
 import json
 
 import numpy as np
+import pytest
 
 from tests.conftest import DATA, require
 
@@ -114,3 +115,36 @@ def test_abort_stops_batches_running_side_by_side(embedder, shared_cache):
     assert outcome.get("result") == "aborted", outcome
     assert outcome["at"] - asked < 1.0
     assert two.encode(texts[:3]).shape == (3, two.dimension)  # usable again
+
+
+_OPEN_MODEL = """\
+import logging, sys
+from pathlib import Path
+from models.onnx_embedder import OnnxSentenceModel
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+model = OnnxSentenceModel(Path(sys.argv[1]), Path(sys.argv[2]), 1, precision="fp32")
+print(model.encode(["a first sentence"]).shape)
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_opening_a_model_at_once_export_it_once(embedder, tmp_path):
+    """Two clients of a shared library starting together, with no export made yet: the
+    second used to rename the first's half-made file away (FileNotFoundError) and fail.
+    Now one exports while the other waits, and both open the export."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    model_dir, cache = str(embedder.ensure_folder()), str(tmp_path / "cache")
+    runs = [subprocess.Popen([sys.executable, "-c", _OPEN_MODEL, model_dir, cache], cwd=REPO,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outs = [run.communicate(timeout=600) for run in runs]
+    for run, (out, err) in zip(runs, outs):
+        assert run.returncode == 0, err[-3000:]
+        assert out.strip() == f"(1, {embedder.dimension})"
+    assert sum(err.count("exporting ") for _, err in outs) == 1, [err for _, err in outs]
+    (made,) = (tmp_path / "cache").glob("*/model-fp32.onnx")
+    assert not list(made.parent.glob("*.partial"))
