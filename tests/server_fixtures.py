@@ -75,3 +75,21 @@ def chroma_server():
         yield server
     finally:
         server.stop()
+
+
+def prepare_team(pg_server, chroma_server, prefix: str) -> tuple[str, dict]:
+    """A new prepared team database ``<prefix>_<hex>`` with a writer (carol, Chroma
+    user alice) and a reader (dave, Chroma user bob): the database's name and, per
+    person, ``(role, password, chroma token)``."""
+    from ingest.store.pg_roles import add_person, prepare_database
+
+    db = f"{prefix}_{secrets.token_hex(3)}"
+    pg_server.create_database(db)
+    admin = pg_server.dsn(dbname=db)
+    prepare_database(admin)
+    people = {}
+    for name, writer, token_user in (("carol", True, "alice"), ("dave", False, "bob")):
+        role, password = f"{db}_{name}", secrets.token_urlsafe(10)
+        add_person(admin, role, password, writer=writer)
+        people[name] = (role, password, chroma_server.token(token_user))
+    return db, people

@@ -8,7 +8,6 @@ this computer's library stays usable, and switching libraries runs in the backgr
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
 
 import pytest
@@ -21,6 +20,7 @@ from app.settings import Settings
 from tests.app.test_gui import drop
 from tests.app.test_gui_language import DATA, shown_strings, untranslated
 from tests.conftest import MD_DIR, require
+from tests.server_fixtures import prepare_team
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 PROBLEM_WAIT_MS = 60_000
@@ -35,19 +35,12 @@ def team(pg_server, chroma_server, pair, tmp_path_factory):
 
     from ingest.pipeline import Ingestor
     from ingest.store.library import Library
-    from ingest.store.pg_roles import add_person, prepare_database
 
-    db = f"gui_{secrets.token_hex(3)}"
-    pg_server.create_database(db)
-    admin = pg_server.dsn(dbname=db)
-    prepare_database(admin)
-    people = {}
-    for name, writer, token_user in (("carol", True, "alice"), ("dave", False, "bob")):
-        role, password = f"{db}_{name}", secrets.token_urlsafe(10)
-        add_person(admin, role, password, writer=writer)
-        people[name] = {"postgres": make_conninfo(host=pg_server.host, port=pg_server.port,
-                                                  user=role, dbname=db),
-                        "password": password, "token": chroma_server.token(token_user)}
+    db, team = prepare_team(pg_server, chroma_server, "gui")
+    people = {name: {"postgres": make_conninfo(host=pg_server.host, port=pg_server.port,
+                                               user=role, dbname=db),
+                     "password": password, "token": token}
+              for name, (role, password, token) in team.items()}
     folder = tmp_path_factory.mktemp("team-notes")
     note = folder / "first-steps.md"
     shutil.copy(require(MD_DIR / "en/docs/tutorial/first-steps.md"), note)

@@ -4,29 +4,21 @@ password or token is refused with a message that names the server (never the sec
 from __future__ import annotations
 
 import dataclasses
-import secrets
 
 import pytest
 
 from ingest.store.library import Library, LibraryError
-from ingest.store.pg_roles import add_person, prepare_database
 from ingest.store.shared import SharedStore
+from tests.server_fixtures import prepare_team
 
 
 @pytest.fixture(scope="module")
 def team(pg_server, chroma_server, tmp_path_factory):
     """A prepared database with a writer (carol) and a reader (dave)."""
-    db = f"team_{secrets.token_hex(3)}"
-    pg_server.create_database(db)
-    admin = pg_server.dsn(dbname=db)
-    prepare_database(admin)
-    people = {}
-    for name, writer, token_user in (("carol", True, "alice"), ("dave", False, "bob")):
-        role, password = f"{db}_{name}", secrets.token_urlsafe(10)
-        add_person(admin, role, password, writer=writer)
-        people[name] = SharedStore(pg_server.dsn(user=role, password=password, dbname=db),
-                                   chroma_server.url, chroma_server.token(token_user))
-    return people
+    db, people = prepare_team(pg_server, chroma_server, "team")
+    return {name: SharedStore(pg_server.dsn(user=role, password=password, dbname=db),
+                              chroma_server.url, token)
+            for name, (role, password, token) in people.items()}
 
 
 def test_no_secret_in_the_description(team):
