@@ -60,17 +60,19 @@ def base_chunks(eval_root: Path, embedder, limit_embed: int = 2000, with_tokens:
         lib.close()
         print(f"  base: {folder.parent.name}: {total} real chunks with their embeddings",
               flush=True)
-    if not texts:
-        print(f"  no eval cache under {eval_root}: embedding {limit_embed} SciFact chunks now",
-              flush=True)
-        with (DATA / "scifact" / "corpus.jsonl").open(encoding="utf-8") as fh:
-            for line in fh:
-                rec = json.loads(line)
-                body = f"{rec['title']}\n{rec['text']}"
-                for i in range(0, len(body), 800):
-                    texts.append(body[i:i + 800])
-                if len(texts) >= limit_embed:
-                    break
+    if not texts:  # half English (SciFact), half Chinese (RGB), as the queries are
+        print(f"  no eval cache under {eval_root}: embedding {limit_embed} SciFact and RGB "
+              f"chunks now", flush=True)
+        for name in ("scifact", "rgb_zh"):
+            limit = len(texts) + limit_embed // 2
+            with (DATA / name / "corpus.jsonl").open(encoding="utf-8") as fh:
+                for line in fh:
+                    rec = json.loads(line)
+                    body = f"{rec.get('title', '')}\n{rec['text']}"
+                    for i in range(0, len(body), 800):
+                        texts.append(body[i:i + 800])
+                    if len(texts) >= limit:
+                        break
         vecs = list(embedder.encode(texts))
     t0 = time.perf_counter()
     toks = [tokenize(t).copy() for t in texts] if with_tokens else []

@@ -100,11 +100,11 @@ class PostingsKeywordIndex(KeywordIndex):
         args.append(k)
         rows = self.db.execute(
             "WITH q(term, idf) AS (SELECT * FROM unnest(?::text[], ?::float8[])), "
-            "p AS (SELECT kp.rowid, kp.tf, q.idf FROM keyword_postings kp JOIN q "
+            "p AS (SELECT kp.rowid, kp.tf, kp.length, q.idf FROM keyword_postings kp JOIN q "
             "ON kp.term = q.term WHERE kp.kb_id = ?) "
             "SELECT p.rowid, -SUM(p.idf * p.tf * (? + 1) / "
-            "(p.tf + ? * (? + ? * r.length / ?))) AS s "
-            "FROM p JOIN keyword_rows r ON r.rowid = p.rowid " + where +
+            "(p.tf + ? * (? + ? * p.length / ?))) AS s "
+            "FROM p " + where +
             " GROUP BY p.rowid ORDER BY s, p.rowid LIMIT ?", args).fetchall()
         tokens = self.tokens_of([r[0] for r in rows])
         return [(r[0], float(r[1]), tokens.get(r[0], "")) for r in rows]

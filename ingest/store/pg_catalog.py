@@ -4,9 +4,12 @@ The same tables as the embedded catalog (``ingest.store.catalog``), and the same
 through :class:`~ingest.store.pg_db.PgDb`; what differs is here:
 
 * the keyword index is a postings table (knowledge base, term, chunk rowid, term
-  frequency) with each row's length and token string, and each knowledge base's row and
-  token totals -- exactly what FTS5 keeps, so the keyword lane
-  (``retrieval.keyword_postings``) chooses and scores the same candidates;
+  frequency, the row's length) with each row's token string, and each knowledge base's
+  row and token totals -- exactly what FTS5 keeps, so the keyword lane
+  (``retrieval.keyword_postings``) chooses and scores the same candidates.  The term
+  frequency and the row length ride in the postings' primary key (``INCLUDE``), so a
+  query's candidates are scored from the index alone: no table page per posting, no
+  join per candidate;
 * chunks, keyword rows and postings of a document are written with ``COPY``;
 * a change marker readable by every client: searches in one person's window see the
   documents another person has just added;
@@ -125,7 +128,8 @@ CREATE TABLE IF NOT EXISTS keyword_postings (
     term TEXT COLLATE "C" NOT NULL,
     rowid BIGINT NOT NULL,
     tf INTEGER NOT NULL,
-    PRIMARY KEY (kb_id, term, rowid)
+    length INTEGER NOT NULL,
+    PRIMARY KEY (kb_id, term, rowid) INCLUDE (tf, length)
 );
 CREATE INDEX IF NOT EXISTS keyword_postings_row ON keyword_postings(rowid);
 CREATE TABLE IF NOT EXISTS keyword_sizes (
@@ -159,6 +163,21 @@ CREATE TRIGGER {t}_changed AFTER INSERT OR UPDATE OR DELETE ON {t}
 # One schema set-up at a time across clients (a transaction-level advisory lock).
 _SCHEMA_LOCK = 0x57454E4A49  # "WENJI"
 
+# (table, the column a step adds, its statements), oldest first.
+_UPGRADES = (
+    # generations counted per document, never handed out twice
+    ("documents", "issued_gen",
+     ("ALTER TABLE documents ADD COLUMN issued_gen INTEGER NOT NULL DEFAULT 0",)),
+    # the row length in each posting, and both numbers in the key: index-only scoring
+    ("keyword_postings", "length",
+     ("ALTER TABLE keyword_postings ADD COLUMN length INTEGER",
+      "UPDATE keyword_postings p SET length = r.length FROM keyword_rows r "
+      "WHERE r.rowid = p.rowid",
+      "ALTER TABLE keyword_postings ALTER COLUMN length SET NOT NULL",
+      "ALTER TABLE keyword_postings DROP CONSTRAINT keyword_postings_pkey",
+      "ALTER TABLE keyword_postings ADD PRIMARY KEY (kb_id, term, rowid) INCLUDE (tf, length)")),
+)
+
 
 class PgCatalog(Catalog):
     """The catalog's tables on a PostgreSQL server (see the module docstring)."""
@@ -190,22 +209,26 @@ class PgCatalog(Catalog):
                     if statement.strip():
                         self.db.execute(statement)
                 self.db.conn.execute(_TRIGGERS)
-            elif not self._has_column("documents", "issued_gen"):
-                self._add_issued_gen()
+            else:
+                self._upgrade()
 
     def _has_column(self, table: str, column: str) -> bool:
         return self.db.execute("SELECT 1 FROM information_schema.columns WHERE "
                                "table_schema = current_schema() AND table_name = ? AND "
                                "column_name = ?", (table, column)).fetchone() is not None
 
-    def _add_issued_gen(self) -> None:
-        """Libraries set up before generations were counted per document get the column
-        (their owner or an administrator can add it: ``wenji server init`` again)."""
+    def _upgrade(self) -> None:
+        """Bring a library set up by an older Wenji to this schema: each step is known
+        by the column it adds.  Only the tables' owner (or an administrator) may: anyone
+        else is told to ask for ``wenji server init`` again."""
         import psycopg
 
+        steps = [statements for table, column, statements in _UPGRADES
+                 if not self._has_column(table, column)]
         try:
-            self.db.execute("ALTER TABLE documents ADD COLUMN issued_gen INTEGER NOT NULL "
-                            "DEFAULT 0")
+            for statements in steps:
+                for statement in statements:
+                    self.db.execute(statement)
         except psycopg.errors.InsufficientPrivilege:
             raise SharedLibraryError(Reason(
                 "library_outdated", "the shared library {server} was set up by an older "
@@ -354,9 +377,9 @@ class PgCatalog(Catalog):
             terms = fts5_terms(tokens)
             lengths += len(terms)
             keyword_rows.append((rowid, kb.id, len(terms), tokens))
-            postings.extend((kb.id, t, rowid, tf) for t, tf in Counter(terms).items())
+            postings.extend((kb.id, t, rowid, tf, len(terms)) for t, tf in Counter(terms).items())
         self.db.copy_rows("keyword_rows (rowid, kb_id, length, tokens)", keyword_rows)
-        self.db.copy_rows("keyword_postings (kb_id, term, rowid, tf)", postings)
+        self.db.copy_rows("keyword_postings (kb_id, term, rowid, tf, length)", postings)
         self.db.execute("UPDATE keyword_sizes SET rows = rows + ?, tokens = tokens + ? "
                         "WHERE kb_id = ?", (len(rows), lengths, kb.id))
 
