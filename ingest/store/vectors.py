@@ -113,7 +113,8 @@ class VectorStore:
                 try:
                     col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
                 except Exception as exc:  # a reader's token on a server may not
-                    log.info("ef_search of %s left at %s: %s", name, hnsw.get("ef_search"), exc)
+                    log.log(logging.INFO if self.path is None else logging.WARNING,
+                            "ef_search of %s left at %s: %s", name, hnsw.get("ef_search"), exc)
             self._collections[name] = col
         return col
 

@@ -112,6 +112,19 @@ def _ingest_in_thread(library, embedder, folder, pause):
     return thread, result
 
 
+def _kill_mid_write(servers, which: str, store, embedder, folder, tmp_path):
+    """A client's ingest held in the middle of a group of documents, ``which`` server
+    killed there, then the ingest let go on: (server, library, pause, thread, result)."""
+    server = servers[0] if which == "postgres" else servers[1]
+    library = Library(tmp_path / "client", store)
+    pause = _Pause()
+    thread, result = _ingest_in_thread(library, embedder, folder, pause)
+    assert pause.reached.wait(300) and "error" not in result, result
+    server.kill()
+    pause.resume.set()
+    return server, library, pause, thread, result
+
+
 def _check(store, tmp_path, expected: int) -> dict:
     """A new client's view: consistent, each path once; counts by status."""
     library = Library(tmp_path / f"checker-{secrets.token_hex(2)}", store)
@@ -131,13 +144,8 @@ def test_a_server_down_for_a_moment_mid_ingest_is_waited_for(
     """Killed mid-write (between requests) and back two seconds later: the client waits
     with a growing pause, reconnects, and the run completes."""
     caplog.set_level(logging.INFO)
-    server = servers[0] if which == "postgres" else servers[1]
-    library = Library(tmp_path / "client", store)
-    pause = _Pause()
-    thread, result = _ingest_in_thread(library, embedder, folder, pause)
-    assert pause.reached.wait(300) and "error" not in result, result
-    server.kill()
-    pause.resume.set()
+    server, library, _, thread, result = _kill_mid_write(servers, which, store, embedder,
+                                                         folder, tmp_path)
     time.sleep(2.0)
     server.start()
     thread.join(300)
@@ -191,14 +199,9 @@ def test_a_server_that_stays_away_fails_the_run_and_the_next_run_completes(
     the stores agree (nothing half-searchable), and a run once the server is back adds
     the rest."""
     monkeypatch.setattr("ingest.store.outage.OUTAGE_SECONDS", 1.0)
-    server = servers[0] if which == "postgres" else servers[1]
     where = store.describe().split(" + ")[0] if which == "postgres" else store.chroma_url
-    library = Library(tmp_path / "client", store)
-    pause = _Pause()
-    thread, result = _ingest_in_thread(library, embedder, folder, pause)
-    assert pause.reached.wait(300) and "error" not in result, result
-    server.kill()
-    pause.resume.set()
+    server, library, pause, thread, result = _kill_mid_write(servers, which, store, embedder,
+                                                             folder, tmp_path)
     thread.join(300)
     error = result.get("error")
     assert isinstance(error, ServerLost), result

@@ -48,9 +48,12 @@ def test_old_collections_get_the_wider_search_and_find_the_exact_neighbours(tmp_
         res = col.query(query_embeddings=[q], n_results=K, include=[])
         found += len(exact & {int(c) for c in res["ids"][0]})
     old_recall = found / (K * len(queries))
-    # A new start of the app: Chroma keeps one system per path in a process.
+    # A new start of the app: the old client closed, as when the app quits (left open,
+    # its system could hold Chroma's SQLite file while the new one changes the
+    # configuration: once, under load, the change was refused and ef_search stayed 96).
     from chromadb.api.client import SharedSystemClient
 
+    old.close()
     SharedSystemClient.clear_system_cache()
 
     store = VectorStore(path)
