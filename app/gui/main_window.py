@@ -328,6 +328,7 @@ class MainWindow(QMainWindow):
         self.library_panel.kbChanged.connect(self._on_kb_changed)
         self.library_panel.libraryRequested.connect(self.switch_library)
         self.library_panel.changed.connect(self.update_reembed_notice)
+        self.library_panel.refreshed.connect(self._on_library_read)
         self.library_panel.reindexRequested.connect(
             lambda paths, kb: self.ingest(paths, kb, force=True))
         self.library_panel.reembedRequested.connect(self.reembed)
@@ -556,21 +557,21 @@ class MainWindow(QMainWindow):
     # --- library ------------------------------------------------------------------------
 
     def refresh_library(self) -> None:
+        """Read the library again; the tree, the re-embed bar and the empty chat's page
+        follow once it is read (at once for this computer's, see LibraryPanel.refresh)."""
         self.library_panel.refresh()
+
+    def _on_library_read(self) -> None:
         self.update_reembed_notice()
         self.update_first_run()
 
     def update_first_run(self) -> None:
-        """Tell the empty chat's page the knowledge base's documents and the model."""
+        """Tell the empty chat's page the knowledge base's documents (as the library panel
+        last read them: a team library is not read on the GUI thread) and the model."""
         if not self.started:
             return
         kb = self.chat.kb_name
-        try:
-            library = self.services.library()
-            docs = [d.path for d in library.documents(library.kb(kb))
-                    if d.status == "ready"] if kb else []
-        except Exception:  # the page is a guide; the library panel reports problems
-            docs = []
+        docs = self.library_panel.ready_documents(kb) if kb else []
         loaded = self.services.models().loaded
         path = str(getattr(loaded, "path", "") or "")
         self.chat.set_library(docs, Path(path).stem if path else "", is_bundled_chat_model(path))
@@ -607,10 +608,7 @@ class MainWindow(QMainWindow):
             bar.kb_name = None
             bar.setVisible(False)
             return
-        try:
-            built = self.services.library().kb(kb).embedder
-        except Exception:
-            built = old
+        built = panel.embedder_of(kb)  # as last read (with stale_kbs): not read here
         current = panel.embedder_name
         if built != current and is_bundled_embedder(built):
             text = self.tr("The knowledge base “{kb}” was built with the embedder {old}; "
