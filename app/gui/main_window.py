@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         self._problem_box: QMessageBox | None = None
         self.notice_box: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self.sign_in_dialog = None  # the team library's, once offered
         self.last_report = None
         self._switch: Operation | None = None  # connecting to the other library
         self.library_status = QLabel()
@@ -373,7 +374,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Ready"))
         self.start_watching()
         if self.services.start_error is not None:  # `wenji --shared gui`, and no server
-            self.show_problem(self.team_library_problem(self.services.start_error))
+            self.show_team_library_problem(self.services.start_error)
 
     def _reopen_last_chat(self) -> None:
         """The chat open when the window was last closed, if it is still there and no
@@ -427,12 +428,12 @@ class MainWindow(QMainWindow):
             log.exception("cannot show the library after a start-up problem")
         self.statusBar().showMessage(self.tr("Start-up problem: {reason}").format(reason=message))
 
-    def show_problem(self, text: str, title: str | None = None) -> None:
+    def show_problem(self, text: str, title: str | None = None, actions=()) -> None:
         """A problem the user should read: in the status bar and in a message box that
-        does not block the window."""
+        does not block the window; ``actions``: (button text, what it does) offered in it."""
         self.statusBar().showMessage(text)
         self._problem_box = self._show_box(self._problem_box, QMessageBox.Warning,
-                                           title or self.tr("Wenji"), text)
+                                           title or self.tr("Wenji"), text, actions)
 
     def show_notice(self, text: str, title: str | None = None) -> None:
         """Something to know that must not vanish with the next status message."""
@@ -440,10 +441,13 @@ class MainWindow(QMainWindow):
         self.notice_box = self._show_box(self.notice_box, QMessageBox.Information,
                                          title or self.tr("Wenji"), text)
 
-    def _show_box(self, old: QMessageBox | None, icon, title: str, text: str) -> QMessageBox:
+    def _show_box(self, old: QMessageBox | None, icon, title: str, text: str,
+                  actions=()) -> QMessageBox:
         if old is not None:
             old.close()
         box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        for label, act in actions:  # before OK; any button closes the box
+            box.addButton(label, QMessageBox.AcceptRole).clicked.connect(act)
         box.setModal(False)
         box.setTextInteractionFlags(Qt.TextSelectableByMouse)
         box.show()
@@ -468,9 +472,10 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # a [shared] postgres that is no connection string
             log.warning("cannot describe the team library: %s", exc)
 
-    def switch_library(self, which: str) -> None:
+    def switch_library(self, which: str, on_open=None) -> None:
         """Show this computer's library or the team's; connecting (seconds, or a refusal)
-        runs in the background, and on failure the library shown stays as it is."""
+        runs in the background, and on failure the library shown stays as it is
+        (``on_open()`` runs once it is shown)."""
         panel = self.library_panel
         if which == self.services.which or self._switch is not None:
             panel.set_switching(self._switch is not None)
@@ -492,14 +497,18 @@ class MainWindow(QMainWindow):
             self.show_library()
             self.statusBar().showMessage(self.tr("Now showing: {library}").format(
                 library=self.library_status.text()))
+            if on_open is not None:
+                on_open()
 
         def failed(message: str) -> None:
             error = self._switch.error if self._switch is not None else None
             self._switch = None
             panel.set_switching(False)
-            self.show_problem(self.team_library_problem(error, message) if which == SHARED
-                              else self.tr("Cannot open the library: {reason}").format(
-                                  reason=error_text(error, message)))
+            if which == SHARED:
+                self.show_team_library_problem(error, message)
+            else:
+                self.show_problem(self.tr("Cannot open the library: {reason}").format(
+                    reason=error_text(error, message)))
 
         self._switch = self.background.run(lambda _op: services.open(which), done, failed,
                                            name="open library")
@@ -512,15 +521,76 @@ class MainWindow(QMainWindow):
     def team_library_problem(self, error: BaseException | None, message: str = "") -> str:
         """Why the team library could not be opened, in the interface's language, and
         what to do."""
-        from models.reasons import reason_of
-
-        reason = reason_of(error) if error is not None else message
         text = self.tr("Cannot open the team library: {reason}").format(
             reason=error_text(error, message))
-        if getattr(reason, "code", None) in ("server_login_refused", "vector_server_refused"):
-            text += "\n\n" + self.tr("To keep a new password or token on this computer, run "
-                                      "“wenji server login” in a terminal.")
+        if self.refused_secret(error, message):
+            text += "\n\n" + self.tr("Choose “Sign in…” to enter a new password or token.") + (
+                " " + self.tr("(In scripts: “wenji server login” keeps them on this "
+                              "computer.)"))
         return text + "\n\n" + self.tr("This computer's library stays open.")
+
+    @staticmethod
+    def refused_secret(error: BaseException | None, message: str = "") -> str | None:
+        """"server_login_refused" (the password) or "vector_server_refused" (the token)
+        when the team library's servers refused a secret; None otherwise."""
+        from models.reasons import reason_of
+
+        code = getattr(reason_of(error) if error is not None else message, "code", None)
+        return code if code in ("server_login_refused", "vector_server_refused") else None
+
+    def show_team_library_problem(self, error: BaseException | None, message: str = "") -> None:
+        """Say why the team library could not be opened; when it refused the password or
+        token, the message offers "Sign in…" (see :meth:`open_sign_in`)."""
+        text = self.team_library_problem(error, message)
+        refused = self.refused_secret(error, message)
+        actions = ([(self.tr("Sign in…"), lambda: self.open_sign_in(text, refused))]
+                   if refused else [])
+        self.show_problem(text, actions=actions)
+
+    def open_sign_in(self, refused_text: str, refused: str | None = None):
+        """The sign-in dialog for the team library (which account, which servers; no
+        secret); on "Sign in", :meth:`sign_in`."""
+        from app.gui.sign_in_dialog import SignInDialog
+        from app.services import shared_account, shared_servers
+
+        catalog, vectors = shared_servers(self.ctx)
+        reason = refused_text.split("\n\n", 1)[0]  # the refusal, not what to do about it
+        dialog = SignInDialog(reason, shared_account(self.ctx), catalog, vectors,
+                              token_refused=refused == "vector_server_refused", parent=self)
+        dialog.accepted.connect(lambda: self.sign_in(dialog.password(), dialog.token()))
+        dialog.rejected.connect(lambda: self.statusBar().showMessage(self.tr(
+            "Not signed in: this computer's library stays open.")))
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.sign_in_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def sign_in(self, password: str, token: str) -> None:
+        """Open the team library with a password and token the person typed (in the
+        background, as any switch); once the servers accept them they are kept in the
+        OS keyring for the next start.  They are used for this session in any case (in
+        memory, before the environment's and the keyring's: an old one there may be the
+        one just refused)."""
+        self.services.use_typed_secrets(password or None, token or None)
+        self.switch_library(SHARED, on_open=lambda: self._keep_secrets(password, token))
+
+    def _keep_secrets(self, password: str, token: str) -> None:
+        """Put secrets the team's servers accepted in the OS keyring, in the background
+        (a locked keyring may ask its own question); where there is no keyring (a headless
+        Linux machine), they stay in memory until Wenji closes, and the status bar says so."""
+        from app.credentials import store
+
+        s = self.ctx.settings.shared
+        kept = self.tr("Signed in to the team library; the password and token are kept in "
+                       "this computer's keyring.")
+        session = self.tr("Signed in to the team library; kept for this session only: this "
+                          "computer has no keyring Wenji can use, so Wenji asks again after "
+                          "a restart.")
+        self.background.run(lambda _op: store(s.postgres, s.chroma_url, password or None,
+                                              token or None),
+                            lambda _none: self.statusBar().showMessage(kept),
+                            lambda _message: self.statusBar().showMessage(session),
+                            name="keep sign-in")
 
     def show_library(self) -> None:
         """Show the library the services use: the panel, what may be changed, the status

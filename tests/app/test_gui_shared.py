@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.context import Context
 from app.home import Home
@@ -123,6 +123,22 @@ def problem_text(window, qtbot, *words) -> str:
 
 def no_secret_in(text: str, person: dict) -> None:
     assert person["password"] not in text and person["token"] not in text
+
+
+def sign_in_button(window):
+    """The problem box's "Sign in…" button (the box's only one but OK)."""
+    box = window._problem_box
+    offered = [b for b in box.buttons() if b is not box.button(box.StandardButton.Ok)]
+    assert len(offered) == 1, [b.text() for b in box.buttons()]
+    return offered[0]
+
+
+def sign_in_dialog(window, qtbot):
+    """Click "Sign in…" in the problem box: the sign-in dialog, once shown."""
+    sign_in_button(window).click()
+    qtbot.waitUntil(lambda: window.sign_in_dialog is not None
+                    and window.sign_in_dialog.isVisible(), timeout=5_000)
+    return window.sign_in_dialog
 
 
 # --- a writer -------------------------------------------------------------------------
@@ -274,6 +290,7 @@ def test_a_refused_login_is_said_in_chinese_and_this_computers_library_stays(
         text = problem_text(w, qtbot, "拒绝登录")
         assert text.startswith("无法打开团队文档库：服务器 ") and team["catalog"] in text
         assert "wenji server login" in text and "这台电脑上的文档库仍可照常使用" in text
+        assert sign_in_button(w).text() == "登录…"
         assert wrong not in text and carol["password"] not in text
         assert not untranslated([("problem", text)], DATA + [team["catalog"], team["url"],
                                                              "wenji server login"])
@@ -427,3 +444,85 @@ def test_an_older_read_of_the_team_catalog_never_replaces_a_newer_one(
     finally:
         w.close()
         catalog_sql(pg_server, team["db"], "DELETE FROM kbs WHERE name = 'added-meanwhile'")
+
+
+# --- signing in from the window ------------------------------------------------------
+
+def test_a_refused_password_is_asked_for_in_a_dialog_and_the_team_library_opens(
+        qtbot, wenji_home, team, monkeypatch, english, caplog):
+    import logging
+
+    from PySide6.QtWidgets import QLineEdit
+
+    from app.gui.gui_services import LOCAL, SHARED
+
+    caplog.set_level(logging.DEBUG)
+    carol = team["people"]["carol"]
+    wrong = "x" + carol["password"]
+    w = team_window(qtbot, wenji_home, team, "carol", monkeypatch, password=wrong)
+    try:
+        text = problem_text(w, qtbot, "refused the login")
+        assert "Sign in…" in text and "wenji server login" in text  # the terminal: second
+        assert w.services.which == LOCAL
+        dialog = sign_in_dialog(w, qtbot)
+        # for whom and where, never a secret; both fields hide what is typed
+        shown = " ".join(label.text() for label in dialog.findChildren(QLabel))
+        assert team["people"]["carol"]["postgres"].split("user=")[1].split()[0] in shown
+        assert team["catalog"] in shown and team["url"] in shown and "refused the login" in shown
+        no_secret_in(shown, carol)
+        assert wrong not in shown
+        assert dialog.password_edit.echoMode() == QLineEdit.Password
+        assert dialog.token_edit.echoMode() == QLineEdit.Password
+        assert dialog.password_edit.text() == dialog.token_edit.text() == ""
+        assert not dialog.sign_in_button.isEnabled()  # nothing typed yet
+
+        dialog.password_edit.setText(carol["password"])  # the token: the one Wenji has
+        dialog.sign_in_button.click()
+        assert w.switching_library  # in the background
+        qtbot.waitUntil(lambda: not w.switching_library, timeout=30_000)
+        wait_read(qtbot, w)
+        assert w.services.which == SHARED and w.library_status.text() == "Team library · writer"
+        assert kb_row(w, "handbook").text(1) == "shared"
+        # no keyring on this machine: kept for this session only, and said so
+        qtbot.waitUntil(lambda: "kept for this session only" in w.statusBar().currentMessage(),
+                        timeout=10_000)
+        no_secret_in(w.statusBar().currentMessage(), carol)
+    finally:
+        w.close()
+    # in memory only: not in the settings, not in the log
+    settings = wenji_home / "settings.toml"
+    assert not settings.exists() or carol["password"] not in settings.read_text()
+    assert carol["password"] not in caplog.text
+
+
+def test_a_refused_token_is_asked_for_and_cancel_keeps_this_computers_library(
+        qtbot, wenji_home, team, monkeypatch, english):
+    from app.gui.gui_services import LOCAL, SHARED
+
+    dave = team["people"]["dave"]
+    w = team_window(qtbot, wenji_home, team, "dave", monkeypatch, token="not-" + dave["token"])
+    try:
+        panel = w.library_panel
+        problem_text(w, qtbot, "refused the token")
+        dialog = sign_in_dialog(w, qtbot)
+        assert team["url"] in dialog.reason_label.text()
+        # Cancel: this computer's library stays, nothing is tried
+        dialog.token_edit.setText(dave["token"])
+        dialog.reject()
+        qtbot.wait(200)
+        assert "stays open" in w.statusBar().currentMessage()
+        assert not w.switching_library and w.services.which == LOCAL
+        assert panel.library_picker.currentData() == LOCAL and w.add_files_action.isEnabled()
+
+        # asked again (the picker's team library), now with the right token
+        w.switch_library(SHARED)
+        problem_text(w, qtbot, "refused the token")
+        dialog = sign_in_dialog(w, qtbot)
+        dialog.token_edit.setText(dave["token"])
+        dialog.accept()
+        qtbot.waitUntil(lambda: not w.switching_library, timeout=30_000)
+        wait_read(qtbot, w)
+        assert w.services.which == SHARED and w.library_status.text() == "Team library · reader"
+        assert str(team["note"]) in w.documents_shown()
+    finally:
+        w.close()
