@@ -446,8 +446,10 @@ class MainWindow(QMainWindow):
         if old is not None:
             old.close()
         box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
-        for label, act in actions:  # before OK; any button closes the box
-            box.addButton(label, QMessageBox.AcceptRole).clicked.connect(act)
+        for label, act in actions:  # any button closes the box
+            button = box.addButton(label, QMessageBox.AcceptRole)
+            button.clicked.connect(act)
+            box.setDefaultButton(button)  # what the message suggests: Enter does it
         box.setModal(False)
         box.setTextInteractionFlags(Qt.TextSelectableByMouse)
         box.show()

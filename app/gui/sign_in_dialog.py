@@ -26,7 +26,7 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("signInDialog")
         self.setWindowTitle(self.tr("Sign in to the team library"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(580)  # a server's URL on one line
 
         self.reason_label = QLabel(refused)
         self.reason_label.setObjectName("signInReason")
