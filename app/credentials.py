@@ -1,7 +1,8 @@
-"""The password and token of a shared library, never in settings.toml: the environment
-(WENJI_SHARED_PASSWORD, WENJI_SHARED_TOKEN: for scripts and servers) or the OS keyring
-(macOS Keychain, Windows Credential Locker, the Secret Service on Linux desktops), where
-``wenji server login`` puts them."""
+"""The password and token of a shared library, never in settings.toml: those typed in
+this session (the window's sign-in dialog, kept in memory by its caller), the
+environment (WENJI_SHARED_PASSWORD, WENJI_SHARED_TOKEN: for scripts and servers) or the OS
+keyring (macOS Keychain, Windows Credential Locker, the Secret Service on Linux desktops),
+where ``wenji server login`` and the sign-in dialog put them."""
 
 from __future__ import annotations
 
@@ -42,10 +43,15 @@ def _keyring_get(key: str) -> str | None:
         return None
 
 
-def secrets_for(conninfo: str, chroma_url: str) -> tuple[str | None, str | None]:
-    """(password, token): the environment's first, then the keyring's."""
-    password = os.environ.get(PASSWORD_ENV) or _keyring_get(password_key(conninfo))
-    token = os.environ.get(TOKEN_ENV) or _keyring_get(token_key(chroma_url))
+def secrets_for(conninfo: str, chroma_url: str,
+                typed: tuple[str | None, str | None] = (None, None)
+                ) -> tuple[str | None, str | None]:
+    """(password, token): each as ``typed`` in this session if it was (the person's
+    newest word, given after the others were refused), else the environment's, then the
+    keyring's."""
+    password = (typed[0] or os.environ.get(PASSWORD_ENV)
+                or _keyring_get(password_key(conninfo)))
+    token = typed[1] or os.environ.get(TOKEN_ENV) or _keyring_get(token_key(chroma_url))
     return password, token
 
 

@@ -24,12 +24,13 @@ def make_registry(ctx: Context):
     return Registry(ctx.home.models_dir, ctx.settings.models.extra_model_dirs)
 
 
-def open_library(ctx: Context):
-    """This data folder's library, or the team's shared one (``wenji --shared``)."""
+def open_library(ctx: Context, typed: tuple[str | None, str | None] = (None, None)):
+    """This data folder's library, or the team's shared one (``wenji --shared``; ``typed``:
+    its password and token as typed in this session, see :func:`shared_store`)."""
     from ingest.store.library import Library
 
     if getattr(ctx, "shared", False):
-        return Library(ctx.home.store_dir / "shared", shared_store(ctx))
+        return Library(ctx.home.store_dir / "shared", shared_store(ctx, typed))
     return Library(ctx.home.store_dir)
 
 
@@ -49,9 +50,17 @@ def shared_servers(ctx: Context) -> tuple[str, str]:
     return SharedStore(s.postgres, s.chroma_url).catalog_server(), s.chroma_url
 
 
-def shared_store(ctx: Context):
+def shared_account(ctx: Context) -> str:
+    """The PostgreSQL role the settings sign in to the shared library as (no secret)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    return conninfo_to_dict(ctx.settings.shared.postgres).get("user", "") or ""
+
+
+def shared_store(ctx: Context, typed: tuple[str | None, str | None] = (None, None)):
     """Where the shared library is and this person's secrets for it (UserError if the
-    settings do not name one)."""
+    settings do not name one); ``typed`` (password, token) come before the environment's
+    and the keyring's (see :func:`app.credentials.secrets_for`)."""
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     from app.context import UserError
@@ -62,7 +71,7 @@ def shared_store(ctx: Context):
     if not s.postgres or not s.chroma_url:
         raise UserError("no shared library is set up: put [shared] postgres and chroma_url "
                         "in settings.toml (`wenji server init` prints them)")
-    password, token = secrets_for(s.postgres, s.chroma_url)
+    password, token = secrets_for(s.postgres, s.chroma_url, typed)
     conninfo = s.postgres
     if password:
         conninfo = make_conninfo(**{**conninfo_to_dict(s.postgres), "password": password})

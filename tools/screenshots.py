@@ -40,9 +40,12 @@ opens the first citation, and saves PNGs:
                       reader" in the status bar, every change greyed out
   27-team-writer-zh.png the same library as a writer sees it, in the Chinese interface
   28-team-refused-zh.png a refused login at start-up, in Chinese: this computer's library
-                      is shown instead (the whole screen, for the message box)
+                      is shown instead (the whole screen, for the message box and its
+                      "Sign in…" button)
+  29-team-sign-in.png the sign-in dialog that button opens (a password typed: dots)
+  30-team-sign-in-zh.png the same in the Chinese interface
 
-``--team-only`` makes only 26 to 28 (needs Debian's postgresql, as the tests do; a few
+``--team-only`` makes only 26 to 30 (needs Debian's postgresql, as the tests do; a few
 minutes: a writer adds the notes first).
 ``--checks-only`` makes only 09 and 10 (no ingest, a few seconds); ``--models-only`` only
 11 and 12; ``--summary-only`` only 13 to 15 (a few minutes: the model reads two filings).
@@ -92,7 +95,7 @@ def main() -> int:
     ap.add_argument("--summary-only", action="store_true", help="only 13 to 15")
     ap.add_argument("--watch-only", action="store_true", help="only 16 and 17")
     ap.add_argument("--look-only", action="store_true", help="only 18 to 25")
-    ap.add_argument("--team-only", action="store_true", help="only 26 to 28")
+    ap.add_argument("--team-only", action="store_true", help="only 26 to 30")
     ap.add_argument("--theme", choices=("system", "light", "dark"), default="system",
                     help="the windows' theme (ui.theme)")
     args = ap.parse_args()
@@ -439,7 +442,7 @@ TEAM_KBS = {  # knowledge base -> notes a writer adds to the team library
 
 
 def team_shots(home, wait, shot, shot_screen) -> int:
-    """26 to 28: a team library on real servers, started here and stopped at the end
+    """26 to 30: a team library on real servers, started here and stopped at the end
     (also on Ctrl+C or a kill: tests/servers.py's clean-up)."""
     import os
     import secrets
@@ -495,10 +498,30 @@ def team_shots(home, wait, shot, shot_screen) -> int:
             w.show()
             w.move(0, 0)  # on the screen whole (no window manager places it): shot_screen
             wait(lambda: w.started, 600, "the window to load")
-            tree = w.library_panel.tree
+            panel = w.library_panel
+            wait(lambda: not panel.reading and panel.showing_read == panel.showing, 60,
+                 "the library to be read")
+            tree = panel.tree
             for i in range(tree.columnCount()):
                 tree.resizeColumnToContents(i)
             return w
+
+        def refused(language: str):
+            """The writer's window with a password the server refuses, once it says so."""
+            w = window("carol", language, password="not-" + passwords["carol"])
+            wait(lambda: w._problem_box is not None and w._problem_box.isVisible(), 60,
+                 "the refusal")
+            return w
+
+        def sign_in_shot(w, name: str) -> None:
+            """The problem box's "Sign in…", clicked: the dialog, a password typed."""
+            box = w._problem_box
+            next(b for b in box.buttons() if b is not box.button(box.StandardButton.Ok)).click()
+            wait(lambda: w.sign_in_dialog is not None and w.sign_in_dialog.isVisible(), 10,
+                 "the sign-in dialog")
+            w.sign_in_dialog.password_edit.setText(secrets.token_urlsafe(9))
+            shot(w.sign_in_dialog, name)
+            w.sign_in_dialog.reject()
 
         try:
             w = window("dave", "en")
@@ -509,10 +532,12 @@ def team_shots(home, wait, shot, shot_screen) -> int:
             w.library_panel.set_current_kb("教程")
             shot(w, "27-team-writer-zh.png")
             w.close()
-            w = window("carol", "zh", password="not-" + passwords["carol"])
-            wait(lambda: w._problem_box is not None and w._problem_box.isVisible(), 60,
-                 "the refusal")
+            w = refused("zh")
             shot_screen(w, "28-team-refused-zh.png")
+            sign_in_shot(w, "30-team-sign-in-zh.png")
+            w.close()
+            w = refused("en")
+            sign_in_shot(w, "29-team-sign-in.png")
             w.close()
         finally:
             os.environ.pop("WENJI_SHARED_PASSWORD", None)

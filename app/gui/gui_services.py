@@ -10,6 +10,9 @@ Two libraries may be open: this computer's (``LOCAL``) and, when the settings ha
 is the one the window shows; :meth:`Services.open` connects to the other (slow: call it
 off the GUI thread) and :meth:`Services.use` shows it.  Folders are watched in this
 computer's library only: a watched folder is a path on this computer.
+
+A password or token typed in the window's sign-in dialog is kept here, in memory, for
+this session (:meth:`Services.use_typed_secrets`): never in settings.toml, never logged.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Services:
         self._embedder = None
         self._models = None
         self._chats = None
+        self._typed: tuple[str | None, str | None] = (None, None)  # (password, token)
 
     def library(self):
         """The library the window shows (opened on first use: slow, see :meth:`open`)."""
@@ -59,10 +63,21 @@ class Services:
             if library is None:
                 from app.services import open_library
 
-                library = open_library(dataclasses.replace(self.ctx, shared=which == SHARED))
+                with self._lock:
+                    typed = self._typed
+                library = open_library(dataclasses.replace(self.ctx, shared=which == SHARED),
+                                       typed)
                 with self._lock:
                     self._libraries[which] = library
             return library
+
+    def use_typed_secrets(self, password: str | None, token: str | None) -> None:
+        """The team library's password and token as the person typed them (after the
+        server refused the ones Wenji had): used from the next :meth:`open` on, before the
+        environment's and the keyring's, for this session only.  A field left empty keeps
+        the one typed before, if any."""
+        with self._lock:
+            self._typed = (password or self._typed[0], token or self._typed[1])
 
     def is_open(self, which: str) -> bool:
         with self._lock:

@@ -9,7 +9,8 @@ of all its files, so the window runs both with its usual progress display.
 With a team library in the settings, a picker above the knowledge bases chooses between
 this computer's library and the team's (the window connects in the background); the
 team's knowledge bases carry its icon and, in their tooltips, its servers, and a reader
-finds every change greyed out, saying why.
+finds every change greyed out, saying why.  The team's catalog is read in the background
+too (see :meth:`LibraryPanel.refresh`): a slow server never freezes the window.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QInput
                                QMenu, QMessageBox, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from app.gui.background import Background
+from app.gui.background import Background, Operation
 from app.gui.gui_services import LOCAL, SHARED
 from app.gui.icons import icon
 from app.gui.reasons import error_text, reason_text
@@ -46,6 +47,12 @@ def stale_embedder(kb, docs, current: str | None) -> str | None:
                  if d.status == "ready" and d.embedder and d.embedder != current), None)
 
 
+def read_library(library) -> list[tuple]:
+    """Every knowledge base of ``library`` with its documents: what the tree shows (on a
+    team library, a round trip to its catalog server per knowledge base)."""
+    return [(kb, library.documents(kb)) for kb in library.kbs()]
+
+
 class LibraryPanel(QWidget):
     kbChanged = Signal(str)  # the knowledge base the chat asks and files go into
     reindexRequested = Signal(list, str)  # paths, knowledge base
@@ -58,6 +65,7 @@ class LibraryPanel(QWidget):
     changed = Signal()  # documents or knowledge bases were changed here
     message = Signal(str)  # for the status bar
     problem = Signal(str)  # something failed: file (or knowledge base) and reason
+    refreshed = Signal()  # the tree shows a new read of the library
 
     libraryRequested = Signal(str)  # LOCAL or SHARED: the person chose that library
 
@@ -71,6 +79,14 @@ class LibraryPanel(QWidget):
         self.writable = True  # False: a reader of the team library
         self.servers = ("", "")  # the team library's catalog and vector servers
         self._kb_in = {}  # library -> the knowledge base last chosen in it
+        # the last read of the library shown: [(knowledge base, its documents)]
+        self.contents: list[tuple] = []
+        self.showing_read: str | None = None  # the library of that read
+        self._read: Operation | None = None  # the team's catalog being read
+        self._read_again = False  # a refresh was asked for while it was read
+        self._shown = 0  # counts the libraries shown: a read from before the last is dropped
+        self._pick_first = False  # once read: the team's first knowledge base if it
+        # lacks the one chosen
 
         self.library_picker = QComboBox()
         self.library_picker.setObjectName("libraryPicker")
@@ -233,10 +249,12 @@ class LibraryPanel(QWidget):
         else:
             self.role_label.setText("")
             self.role_label.setToolTip("")
-        names = [kb.name for kb in self.services.library().kbs()]
+        if which != self.showing_read:  # until read, nothing of the other library's
+            self._show_reading(which)
         kb = self._kb_in.get(which, "default")  # this computer's: as before, "default"
-        if which == SHARED and kb not in names and names:
-            kb = names[0]  # the team's first, rather than one it does not have
+        # the team's may not have it: its first then, once read (not read here: a server)
+        self._pick_first = which == SHARED
+        self._shown += 1  # a read still running is of the library shown before
         changed = kb != self._kb
         self._kb = kb
         self._apply_enabled()
@@ -268,7 +286,8 @@ class LibraryPanel(QWidget):
             self.kbChanged.emit(name)
 
     def _kb_names(self) -> list[str]:
-        names = [kb.name for kb in self.services.library().kbs()]
+        """The knowledge bases of the last read (the library is not read here)."""
+        names = [kb.name for kb, _docs in self.contents]
         if self._kb not in names:
             names.append(self._kb)  # created by the first file added to it
         return names
@@ -290,17 +309,86 @@ class LibraryPanel(QWidget):
         return self.tr("Shared with your team.") + "\n" + self.server_text() + "\n" + rights
 
     def refresh(self) -> None:
-        library = self.services.library()
-        expanded = {self.tree.topLevelItem(i).data(0, KB_ROLE)
-                    for i in range(self.tree.topLevelItemCount())
-                    if not self.tree.topLevelItem(i).isExpanded()}
-        try:  # the team library's server may have gone away since it was opened
-            kbs = [(kb, library.documents(kb)) for kb in library.kbs()]
-        except Exception as exc:
-            log.warning("cannot read the library: %s", exc)
-            self.problem.emit(self.tr("Cannot read the library: {reason}").format(
-                reason=error_text(exc)))
+        """Read the library shown again and fill the tree with it.
+
+        The team library's catalog is on a server: each read is a network round trip or
+        more, seconds on a slow or distant server, so it is read in the background and
+        the tree is filled when the result arrives (:attr:`reading` is True until then;
+        :attr:`refreshed` says when).  One read runs at a time: a refresh asked for
+        meanwhile reads again once it ends, so the newest read is the one left shown, and
+        a read that began before the window showed another library is dropped.
+
+        This computer's library is read here, on the GUI thread, and the tree is filled
+        before this returns: its catalog is a SQLite file on this disk that answers in a
+        millisecond or two, less than starting a thread costs, and the window refreshes
+        after every file added; the many callers (and tests) that look at the tree right
+        after a refresh keep working as they did."""
+        if self.showing != SHARED:
+            try:
+                contents = read_library(self.services.library())
+            except Exception as exc:
+                self._read_failed(error_text(exc))
+                return
+            self._fill(contents)
             return
+        if self._read is not None:
+            self._read_again = True
+            return
+        self._start_read()
+
+    @property
+    def reading(self) -> bool:
+        """The team's catalog is being read for the tree (or will be again)."""
+        return self._read is not None
+
+    def _start_read(self) -> None:
+        shown, library = self._shown, self.services.library()
+        op = None
+
+        def done(contents) -> None:
+            self._read = None
+            if shown == self._shown:
+                self._fill(contents)
+            self._read_again_if_asked()
+
+        def failed(message: str) -> None:
+            self._read = None
+            if shown == self._shown:
+                self._read_failed(error_text(op.error if op is not None else None, message))
+            self._read_again_if_asked()
+
+        self._read_again = False
+        op = self._read = self.background.run(lambda _op: read_library(library), done, failed,
+                                              name="read library")
+
+    def _read_again_if_asked(self) -> None:
+        """After a read of the team's catalog is shown: another, if a refresh was asked
+        for while it ran (what it shows may have changed since the first began)."""
+        if self._read_again and self._read is None and self.showing == SHARED:
+            self._start_read()
+
+    def _read_failed(self, reason: str) -> None:
+        """The library could not be read (the team's server may have gone away since it
+        was opened): the tree stays as it was, but for the line saying it is read."""
+        if self.showing_read != self.showing:
+            self.tree.clear()
+        log.warning("cannot read the library: %s", reason)
+        self.problem.emit(self.tr("Cannot read the library: {reason}").format(reason=reason))
+
+    def _fill(self, contents: list[tuple]) -> None:
+        """Show ``contents`` (see :func:`read_library`): expanded and collapsed
+        knowledge bases stay so, the current one in bold."""
+        kbs = self.contents = contents
+        self.showing_read = self.showing
+        collapsed = {self.tree.topLevelItem(i).data(0, KB_ROLE)
+                     for i in range(self.tree.topLevelItemCount())
+                     if not self.tree.topLevelItem(i).isExpanded()}
+        names = [kb.name for kb, _docs in kbs]
+        pick_first = self._pick_first and self.showing == SHARED
+        self._pick_first = False
+        moved = pick_first and self._kb not in names and bool(names)
+        if moved:
+            self._kb = names[0]
         self.tree.clear()
         self.stale_kbs = {}
         shared = self.showing == SHARED
@@ -337,11 +425,32 @@ class LibraryPanel(QWidget):
                 item.setData(0, DOC_ROLE, doc.path)
                 item.setData(1, DOC_ROLE, doc.status)
                 kb_item.addChild(item)
-            kb_item.setExpanded(kb.name not in expanded)
-        self._fill_picker([kb.name for kb, _docs in kbs] +
-                          ([self._kb] if self._kb not in {kb.name for kb, _d in kbs} else []))
+            kb_item.setExpanded(kb.name not in collapsed)
+        self._fill_picker(self._kb_names())
         self._mark_current()
         self.tree.resizeColumnToContents(0)
+        if moved:
+            self.kbChanged.emit(self._kb)
+        self.refreshed.emit()
+
+    def _show_reading(self, which: str) -> None:
+        """The tree of a library not read yet: a line that says it is being read (for a
+        team library, seconds on a slow server), and nothing of the library before."""
+        self.contents, self.stale_kbs = [], {}
+        self.tree.clear()
+        if which == SHARED:
+            item = QTreeWidgetItem([self.tr("Reading the team library…"), "", "", "", ""])
+            item.setFlags(Qt.NoItemFlags)
+            self.tree.addTopLevelItem(item)
+
+    def ready_documents(self, kb_name: str) -> list[str]:
+        """The paths of the ready documents of ``kb_name`` in the last read."""
+        return [d.path for kb, docs in self.contents if kb.name == kb_name
+                for d in docs if d.status == "ready"]
+
+    def embedder_of(self, kb_name: str) -> str | None:
+        """The embedder ``kb_name`` was built with, in the last read (None: not read)."""
+        return next((kb.embedder for kb, _docs in self.contents if kb.name == kb_name), None)
 
     def status_text(self, status: str) -> str:
         return {"ready": self.tr("ready"), "failed": self.tr("failed"),
@@ -383,8 +492,8 @@ class LibraryPanel(QWidget):
 
     def _context_menu(self, pos: QPoint) -> None:
         item = self.tree.itemAt(pos)
-        if item is None:
-            return
+        if item is None or not (item.data(0, DOC_ROLE) or item.data(0, KB_ROLE)):
+            return  # nothing, or the line saying the library is being read
         menu = QMenu(self)
         menu.setToolTipsVisible(True)  # a reader's greyed-out items say why
         if item.data(0, DOC_ROLE):
@@ -545,13 +654,16 @@ class LibraryPanel(QWidget):
                 return
         library = self.services.library()
 
-        def done(_result) -> None:
+        def work(_op) -> list[str]:
+            library.delete_kb(name)
+            return [kb.name for kb in library.kbs()]  # here: a team's are on its server
+
+        def done(remaining: list[str]) -> None:
             if self._kb == name:
-                remaining = [kb.name for kb in library.kbs()]
                 self._kb = remaining[0] if remaining else "default"
                 self.kbChanged.emit(self._kb)
             self.refresh()
             self.changed.emit()
             self.message.emit(self.tr("Deleted the knowledge base {name}").format(name=name))
 
-        self._run(lambda _op: library.delete_kb(name), done, "delete knowledge base")
+        self._run(work, done, "delete knowledge base")

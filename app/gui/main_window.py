@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         self._problem_box: QMessageBox | None = None
         self.notice_box: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self.sign_in_dialog = None  # the team library's, once offered
         self.last_report = None
         self._switch: Operation | None = None  # connecting to the other library
         self.library_status = QLabel()
@@ -328,6 +329,7 @@ class MainWindow(QMainWindow):
         self.library_panel.kbChanged.connect(self._on_kb_changed)
         self.library_panel.libraryRequested.connect(self.switch_library)
         self.library_panel.changed.connect(self.update_reembed_notice)
+        self.library_panel.refreshed.connect(self._on_library_read)
         self.library_panel.reindexRequested.connect(
             lambda paths, kb: self.ingest(paths, kb, force=True))
         self.library_panel.reembedRequested.connect(self.reembed)
@@ -372,7 +374,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Ready"))
         self.start_watching()
         if self.services.start_error is not None:  # `wenji --shared gui`, and no server
-            self.show_problem(self.team_library_problem(self.services.start_error))
+            self.show_team_library_problem(self.services.start_error)
 
     def _reopen_last_chat(self) -> None:
         """The chat open when the window was last closed, if it is still there and no
@@ -426,12 +428,12 @@ class MainWindow(QMainWindow):
             log.exception("cannot show the library after a start-up problem")
         self.statusBar().showMessage(self.tr("Start-up problem: {reason}").format(reason=message))
 
-    def show_problem(self, text: str, title: str | None = None) -> None:
+    def show_problem(self, text: str, title: str | None = None, actions=()) -> None:
         """A problem the user should read: in the status bar and in a message box that
-        does not block the window."""
+        does not block the window; ``actions``: (button text, what it does) offered in it."""
         self.statusBar().showMessage(text)
         self._problem_box = self._show_box(self._problem_box, QMessageBox.Warning,
-                                           title or self.tr("Wenji"), text)
+                                           title or self.tr("Wenji"), text, actions)
 
     def show_notice(self, text: str, title: str | None = None) -> None:
         """Something to know that must not vanish with the next status message."""
@@ -439,10 +441,15 @@ class MainWindow(QMainWindow):
         self.notice_box = self._show_box(self.notice_box, QMessageBox.Information,
                                          title or self.tr("Wenji"), text)
 
-    def _show_box(self, old: QMessageBox | None, icon, title: str, text: str) -> QMessageBox:
+    def _show_box(self, old: QMessageBox | None, icon, title: str, text: str,
+                  actions=()) -> QMessageBox:
         if old is not None:
             old.close()
         box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        for label, act in actions:  # any button closes the box
+            button = box.addButton(label, QMessageBox.AcceptRole)
+            button.clicked.connect(act)
+            box.setDefaultButton(button)  # what the message suggests: Enter does it
         box.setModal(False)
         box.setTextInteractionFlags(Qt.TextSelectableByMouse)
         box.show()
@@ -467,9 +474,10 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # a [shared] postgres that is no connection string
             log.warning("cannot describe the team library: %s", exc)
 
-    def switch_library(self, which: str) -> None:
+    def switch_library(self, which: str, on_open=None) -> None:
         """Show this computer's library or the team's; connecting (seconds, or a refusal)
-        runs in the background, and on failure the library shown stays as it is."""
+        runs in the background, and on failure the library shown stays as it is
+        (``on_open()`` runs once it is shown)."""
         panel = self.library_panel
         if which == self.services.which or self._switch is not None:
             panel.set_switching(self._switch is not None)
@@ -491,14 +499,18 @@ class MainWindow(QMainWindow):
             self.show_library()
             self.statusBar().showMessage(self.tr("Now showing: {library}").format(
                 library=self.library_status.text()))
+            if on_open is not None:
+                on_open()
 
         def failed(message: str) -> None:
             error = self._switch.error if self._switch is not None else None
             self._switch = None
             panel.set_switching(False)
-            self.show_problem(self.team_library_problem(error, message) if which == SHARED
-                              else self.tr("Cannot open the library: {reason}").format(
-                                  reason=error_text(error, message)))
+            if which == SHARED:
+                self.show_team_library_problem(error, message)
+            else:
+                self.show_problem(self.tr("Cannot open the library: {reason}").format(
+                    reason=error_text(error, message)))
 
         self._switch = self.background.run(lambda _op: services.open(which), done, failed,
                                            name="open library")
@@ -511,15 +523,76 @@ class MainWindow(QMainWindow):
     def team_library_problem(self, error: BaseException | None, message: str = "") -> str:
         """Why the team library could not be opened, in the interface's language, and
         what to do."""
-        from models.reasons import reason_of
-
-        reason = reason_of(error) if error is not None else message
         text = self.tr("Cannot open the team library: {reason}").format(
             reason=error_text(error, message))
-        if getattr(reason, "code", None) in ("server_login_refused", "vector_server_refused"):
-            text += "\n\n" + self.tr("To keep a new password or token on this computer, run "
-                                      "“wenji server login” in a terminal.")
+        if self.refused_secret(error, message):
+            text += "\n\n" + self.tr("Choose “Sign in…” to enter a new password or token.") + (
+                " " + self.tr("(In scripts: “wenji server login” keeps them on this "
+                              "computer.)"))
         return text + "\n\n" + self.tr("This computer's library stays open.")
+
+    @staticmethod
+    def refused_secret(error: BaseException | None, message: str = "") -> str | None:
+        """"server_login_refused" (the password) or "vector_server_refused" (the token)
+        when the team library's servers refused a secret; None otherwise."""
+        from models.reasons import reason_of
+
+        code = getattr(reason_of(error) if error is not None else message, "code", None)
+        return code if code in ("server_login_refused", "vector_server_refused") else None
+
+    def show_team_library_problem(self, error: BaseException | None, message: str = "") -> None:
+        """Say why the team library could not be opened; when it refused the password or
+        token, the message offers "Sign in…" (see :meth:`open_sign_in`)."""
+        text = self.team_library_problem(error, message)
+        refused = self.refused_secret(error, message)
+        actions = ([(self.tr("Sign in…"), lambda: self.open_sign_in(text, refused))]
+                   if refused else [])
+        self.show_problem(text, actions=actions)
+
+    def open_sign_in(self, refused_text: str, refused: str | None = None):
+        """The sign-in dialog for the team library (which account, which servers; no
+        secret); on "Sign in", :meth:`sign_in`."""
+        from app.gui.sign_in_dialog import SignInDialog
+        from app.services import shared_account, shared_servers
+
+        catalog, vectors = shared_servers(self.ctx)
+        reason = refused_text.split("\n\n", 1)[0]  # the refusal, not what to do about it
+        dialog = SignInDialog(reason, shared_account(self.ctx), catalog, vectors,
+                              token_refused=refused == "vector_server_refused", parent=self)
+        dialog.accepted.connect(lambda: self.sign_in(dialog.password(), dialog.token()))
+        dialog.rejected.connect(lambda: self.statusBar().showMessage(self.tr(
+            "Not signed in: this computer's library stays open.")))
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.sign_in_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def sign_in(self, password: str, token: str) -> None:
+        """Open the team library with a password and token the person typed (in the
+        background, as any switch); once the servers accept them they are kept in the
+        OS keyring for the next start.  They are used for this session in any case (in
+        memory, before the environment's and the keyring's: an old one there may be the
+        one just refused)."""
+        self.services.use_typed_secrets(password or None, token or None)
+        self.switch_library(SHARED, on_open=lambda: self._keep_secrets(password, token))
+
+    def _keep_secrets(self, password: str, token: str) -> None:
+        """Put secrets the team's servers accepted in the OS keyring, in the background
+        (a locked keyring may ask its own question); where there is no keyring (a headless
+        Linux machine), they stay in memory until Wenji closes, and the status bar says so."""
+        from app.credentials import store
+
+        s = self.ctx.settings.shared
+        kept = self.tr("Signed in to the team library; the password and token are kept in "
+                       "this computer's keyring.")
+        session = self.tr("Signed in to the team library; kept for this session only: this "
+                          "computer has no keyring Wenji can use, so Wenji asks again after "
+                          "a restart.")
+        self.background.run(lambda _op: store(s.postgres, s.chroma_url, password or None,
+                                              token or None),
+                            lambda _none: self.statusBar().showMessage(kept),
+                            lambda _message: self.statusBar().showMessage(session),
+                            name="keep sign-in")
 
     def show_library(self) -> None:
         """Show the library the services use: the panel, what may be changed, the status
@@ -556,21 +629,21 @@ class MainWindow(QMainWindow):
     # --- library ------------------------------------------------------------------------
 
     def refresh_library(self) -> None:
+        """Read the library again; the tree, the re-embed bar and the empty chat's page
+        follow once it is read (at once for this computer's, see LibraryPanel.refresh)."""
         self.library_panel.refresh()
+
+    def _on_library_read(self) -> None:
         self.update_reembed_notice()
         self.update_first_run()
 
     def update_first_run(self) -> None:
-        """Tell the empty chat's page the knowledge base's documents and the model."""
+        """Tell the empty chat's page the knowledge base's documents (as the library panel
+        last read them: a team library is not read on the GUI thread) and the model."""
         if not self.started:
             return
         kb = self.chat.kb_name
-        try:
-            library = self.services.library()
-            docs = [d.path for d in library.documents(library.kb(kb))
-                    if d.status == "ready"] if kb else []
-        except Exception:  # the page is a guide; the library panel reports problems
-            docs = []
+        docs = self.library_panel.ready_documents(kb) if kb else []
         loaded = self.services.models().loaded
         path = str(getattr(loaded, "path", "") or "")
         self.chat.set_library(docs, Path(path).stem if path else "", is_bundled_chat_model(path))
@@ -607,10 +680,7 @@ class MainWindow(QMainWindow):
             bar.kb_name = None
             bar.setVisible(False)
             return
-        try:
-            built = self.services.library().kb(kb).embedder
-        except Exception:
-            built = old
+        built = panel.embedder_of(kb)  # as last read (with stale_kbs): not read here
         current = panel.embedder_name
         if built != current and is_bundled_embedder(built):
             text = self.tr("The knowledge base “{kb}” was built with the embedder {old}; "

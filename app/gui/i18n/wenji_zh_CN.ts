@@ -658,6 +658,10 @@
         <translation>由 {old} 嵌入，而非当前向量模型 {new}：右键单击并选择“重新嵌入知识库”</translation>
     </message>
     <message>
+        <source>Reading the team library…</source>
+        <translation>正在读取团队文档库…</translation>
+    </message>
+    <message>
         <source>ready</source>
         <translation>就绪</translation>
     </message>
@@ -943,10 +947,6 @@ Data folder: {home}</source>
         <translation>无法打开团队文档库：{reason}</translation>
     </message>
     <message>
-        <source>To keep a new password or token on this computer, run “wenji server login” in a terminal.</source>
-        <translation>要在这台电脑上保存新的密码或令牌，请在终端中运行“wenji server login”。</translation>
-    </message>
-    <message>
         <source>This computer&apos;s library stays open.</source>
         <translation>这台电脑上的文档库仍可照常使用。</translation>
     </message>
@@ -1021,6 +1021,30 @@ Data folder: {home}</source>
     <message>
         <source>Adding {n} item(s) to {kb}…</source>
         <translation>正在将 {n} 项添加到 {kb}…</translation>
+    </message>
+    <message>
+        <source>Choose “Sign in…” to enter a new password or token.</source>
+        <translation>请选择“登录…”输入新的密码或令牌。</translation>
+    </message>
+    <message>
+        <source>(In scripts: “wenji server login” keeps them on this computer.)</source>
+        <translation>（在脚本中：“wenji server login”会把它们保存在这台电脑上。）</translation>
+    </message>
+    <message>
+        <source>Sign in…</source>
+        <translation>登录…</translation>
+    </message>
+    <message>
+        <source>Not signed in: this computer&apos;s library stays open.</source>
+        <translation>未登录：这台电脑上的文档库仍可照常使用。</translation>
+    </message>
+    <message>
+        <source>Signed in to the team library; the password and token are kept in this computer&apos;s keyring.</source>
+        <translation>已登录团队文档库；密码和令牌已保存在这台电脑的钥匙串中。</translation>
+    </message>
+    <message>
+        <source>Signed in to the team library; kept for this session only: this computer has no keyring Wenji can use, so Wenji asks again after a restart.</source>
+        <translation>已登录团队文档库；仅在本次运行期间保留：这台电脑上没有 Wenji 可用的钥匙串，因此重新启动后 Wenji 会再次询问。</translation>
     </message>
     <message>
         <source>Cancelling; files already added are kept…</source>
@@ -1580,6 +1604,65 @@ Data folder: {home}</source>
     <message>
         <source>Keys</source>
         <translation>按键</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Sign in to the team library</source>
+        <translation>登录团队文档库</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Your password on the catalog server</source>
+        <translation>你在目录服务器上的密码</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>令牌</translation>
+    </message>
+    <message>
+        <source>Your token for the vector server</source>
+        <translation>你在向量服务器上的令牌</translation>
+    </message>
+    <message>
+        <source>Account:</source>
+        <translation>账户：</translation>
+    </message>
+    <message>
+        <source>Server:</source>
+        <translation>服务器：</translation>
+    </message>
+    <message>
+        <source>Vector server:</source>
+        <translation>向量服务器：</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>&amp;Token:</source>
+        <translation>令牌(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>Leave a field empty to keep the one Wenji has. Once the server accepts them, they are kept in this computer&apos;s keyring (or, without one, until Wenji closes).</source>
+        <translation>留空的一栏将沿用 Wenji 已有的值。服务器接受后，它们会保存在这台电脑的钥匙串中（如果没有钥匙串，则保留到 Wenji 关闭为止）。</translation>
+    </message>
+    <message>
+        <source>In scripts: “wenji server login” keeps them on this computer, or set WENJI_SHARED_PASSWORD and WENJI_SHARED_TOKEN.</source>
+        <translation>在脚本中：用“wenji server login”把它们保存在这台电脑上，或设置 WENJI_SHARED_PASSWORD 和 WENJI_SHARED_TOKEN。</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Keep this computer&apos;s library</source>
+        <translation>继续使用本机文档库</translation>
     </message>
 </context>
 <context>
