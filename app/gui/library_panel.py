@@ -179,17 +179,22 @@ class LibraryPanel(QWidget):
         self._tips.update({a: a.toolTip() for a in (self.remove_action, self.reindex_action,
                                                     self.reembed_kb_action)})
 
+        # The picker has the row to itself and its buttons go under it: beside them a
+        # name such as "api-tutorial" was cut to "api-tutoria" in a panel of usual width.
         top = QHBoxLayout()
         kb_label = QLabel(self.tr("Knowledge base:"))
         kb_label.setBuddy(self.kb_picker)
         top.addWidget(kb_label)
         top.addWidget(self.kb_picker, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
         for b in (self.new_kb_button, self.rename_kb_button, self.delete_kb_button):
-            top.addWidget(b)
+            buttons.addWidget(b)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.library_row)
         lay.addLayout(top)
+        lay.addLayout(buttons)
         lay.addWidget(self.tree, 1)
 
     # --- which library ------------------------------------------------------------------

@@ -264,6 +264,25 @@ def _unnamed(root) -> list[str]:
     return missing
 
 
+def test_a_knowledge_base_name_is_shown_whole_in_its_picker(qtbot, wenji_home):
+    """At the window's first size a usual knowledge-base name fits its picker (it was
+    cut to "api-tutoria" when the picker shared its row with three buttons)."""
+    window = make_window(qtbot, wenji_home, Settings())
+    try:
+        picker = window.library_panel.kb_picker
+        name = "api-tutorial-2026"
+        picker.addItem(name)
+        picker.setCurrentText(name)
+        qtbot.waitUntil(lambda: picker.isVisible() and picker.width() > 0, timeout=5000)
+        from PySide6.QtWidgets import QStyle
+
+        arrow = picker.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        assert picker.width() - arrow - 16 >= picker.fontMetrics().horizontalAdvance(name), \
+            (picker.width(), picker.fontMetrics().horizontalAdvance(name))
+    finally:
+        window.close()
+
+
 def test_names_shortcuts_and_a_live_theme_switch(qtbot, wenji_home, system_theme):
     from app.gui import icons
 
