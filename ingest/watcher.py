@@ -81,7 +81,13 @@ def register_folders(library, kb_name: str | None, paths: Iterable[str | os.Path
     """Watch the folders among ``paths`` for knowledge base ``kb_name`` (the person just
     added them); a folder inside one already watched is covered by it, and folders inside
     a new one are folded into it.  A paused watch stays paused.  Returns the folders
-    newly watched."""
+    newly watched.
+
+    None for a team's shared library: a folder is one computer's, and the shared catalog
+    is every member's (another member's watcher would look for it on their disk).  Files
+    added to a shared library are added once."""
+    if getattr(library, "shared", None) is not None:
+        return []
     kb = library.kb(kb_name)
     watched = {w.path for w in library.catalog.watched_folders(kb.id)}
     added = []

@@ -39,6 +39,10 @@ def cmd_watch(args, ctx: Context) -> int:
     from ingest.store.library import LibraryError
     from ingest.watcher import folder_path, needs_polling
 
+    if getattr(ctx, "shared", False):  # see ingest.watcher.register_folders
+        raise UserError("watched folders belong to this computer's library, not to the team's "
+                        "shared one: add files to the team library with `wenji --shared "
+                        "ingest`, which adds them once")
     library = open_library(ctx)
     try:
         kb = library.kb(args.kb)

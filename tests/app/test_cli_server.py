@@ -69,6 +69,15 @@ def test_init_login_push_search_and_a_readers_refusal(pg_server, tmp_path, monke
         res = wenji("kb", "push", "default", "--as", "tutorial", "-q", home=homes["carol"])
         assert res.returncode == 0, res.stderr
         assert "pushed 'default'" in res.stdout and "as 'tutorial'" in res.stdout
+        # a folder added to the team library is added once: not watched, since the
+        # shared catalog would name carol's folder to every member's watcher
+        more = tmp_path / "more-notes"
+        more.mkdir()
+        shutil.copy(require(MD_DIR / "en/docs/tutorial/body.md"), more / "body.md")
+        res = wenji("--shared", "ingest", str(more), "--kb", "tutorial", home=homes["carol"])
+        assert res.returncode == 0 and "watching" not in res.stderr, res.stderr
+        res = wenji("--shared", "watch", "--list", home=homes["carol"])
+        assert res.returncode == 2 and "this computer's library" in res.stderr, res.stderr
 
         monkeypatch.setenv("WENJI_TEST_KEYRING", str(homes["dave"] / "keyring.json"))
         res = wenji("--shared", "search", "how do I run the app with uvicorn", "--kb",
