@@ -433,7 +433,8 @@ class LibraryPanel(QWidget):
             kb_item.setExpanded(kb.name not in collapsed)
         self._fill_picker(self._kb_names())
         self._mark_current()
-        self.tree.resizeColumnToContents(0)
+        for column in range(4):  # the reason (last) takes what is left, or scrolls
+            self.tree.resizeColumnToContents(column)
         if moved:
             self.kbChanged.emit(self._kb)
         self.refreshed.emit()
