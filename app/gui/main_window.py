@@ -523,13 +523,18 @@ class MainWindow(QMainWindow):
     def team_library_problem(self, error: BaseException | None, message: str = "") -> str:
         """Why the team library could not be opened, in the interface's language, and
         what to do."""
-        text = self.tr("Cannot open the team library: {reason}").format(
-            reason=error_text(error, message))
+        text = self.team_library_refusal(error, message)
         if self.refused_secret(error, message):
             text += "\n\n" + self.tr("Choose “Sign in…” to enter a new password or token.") + (
                 " " + self.tr("(In scripts: “wenji server login” keeps them on this "
                               "computer.)"))
         return text + "\n\n" + self.tr("This computer's library stays open.")
+
+    def team_library_refusal(self, error: BaseException | None, message: str = "") -> str:
+        """The problem's first line: why the team library could not be opened (the
+        sign-in dialog repeats it)."""
+        return self.tr("Cannot open the team library: {reason}").format(
+            reason=error_text(error, message))
 
     @staticmethod
     def refused_secret(error: BaseException | None, message: str = "") -> str | None:
@@ -543,20 +548,19 @@ class MainWindow(QMainWindow):
     def show_team_library_problem(self, error: BaseException | None, message: str = "") -> None:
         """Say why the team library could not be opened; when it refused the password or
         token, the message offers "Sign in…" (see :meth:`open_sign_in`)."""
-        text = self.team_library_problem(error, message)
         refused = self.refused_secret(error, message)
-        actions = ([(self.tr("Sign in…"), lambda: self.open_sign_in(text, refused))]
+        reason = self.team_library_refusal(error, message)
+        actions = ([(self.tr("Sign in…"), lambda: self.open_sign_in(reason, refused))]
                    if refused else [])
-        self.show_problem(text, actions=actions)
+        self.show_problem(self.team_library_problem(error, message), actions=actions)
 
-    def open_sign_in(self, refused_text: str, refused: str | None = None):
+    def open_sign_in(self, reason: str, refused: str | None = None):
         """The sign-in dialog for the team library (which account, which servers; no
         secret); on "Sign in", :meth:`sign_in`."""
         from app.gui.sign_in_dialog import SignInDialog
         from app.services import shared_account, shared_servers
 
         catalog, vectors = shared_servers(self.ctx)
-        reason = refused_text.split("\n\n", 1)[0]  # the refusal, not what to do about it
         dialog = SignInDialog(reason, shared_account(self.ctx), catalog, vectors,
                               token_refused=refused == "vector_server_refused", parent=self)
         dialog.accepted.connect(lambda: self.sign_in(dialog.password(), dialog.token()))
